@@ -1,0 +1,43 @@
+#include <string.h>
+
+#include "app.h"
+#include "dp_eal.h"
+
+int app_open(struct app *a, const struct cli_common *c, struct nws_err *err)
+{
+	memset(a, 0, sizeof(*a));
+	if (!c->topology) {
+		nws_err_set(err, "-t/--topology FILE is required");
+		return CLI_USAGE;
+	}
+	a->t = topo_load(c->topology, err);
+	if (!a->t)
+		return CLI_INPUT;
+	if (nsg_model_build(&a->m, a->t, err) < 0)
+		return CLI_FAIL;
+	a->have_model = true;
+	return CLI_OK;
+}
+
+int app_compile(struct app *a, const struct cli_common *c, struct nws_err *err)
+{
+	struct dp_eal_opts eo = { .verbose = c->verbose, .nuser = c->neal, .user = c->eal };
+
+	if (dp_eal_init(&eo, err) < 0)
+		return CLI_FAIL;
+	if (dp_acl_build(&a->acl, &a->m, 0, err) < 0)
+		return CLI_FAIL;
+	a->have_acl = true;
+	return CLI_OK;
+}
+
+void app_close(struct app *a)
+{
+	if (a->have_acl)
+		dp_acl_free(&a->acl);
+	if (a->have_model)
+		nsg_model_free(&a->m);
+	topo_free(a->t);
+	dp_eal_cleanup();
+	memset(a, 0, sizeof(*a));
+}

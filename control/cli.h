@@ -1,0 +1,43 @@
+/* Command-line plumbing shared by the subcommands: option tables, exits, common options. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdbool.h>
+
+#include "nws_err.h"
+
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_FAIL = 1,  /* the environment failed: DPDK, memory, I/O */
+	CLI_USAGE = 2, /* the command line or a query is wrong */
+	CLI_INPUT = 3, /* an input file (topology, batch, capture) is wrong */
+};
+
+struct cli_opt {
+	const char *lng; /* "--vm" */
+	char shrt;       /* 'o', or 0 */
+	const char **val; /* set for options taking a value */
+	bool *flag;       /* set for switches */
+};
+
+struct cli_common {
+	const char *topology;
+	const char *output; /* json (default) or table */
+	bool verbose;
+	bool help;
+	int neal; /* EAL options after "--" */
+	char **eal;
+};
+
+/*
+ * Parse argv[0..argc) against opts (plus the common ones when common != NULL). Positional
+ * arguments are refused unless pos/npos are given. "--" ends the options; what follows is EAL's.
+ */
+int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_common *common, const char ***pos,
+	      int *npos, struct nws_err *err);
+/* One-line error on stderr; returns code so callers can `return cli_die(...)`. */
+int cli_die(int code, const struct nws_err *err);
+bool cli_table(const struct cli_common *c);
+int cli_check_output(const struct cli_common *c, struct nws_err *err);
+
+#endif

@@ -1,0 +1,8 @@
+/* The subcommands; each returns the process exit code (enum cli_exit). */
+#ifndef CMDS_H
+#define CMDS_H
+
+int cmd_test_ip_flow(int argc, char **argv);
+int cmd_list_effective_nsg(int argc, char **argv);
+
+#endif

@@ -1,0 +1,31 @@
+/* A small JSON writer that prints the way az does: 2-space indent, or one line for batches. */
+#ifndef JW_H
+#define JW_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define JW_MAX_DEPTH 32
+
+struct jw {
+	FILE *f;
+	bool pretty;
+	int depth;
+	bool need_comma[JW_MAX_DEPTH];
+	bool after_key;
+};
+
+void jw_init(struct jw *w, FILE *f, bool pretty);
+void jw_obj(struct jw *w);
+void jw_arr(struct jw *w);
+void jw_end_obj(struct jw *w);
+void jw_end_arr(struct jw *w);
+void jw_key(struct jw *w, const char *k);
+void jw_str(struct jw *w, const char *s);
+void jw_int(struct jw *w, long long v);
+void jw_null(struct jw *w);
+void jw_bool(struct jw *w, bool b);
+/* Finish a top-level value with a newline. */
+void jw_done(struct jw *w);
+
+#endif

@@ -1,0 +1,44 @@
+/* nwsim: the subcommand table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} cmds[] = {
+	{ "test-ip-flow", cmd_test_ip_flow, "is a 5-tuple allowed at a VM's NIC, and by which NSG rule" },
+	{ "list-effective-nsg", cmd_list_effective_nsg, "effective security rules of a NIC (subnet and NIC NSGs)" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: nwsim COMMAND [OPTIONS] [-- EAL-OPTIONS]\n\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-22s %s\n", cmds[i].name, cmds[i].summary);
+	fputs("\n'nwsim COMMAND --help' describes a command; docs/commands.md has examples.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("nwsim %s\n", NWSIM_VERSION);
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 2, argv + 2);
+	fprintf(stderr, "nwsim: unknown command '%s' (try 'nwsim --help')\n", argv[1]);
+	return CLI_USAGE;
+}

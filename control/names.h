@@ -1,0 +1,13 @@
+/* How control/ names things in output: rule names as Azure prints them. */
+#ifndef NAMES_H
+#define NAMES_H
+
+#include <stddef.h>
+
+#include "nsg.h"
+
+/* "securityRules/X", "defaultSecurityRules/X", nwsim's platform name, or NULL when no NSG applied. */
+const char *names_verdict_rule(const struct nsg_verdict *v, char *buf, size_t len);
+const char *names_rule(const struct topo_rule *r, char *buf, size_t len);
+
+#endif

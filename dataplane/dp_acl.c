@@ -1,0 +1,351 @@
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* rte_vect_set_max_simd_bitwidth is experimental in 22.11; it is how AVX-512 classify is allowed. */
+#define ALLOW_EXPERIMENTAL_API
+#include <rte_acl.h>
+#include <rte_byteorder.h>
+#include <rte_vect.h>
+
+#include "dp_acl.h"
+
+enum { F_PROTO, F_META, F_SRC, F4_DST = F_SRC + 1, F4_SPORT, F4_DPORT, F4_NUM };
+enum { F6_DST = F_SRC + 4, F6_SPORT = F6_DST + 4, F6_DPORT, F6_NUM };
+
+RTE_ACL_RULE_DEF(dp_rule4, F4_NUM);
+RTE_ACL_RULE_DEF(dp_rule6, F6_NUM);
+
+#define HEAD_DEFS                                                                                     \
+	{ .type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 1, .field_index = F_PROTO, .input_index = 0,    \
+	  .offset = 0 },                                                                              \
+	{ .type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F_META, .input_index = 1,     \
+	  .offset = 4 }
+
+static const struct rte_acl_field_def defs4[F4_NUM] = {
+	HEAD_DEFS,
+	{ .type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = F_SRC, .input_index = 2,
+	  .offset = offsetof(struct dp_acl_key4, src) },
+	{ .type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = F4_DST, .input_index = 3,
+	  .offset = offsetof(struct dp_acl_key4, dst) },
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F4_SPORT, .input_index = 4,
+	  .offset = offsetof(struct dp_acl_key4, sport) },
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F4_DPORT, .input_index = 4,
+	  .offset = offsetof(struct dp_acl_key4, dport) },
+};
+
+#define ADDR6_DEF(f, base, k)                                                                    \
+	{ .type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = (f) + (k),                  \
+	  .input_index = 2 + (base) + (k), .offset = offsetof(struct dp_acl_key6, src) + 16 * ((base) / 4) + 4 * (k) }
+
+static const struct rte_acl_field_def defs6[F6_NUM] = {
+	HEAD_DEFS,
+	ADDR6_DEF(F_SRC, 0, 0), ADDR6_DEF(F_SRC, 0, 1), ADDR6_DEF(F_SRC, 0, 2), ADDR6_DEF(F_SRC, 0, 3),
+	ADDR6_DEF(F6_DST, 4, 0), ADDR6_DEF(F6_DST, 4, 1), ADDR6_DEF(F6_DST, 4, 2), ADDR6_DEF(F6_DST, 4, 3),
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F6_SPORT, .input_index = 10,
+	  .offset = offsetof(struct dp_acl_key6, sport) },
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F6_DPORT, .input_index = 10,
+	  .offset = offsetof(struct dp_acl_key6, dport) },
+};
+
+static const struct {
+	int alg;
+	const char *name;
+} alg_names[] = {
+	{ RTE_ACL_CLASSIFY_AVX512X32, "avx512x32" }, { RTE_ACL_CLASSIFY_AVX512X16, "avx512x16" },
+	{ RTE_ACL_CLASSIFY_AVX2, "avx2" },           { RTE_ACL_CLASSIFY_SSE, "sse" },
+	{ RTE_ACL_CLASSIFY_NEON, "neon" },           { RTE_ACL_CLASSIFY_ALTIVEC, "altivec" },
+	{ RTE_ACL_CLASSIFY_SCALAR, "scalar" },
+};
+
+const char *dp_acl_alg_name(int alg)
+{
+	for (size_t i = 0; i < sizeof(alg_names) / sizeof(alg_names[0]); i++)
+		if (alg_names[i].alg == alg)
+			return alg_names[i].name;
+	return "default";
+}
+
+/* Growable vector of fixed-size rte_acl rules, filled before the context is created. */
+struct rvec {
+	unsigned char *buf;
+	size_t n, cap, size;
+};
+
+static void *rvec_push(struct rvec *v)
+{
+	if (v->n == v->cap) {
+		size_t nc = v->cap ? v->cap * 2 : 256;
+		unsigned char *nb = realloc(v->buf, nc * v->size);
+
+		if (!nb)
+			return NULL;
+		v->buf = nb;
+		v->cap = nc;
+	}
+	void *r = v->buf + v->n++ * v->size;
+
+	memset(r, 0, v->size);
+	return r;
+}
+
+/* Translation between NSG order and rte_acl: rte_acl's highest priority wins and 0 means no match. */
+static inline uint32_t acl_priority(size_t order_index)
+{
+	return RTE_ACL_MAX_PRIORITY - (uint32_t)order_index;
+}
+
+static inline uint32_t acl_userdata(size_t match_index)
+{
+	return (uint32_t)match_index + 1;
+}
+
+static void set_head(struct rte_acl_field *f, const struct topo_rule *r, uint8_t fam, int inst)
+{
+	if (r->proto == AZ_PROTO_ANY) {
+		f[F_PROTO].value.u8 = 0;
+		f[F_PROTO].mask_range.u8 = 0;
+	} else {
+		f[F_PROTO].value.u8 = (uint8_t)(r->proto == AZ_PROTO_ICMP && fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : r->proto);
+		f[F_PROTO].mask_range.u8 = 0xff;
+	}
+	/* A rule naming ports must not match portless packets: require the flag then. */
+	bool ports = !r->sport.any || !r->dport.any;
+
+	f[F_META].value.u32 = (uint32_t)inst | (ports ? DP_ACL_M_PORTS : 0);
+	f[F_META].mask_range.u32 = DP_ACL_M_INST | (ports ? DP_ACL_M_PORTS : 0);
+}
+
+static void set_addr(struct rte_acl_field *f, int first, const struct nws_prefix *p)
+{
+	if (p->ip.fam == NWS_AF4) {
+		f[first].value.u32 = (uint32_t)p->ip.v;
+		f[first].mask_range.u32 = p->len;
+		return;
+	}
+	for (int k = 0; k < 4; k++) {
+		int len = (int)p->len - 32 * k;
+
+		f[first + k].value.u32 = (uint32_t)(p->ip.v >> (96 - 32 * k));
+		f[first + k].mask_range.u32 = (uint32_t)(len < 0 ? 0 : len > 32 ? 32 : len);
+	}
+}
+
+static int expand_rule(struct rvec *v, const struct nsg_model *m, int inst, const struct topo_rule *r,
+		       uint8_t fam, uint32_t prio, uint32_t userdata)
+{
+	int vnet = m->inst[inst].vnet, rc = -1;
+	struct nws_prefix *src = NULL, *dst = NULL;
+	size_t ns = 0, nd = 0;
+	bool v6 = fam == NWS_AF6;
+	int fdst = v6 ? F6_DST : F4_DST, fsp = v6 ? F6_SPORT : F4_SPORT, fdp = v6 ? F6_DPORT : F4_DPORT;
+
+	if (nsg_side_prefixes(m, vnet, &r->src, fam, &src, &ns) < 0 ||
+	    nsg_side_prefixes(m, vnet, &r->dst, fam, &dst, &nd) < 0)
+		goto out;
+	/* A '*' in a port list covers everything: one full range stands for the list. */
+	size_t nsp = r->sport.any ? 1 : r->sport.n, ndp = r->dport.any ? 1 : r->dport.n;
+
+	for (size_t a = 0; a < ns; a++)
+		for (size_t b = 0; b < nd; b++)
+			for (size_t sp = 0; sp < nsp; sp++)
+				for (size_t dp = 0; dp < ndp; dp++) {
+					struct rte_acl_rule *ar = rvec_push(v);
+
+					if (!ar)
+						goto out;
+					ar->data.category_mask = 1;
+					ar->data.priority = prio;
+					ar->data.userdata = userdata;
+					set_head(ar->field, r, fam, inst);
+					set_addr(ar->field, F_SRC, &src[a]);
+					set_addr(ar->field, fdst, &dst[b]);
+					ar->field[fsp].value.u16 = r->sport.any ? 0 : r->sport.r[sp].lo;
+					ar->field[fsp].mask_range.u16 = r->sport.any ? 65535 : r->sport.r[sp].hi;
+					ar->field[fdp].value.u16 = r->dport.any ? 0 : r->dport.r[dp].lo;
+					ar->field[fdp].mask_range.u16 = r->dport.any ? 65535 : r->dport.r[dp].hi;
+				}
+	rc = 0;
+out:
+	free(src);
+	free(dst);
+	return rc;
+}
+
+static int make_ctx(struct dp_acl *a, int d, int fi, struct rvec *v, struct nws_err *err)
+{
+	char name[RTE_ACL_NAMESIZE];
+	static unsigned seq;
+	struct rte_acl_config cfg = { .num_categories = 1, .num_fields = fi ? F6_NUM : F4_NUM };
+	struct rte_acl_param prm = {
+		.name = name,
+		.socket_id = SOCKET_ID_ANY,
+		.rule_size = (uint32_t)v->size,
+		.max_rule_num = (uint32_t)v->n,
+	};
+
+	a->nacl[d][fi] = v->n;
+	if (v->n == 0)
+		return 0;
+	/* Context names are global in DPDK: rebuilding (reload, tests) needs fresh ones. */
+	snprintf(name, sizeof(name), "nsg-%s%d-%u", d == AZ_INBOUND ? "in" : "out", fi ? 6 : 4, seq++);
+	a->ctx[d][fi] = rte_acl_create(&prm);
+	if (!a->ctx[d][fi])
+		return nws_err_set(err, "rte_acl_create(%s): %s", name, rte_strerror(rte_errno));
+	int rc = rte_acl_add_rules(a->ctx[d][fi], (const struct rte_acl_rule *)v->buf, (uint32_t)v->n);
+
+	if (rc < 0)
+		return nws_err_set(err, "rte_acl_add_rules(%s, %zu rules): %s", name, v->n, strerror(-rc));
+	memcpy(cfg.defs, fi ? defs6 : defs4, sizeof(struct rte_acl_field_def) * cfg.num_fields);
+	rc = rte_acl_build(a->ctx[d][fi], &cfg);
+	if (rc < 0)
+		return nws_err_set(err, "rte_acl_build(%s, %zu rules): %s", name, v->n, strerror(-rc));
+	return 0;
+}
+
+int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nws_err *err)
+{
+	size_t total = 0;
+	struct rvec v = { 0 };
+	int rc = -1;
+
+	memset(a, 0, sizeof(*a));
+	if (m->ninst > UINT16_MAX)
+		return nws_err_set(err, "%s: %zu NSG associations exceed nwsim's limit of %u", m->t->file, m->ninst,
+				   UINT16_MAX);
+	for (size_t i = 0; i < m->ninst; i++)
+		total += m->t->nsgs[m->inst[i].nsg].nrules;
+	a->match = calloc(total ? total : 1, sizeof(*a->match));
+	if (!a->match)
+		return nws_err_set(err, "out of memory");
+	for (size_t i = 0; i < m->ninst; i++) {
+		const struct topo_nsg *g = &m->t->nsgs[m->inst[i].nsg];
+
+		for (int d = 0; d < AZ_NDIR; d++)
+			for (size_t k = 0; k < g->norder[d]; k++)
+				a->match[a->nmatch++] = (struct dp_acl_match){ .inst = (int)i, .rule = g->order[d][k] };
+	}
+	for (int d = 0; d < AZ_NDIR; d++)
+		for (int fi = 0; fi < 2; fi++) {
+			uint8_t fam = fi ? NWS_AF6 : NWS_AF4;
+
+			v.n = 0;
+			v.size = fi ? sizeof(struct dp_rule6) : sizeof(struct dp_rule4);
+			free(v.buf);
+			v.buf = NULL;
+			v.cap = 0;
+			for (size_t mi = 0, k = 0; mi < a->nmatch; mi++) {
+				const struct dp_acl_match *mt = &a->match[mi];
+
+				if (mt->rule->dir != (enum az_dir)d)
+					continue;
+				/* Order index restarts for every instance: instances never share a key. */
+				k = (mi > 0 && a->match[mi - 1].inst == mt->inst && a->match[mi - 1].rule->dir == mt->rule->dir) ? k + 1 : 0;
+				if (expand_rule(&v, m, mt->inst, mt->rule, fam, acl_priority(k), acl_userdata(mi)) < 0) {
+					nws_err_set(err, "out of memory expanding NSG rules");
+					goto out;
+				}
+			}
+			if (make_ctx(a, d, fi, &v, err) < 0)
+				goto out;
+		}
+	if (dp_acl_set_alg(a, alg) < 0) {
+		nws_err_set(err, "rte_acl: classify algorithm %s is not supported on this machine", dp_acl_alg_name(alg));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(v.buf);
+	if (rc < 0)
+		dp_acl_free(a);
+	return rc;
+}
+
+int dp_acl_set_alg(struct dp_acl *a, int alg)
+{
+	if (alg == 0) {
+		int algs[8];
+
+		if (dp_acl_algs(algs) < 1)
+			return -1;
+		alg = algs[0];
+	}
+	for (int d = 0; d < AZ_NDIR; d++)
+		for (int fi = 0; fi < 2; fi++)
+			if (a->ctx[d][fi] && rte_acl_set_ctx_classify(a->ctx[d][fi], (enum rte_acl_classify_alg)alg) != 0)
+				return -1;
+	a->alg = alg;
+	return 0;
+}
+
+int dp_acl_algs(int out[8])
+{
+	/* AVX-512 classify is only chosen when DPDK may use 512-bit vectors. */
+	if (rte_vect_get_max_simd_bitwidth() < RTE_VECT_SIMD_512)
+		rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512);
+	struct rte_acl_param prm = { .name = "nwsim-probe", .socket_id = SOCKET_ID_ANY,
+				     .rule_size = sizeof(struct dp_rule4), .max_rule_num = 1 };
+	struct rte_acl_ctx *ctx = rte_acl_find_existing("nwsim-probe");
+	int n = 0;
+
+	if (!ctx)
+		ctx = rte_acl_create(&prm);
+	if (!ctx)
+		return 0;
+	for (size_t i = 0; i < sizeof(alg_names) / sizeof(alg_names[0]); i++)
+		if (rte_acl_set_ctx_classify(ctx, (enum rte_acl_classify_alg)alg_names[i].alg) == 0)
+			out[n++] = alg_names[i].alg;
+	return n;
+}
+
+void dp_acl_free(struct dp_acl *a)
+{
+	if (!a)
+		return;
+	for (int d = 0; d < AZ_NDIR; d++)
+		for (int fi = 0; fi < 2; fi++)
+			rte_acl_free(a->ctx[d][fi]);
+	free(a->match);
+	memset(a, 0, sizeof(*a));
+}
+
+static uint32_t key_meta(const struct nws_flow *f, int inst)
+{
+	return rte_cpu_to_be_32((uint32_t)inst | (f->has_ports ? DP_ACL_M_PORTS : 0));
+}
+
+void dp_acl_key4(struct dp_acl_key4 *k, const struct nws_flow *f, int inst)
+{
+	k->proto = f->proto;
+	memset(k->pad, 0, sizeof(k->pad));
+	k->meta = key_meta(f, inst);
+	k->src = rte_cpu_to_be_32((uint32_t)f->src.v);
+	k->dst = rte_cpu_to_be_32((uint32_t)f->dst.v);
+	k->sport = rte_cpu_to_be_16(f->has_ports ? f->sport : 0);
+	k->dport = rte_cpu_to_be_16(f->has_ports ? f->dport : 0);
+}
+
+void dp_acl_key6(struct dp_acl_key6 *k, const struct nws_flow *f, int inst)
+{
+	k->proto = f->proto;
+	memset(k->pad, 0, sizeof(k->pad));
+	k->meta = key_meta(f, inst);
+	nws_ip_bytes(&f->src, k->src);
+	nws_ip_bytes(&f->dst, k->dst);
+	k->sport = rte_cpu_to_be_16(f->has_ports ? f->sport : 0);
+	k->dport = rte_cpu_to_be_16(f->has_ports ? f->dport : 0);
+}
+
+int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const uint8_t **keys, uint32_t *results,
+		    uint32_t n)
+{
+	struct rte_acl_ctx *ctx = a->ctx[dir][fam_idx];
+
+	if (!ctx) {
+		memset(results, 0, n * sizeof(*results));
+		return 0;
+	}
+	return rte_acl_classify(ctx, keys, results, n, 1);
+}

@@ -1,0 +1,74 @@
+/*
+ * NSGs compiled into rte_acl: one context per direction and address family holding every NSG
+ * instance of the topology, told apart by an instance field, so one classify call serves a burst
+ * of packets bound to different NICs.
+ */
+#ifndef DP_ACL_H
+#define DP_ACL_H
+
+#include <stdint.h>
+
+#include "nsg.h"
+
+struct rte_acl_ctx;
+
+/*
+ * Classification keys: the bytes rte_acl reads, in network order. rte_acl takes the first byte
+ * alone and every later field in 4-byte groups, hence the padding after proto. meta packs the
+ * NSG instance (low 16 bits) and DP_ACL_M_* flags so both fit one group.
+ */
+struct dp_acl_key4 {
+	uint8_t proto;
+	uint8_t pad[3];
+	uint32_t meta;
+	uint32_t src, dst;
+	uint16_t sport, dport;
+};
+
+struct dp_acl_key6 {
+	uint8_t proto;
+	uint8_t pad[3];
+	uint32_t meta;
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+};
+
+#define DP_ACL_M_PORTS (1u << 16) /* the packet carries ports (TCP, UDP) */
+#define DP_ACL_M_INST 0xffffu
+
+struct dp_acl_match {
+	int inst;
+	const struct topo_rule *rule;
+};
+
+/* Built by dp_acl_build on the control thread; read-only afterwards, shared by all lcores. */
+struct dp_acl {
+	struct rte_acl_ctx *ctx[AZ_NDIR][2]; /* [dir][0 IPv4, 1 IPv6]; NULL when it has no rule */
+	struct dp_acl_match *match;          /* rte_acl userdata - 1 -> the NSG rule */
+	size_t nmatch;
+	size_t nacl[AZ_NDIR][2];             /* rte_acl rules after expansion */
+	int alg;
+};
+
+/* alg: an enum rte_acl_classify_alg, or 0 for the fastest this CPU runs. */
+int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nws_err *err);
+void dp_acl_free(struct dp_acl *a);
+/* Switch every context to alg; -1 when the CPU or build cannot run it. */
+int dp_acl_set_alg(struct dp_acl *a, int alg);
+const char *dp_acl_alg_name(int alg);
+/* The algorithms this machine runs, fastest first; returns how many. */
+int dp_acl_algs(int out[8]);
+
+void dp_acl_key4(struct dp_acl_key4 *k, const struct nws_flow *f, int inst);
+void dp_acl_key6(struct dp_acl_key6 *k, const struct nws_flow *f, int inst);
+
+/* results[i] = rte_acl userdata (0: no rule of that instance matched). */
+int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const uint8_t **keys,
+		    uint32_t *results, uint32_t n);
+
+static inline const struct dp_acl_match *dp_acl_result(const struct dp_acl *a, uint32_t res)
+{
+	return res ? &a->match[res - 1] : NULL;
+}
+
+#endif

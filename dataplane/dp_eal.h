@@ -1,0 +1,21 @@
+/* EAL start-up with defaults that let a query run with no DPDK options from the user. */
+#ifndef DP_EAL_H
+#define DP_EAL_H
+
+#include <stdbool.h>
+
+#include "nws_err.h"
+
+struct dp_eal_opts {
+	bool verbose;    /* DPDK's own logging at info level instead of errors only */
+	bool want_ports; /* testbed mode: keep PCI and telemetry */
+	int nuser;       /* EAL options the user gave after "--"; they win over defaults */
+	char **user;
+};
+
+int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err);
+void dp_eal_cleanup(void);
+/* Whether free 2 MB hugepages are mounted; without them EAL runs with --no-huge. */
+bool dp_eal_have_hugepages(void);
+
+#endif

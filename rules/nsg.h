@@ -1,0 +1,109 @@
+/*
+ * NSG semantics: which NSGs a NIC's traffic meets and in what order, what tags and ASGs mean,
+ * and the linear reference evaluator that is the test oracle for the compiled tables.
+ */
+#ifndef NSG_H
+#define NSG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "topo.h"
+
+/* A packet's 5-tuple; ports are meaningful only when has_ports (TCP, UDP). */
+struct nws_flow {
+	uint8_t proto;
+	bool has_ports;
+	struct nws_ip src, dst;
+	uint16_t sport, dport;
+};
+
+/*
+ * An NSG seen from one virtual network: tags such as VirtualNetwork mean different addresses in
+ * different virtual networks, so an NSG associated in two of them is two instances.
+ */
+struct nsg_inst {
+	int nsg;
+	int vnet;
+};
+
+struct nsg_expansion {
+	struct nws_prefix *p[2]; /* [0] IPv4, [1] IPv6; malloc'd */
+	size_t n[2];
+};
+
+/* Built once by nsg_model_build from a topology; read-only afterwards, shared by all readers. */
+struct nsg_model {
+	const struct topo *t;
+	struct nsg_inst *inst;
+	size_t ninst;
+	int *subnet_inst;                /* per subnet: instance, or -1 when no NSG */
+	int *nic_inst;                   /* per NIC: instance, or -1 */
+	struct topo_plist *vnet_tag;     /* per vnet: what VirtualNetwork is made of, as listed */
+	struct nsg_expansion *vnet_cidr; /* per vnet: VirtualNetwork as minimal CIDRs */
+	struct nsg_expansion *inet_cidr; /* per vnet: Internet as minimal CIDRs */
+	struct topo_plist not_internet;
+	struct topo_plist alb;           /* AzureLoadBalancer */
+	int internet_tag;                /* topology tag replacing Internet, or -1 */
+	struct nws_ip host, imds;
+	struct nws_arena arena;
+};
+
+enum nsg_level { NSG_LEVEL_SUBNET, NSG_LEVEL_NIC };
+
+struct nsg_verdict {
+	enum az_access access;
+	const struct topo_rule *rule; /* the deciding rule; NULL when no NSG or platform */
+	int inst;                     /* instance of rule, or -1 */
+	int platform;                 /* index into az_platform_rule_name, or -1 */
+};
+
+int nsg_model_build(struct nsg_model *m, const struct topo *t, struct nws_err *err);
+void nsg_model_free(struct nsg_model *m);
+
+static inline int nsg_fam_index(uint8_t fam)
+{
+	return fam == NWS_AF4 ? 0 : 1;
+}
+
+/*
+ * The NSG instances met by traffic of one IP configuration in one direction, in evaluation
+ * order: subnet then NIC inbound, NIC then subnet outbound. Returns how many (0..2).
+ */
+int nsg_levels(const struct nsg_model *m, int nic, int ipcfg, enum az_dir dir, int inst[2],
+	       enum nsg_level lvl[2]);
+
+/* Outbound traffic to Azure's host or metadata address skips NSGs (docs/semantics.md). */
+int nsg_platform(const struct nsg_model *m, enum az_dir dir, const struct nws_flow *f);
+
+/* First-match evaluation of one instance, linear and literal: the oracle. Never NULL. */
+const struct topo_rule *nsg_ref_eval(const struct nsg_model *m, int inst, enum az_dir dir,
+				     const struct nws_flow *f);
+bool nsg_ref_rule_matches(const struct nsg_model *m, int vnet, const struct topo_rule *r,
+			  const struct nws_flow *f);
+
+/* Combine the per-level first matches (in evaluation order) into the verdict. */
+void nsg_combine(int n, const int inst[2], const struct topo_rule *const matched[2],
+		 struct nsg_verdict *v);
+
+/* Whole IP flow verify through the reference evaluator. */
+void nsg_ref_verify(const struct nsg_model *m, int nic, int ipcfg, enum az_dir dir,
+		    const struct nws_flow *f, struct nsg_verdict *v);
+
+/*
+ * A rule side as CIDR prefixes of one family, for compiled tables and the effective view.
+ * *out is malloc'd (the caller frees); an empty result means the side matches nothing there.
+ */
+int nsg_side_prefixes(const struct nsg_model *m, int vnet, const struct topo_side *s, uint8_t fam,
+		      struct nws_prefix **out, size_t *n);
+/* Whether the rule applies to packets of protocol proto of family fam. */
+bool nsg_proto_matches(int rule_proto, uint8_t fam, uint8_t proto);
+
+/* One IP flow verify question: a flow seen at one IP configuration of one NIC. */
+struct nsg_query {
+	int nic, ipcfg;
+	enum az_dir dir;
+	struct nws_flow flow;
+};
+
+#endif

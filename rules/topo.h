@@ -1,0 +1,191 @@
+/*
+ * The loaded topology: what topology-format.md describes, validated and with every reference
+ * resolved to an index. Written once by topo_load(), read-only afterwards; everything lives in
+ * topo->arena and dies with topo_free().
+ */
+#ifndef TOPO_H
+#define TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "azure.h"
+#include "nws_addr.h"
+#include "nws_arena.h"
+#include "nws_err.h"
+
+struct topo_plist {
+	struct nws_prefix *p;
+	size_t n;
+};
+
+struct topo_portrange {
+	uint16_t lo, hi;
+};
+
+struct topo_ports {
+	struct topo_portrange *r;
+	size_t n;
+	bool any;          /* '*' : no restriction */
+	const char **text; /* as written, for the effective-rule view */
+	size_t ntext;
+	bool plural;
+};
+
+enum topo_side_kind { TOPO_SIDE_ANY, TOPO_SIDE_PREFIXES, TOPO_SIDE_TAG, TOPO_SIDE_ASG };
+
+struct topo_side {
+	enum topo_side_kind kind;
+	struct topo_plist pfx; /* PREFIXES */
+	int tag;               /* TAG: enum az_tag, or AZ_TAG_BUILTIN_COUNT + index into topo->tags */
+	int *asgs;             /* ASG: indexes into topo->asgs */
+	size_t nasgs;
+	const char *text;      /* singular value as written ('*', tag, prefix); NULL when plural */
+	const char **texts;    /* plural values as written */
+	size_t ntexts;
+};
+
+struct topo_rule {
+	const char *name;
+	const char *description;
+	int priority;
+	enum az_dir dir;
+	enum az_access access;
+	int proto; /* enum az_proto */
+	struct topo_side src, dst;
+	struct topo_ports sport, dport;
+	bool is_default;
+};
+
+struct topo_nsg {
+	const char *name, *id;
+	struct topo_rule *rules; /* user rules as written, then the six defaults */
+	size_t nrules, nuser;
+	/* Per direction, the rules in evaluation order (priority ascending, defaults last). */
+	const struct topo_rule **order[AZ_NDIR];
+	size_t norder[AZ_NDIR];
+};
+
+struct topo_route {
+	const char *name;
+	struct nws_prefix prefix;
+	enum az_nexthop type;
+	bool has_ip;
+	struct nws_ip ip;
+};
+
+struct topo_rt {
+	const char *name, *id;
+	struct topo_route *routes;
+	size_t nroutes;
+	bool disable_bgp;
+};
+
+struct topo_asg {
+	const char *name, *id;
+};
+
+struct topo_tag {
+	const char *name;
+	struct topo_plist pfx;
+	int builtin; /* enum az_tag when this overrides a built-in expansion, else -1 */
+};
+
+struct topo_peering {
+	const char *name;
+	int remote; /* vnet index */
+	bool allow_forwarded, allow_gateway_transit, use_remote_gateways;
+};
+
+struct topo_localnet {
+	const char *name;
+	struct topo_plist pfx;
+};
+
+struct topo_gateway {
+	const char *name;
+	bool vpn; /* Vpn; false: ExpressRoute */
+	bool has_public_ip;
+	struct nws_ip public_ip;
+	struct topo_localnet *localnets;
+	size_t nlocalnets;
+	struct nws_ip *arp;
+	size_t narp;
+};
+
+struct topo_vnet {
+	const char *name, *id;
+	struct topo_plist space;
+	size_t first_subnet, nsubnets;
+	struct topo_peering *peerings;
+	size_t npeerings;
+	struct topo_gateway *gateway; /* NULL when none */
+};
+
+struct topo_subnet {
+	const char *name, *id; /* name is the bare subnet name */
+	int vnet;
+	struct topo_plist pfx;
+	int nsg; /* -1 when none */
+	int rt;  /* -1 when none */
+};
+
+struct topo_ipcfg {
+	struct nws_ip ip;
+	int subnet;
+	int *asgs;
+	size_t nasgs;
+};
+
+struct topo_nic {
+	const char *name, *id;
+	int vm;
+	struct topo_ipcfg *ipcfgs; /* [0] is the primary */
+	size_t nipcfgs;
+	int nsg; /* -1 when none */
+	bool ip_forwarding;
+	bool has_public_ip;
+	struct nws_ip public_ip;
+};
+
+struct topo_vm {
+	const char *name, *id;
+	size_t first_nic, nnics;
+};
+
+struct topo {
+	struct nws_arena arena;
+	const char *file; /* as given on the command line, used in messages */
+	struct topo_vnet *vnets;
+	size_t nvnets;
+	struct topo_subnet *subnets;
+	size_t nsubnets;
+	struct topo_nsg *nsgs;
+	size_t nnsgs;
+	struct topo_rt *rts;
+	size_t nrts;
+	struct topo_asg *asgs;
+	size_t nasgs;
+	struct topo_tag *tags;
+	size_t ntags;
+	struct topo_vm *vms;
+	size_t nvms;
+	struct topo_nic *nics;
+	size_t nnics;
+};
+
+/* Load and validate; NULL with err set to "file: json.path: problem". */
+struct topo *topo_load(const char *path, struct nws_err *err);
+/* Same, from a buffer; name is used in messages. */
+struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err);
+void topo_free(struct topo *t);
+
+int topo_find_vm(const struct topo *t, const char *name);
+int topo_find_nic(const struct topo *t, const char *name);
+/* The NIC and IP configuration that own ip within vm's NICs (nic may be preset to restrict). */
+int topo_find_ipcfg(const struct topo *t, int nic, const struct nws_ip *ip);
+int topo_nic_vnet(const struct topo *t, int nic);
+const char *topo_tag_name(const struct topo *t, int tag);
+
+#endif

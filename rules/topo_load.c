@@ -1,0 +1,1737 @@
+/*
+ * Topology loader: topology-format.md, ARM and flattened shapes, strict validation.
+ * Every error names the JSON path as the file spells it (".properties" included), so a user can
+ * find the value; deep functions fill ld->err and return -1.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "topo.h"
+
+struct ld {
+	struct topo *t;
+	struct nws_err *err;
+	char path[1024];
+	size_t plen;
+	cJSON *root;
+};
+
+#define A(ld) (&(ld)->t->arena)
+
+static size_t push(struct ld *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static size_t push(struct ld *ld, const char *fmt, ...)
+{
+	size_t mark = ld->plen;
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(ld->path + ld->plen, sizeof(ld->path) - ld->plen, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		ld->plen += (size_t)n < sizeof(ld->path) - ld->plen ? (size_t)n
+								  : sizeof(ld->path) - ld->plen - 1;
+	return mark;
+}
+
+static void pop(struct ld *ld, size_t mark)
+{
+	ld->plen = mark;
+	ld->path[mark] = 0;
+}
+
+static int fail(struct ld *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct ld *ld, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	const char *p = ld->path[0] == '.' ? ld->path + 1 : ld->path;
+
+	if (*p)
+		return nws_err_set(ld->err, "%s: %s: %s", ld->t->file, p, msg);
+	return nws_err_set(ld->err, "%s: %s", ld->t->file, msg);
+}
+
+static int oom(struct ld *ld)
+{
+	return fail(ld, "out of memory");
+}
+
+static const char *jtype(const cJSON *j)
+{
+	if (cJSON_IsString(j))
+		return "a string";
+	if (cJSON_IsNumber(j))
+		return "a number";
+	if (cJSON_IsBool(j))
+		return "a boolean";
+	if (cJSON_IsNull(j))
+		return "null";
+	if (cJSON_IsArray(j))
+		return "an array";
+	if (cJSON_IsObject(j))
+		return "an object";
+	return "something else";
+}
+
+/*
+ * Field lookup: case-insensitive, at the top of the resource or under "properties" (ARM shape).
+ * A null value counts as absent, as az prints null for unset fields. On success the path is
+ * extended with the field and the caller pops it back to *mark.
+ */
+static cJSON *field(struct ld *ld, const cJSON *obj, const char *key, size_t *mark)
+{
+	cJSON *v = cJSON_GetObjectItem(obj, key);
+	const char *via = "";
+
+	if (!v || cJSON_IsNull(v)) {
+		cJSON *props = cJSON_GetObjectItem(obj, "properties");
+
+		v = cJSON_IsObject(props) ? cJSON_GetObjectItem(props, key) : NULL;
+		via = ".properties";
+	}
+	if (!v || cJSON_IsNull(v))
+		return NULL;
+	*mark = push(ld, "%s.%s", via, v->string ? v->string : key);
+	return v;
+}
+
+static int missing(struct ld *ld, const char *key)
+{
+	size_t m = push(ld, ".%s", key);
+	int r = fail(ld, "missing required field");
+
+	pop(ld, m);
+	return r;
+}
+
+static int want(struct ld *ld, const cJSON *v, int ok, const char *what)
+{
+	if (ok)
+		return 0;
+	return fail(ld, "expected %s, found %s", what, jtype(v));
+}
+
+/* Optional string field: 1 found, 0 absent, -1 error. */
+static int opt_str(struct ld *ld, const cJSON *obj, const char *key, const char **out)
+{
+	size_t m;
+	cJSON *v = field(ld, obj, key, &m);
+
+	if (!v)
+		return 0;
+	if (want(ld, v, cJSON_IsString(v), "a string") < 0)
+		return -1;
+	*out = nws_arena_strdup(A(ld), v->valuestring);
+	pop(ld, m);
+	return *out ? 1 : oom(ld);
+}
+
+static int req_str(struct ld *ld, const cJSON *obj, const char *key, const char **out)
+{
+	int r = opt_str(ld, obj, key, out);
+
+	if (r == 0)
+		return missing(ld, key);
+	if (r > 0 && !**out) {
+		size_t m = push(ld, ".%s", key);
+
+		fail(ld, "must not be empty");
+		pop(ld, m);
+		return -1;
+	}
+	return r < 0 ? -1 : 0;
+}
+
+static int opt_bool(struct ld *ld, const cJSON *obj, const char *key, bool *out)
+{
+	size_t m;
+	cJSON *v = field(ld, obj, key, &m);
+
+	if (!v)
+		return 0;
+	if (want(ld, v, cJSON_IsBool(v), "true or false") < 0)
+		return -1;
+	*out = cJSON_IsTrue(v);
+	pop(ld, m);
+	return 1;
+}
+
+/* Optional array (or, with allow_obj_key, {"allow_obj_key": [...]} as ARM's addressSpace). */
+static int opt_array(struct ld *ld, const cJSON *obj, const char *key, cJSON **out, size_t *mark)
+{
+	cJSON *v = field(ld, obj, key, mark);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (want(ld, v, cJSON_IsArray(v), "an array") < 0)
+		return -1;
+	*out = v;
+	return 1;
+}
+
+/* Last segment of an ARM id, or the string itself. */
+static const char *id_tail(const char *s)
+{
+	const char *slash = strrchr(s, '/');
+
+	return slash ? slash + 1 : s;
+}
+
+/* A reference: "name", or {"id": ".../name"}. Returns the referenced text (name or id). */
+static int ref_text(struct ld *ld, const cJSON *v, const char **out)
+{
+	if (cJSON_IsString(v)) {
+		*out = v->valuestring;
+	} else if (cJSON_IsObject(v)) {
+		cJSON *id = cJSON_GetObjectItem(v, "id");
+
+		if (!id) {
+			cJSON *nm = cJSON_GetObjectItem(v, "name");
+
+			if (cJSON_IsString(nm)) {
+				*out = nm->valuestring;
+				return 0;
+			}
+			return fail(ld, "expected a name or {\"id\": ...}, found an object without \"id\"");
+		}
+		if (!cJSON_IsString(id)) {
+			size_t m = push(ld, ".id");
+
+			want(ld, id, 0, "a string");
+			pop(ld, m);
+			return -1;
+		}
+		*out = id->valuestring;
+	} else {
+		return want(ld, v, 0, "a name or {\"id\": ...}");
+	}
+	if (!**out)
+		return fail(ld, "empty reference");
+	return 0;
+}
+
+static int ref_lookup(struct ld *ld, const cJSON *v, const char *what, int (*find)(const struct topo *, const char *),
+		      int *out)
+{
+	const char *s;
+
+	if (ref_text(ld, v, &s) < 0)
+		return -1;
+	*out = find(ld->t, id_tail(s));
+	if (*out < 0)
+		return fail(ld, "unknown %s '%s'", what, id_tail(s));
+	return 0;
+}
+
+static int find_nsg(const struct topo *t, const char *n)
+{
+	for (size_t i = 0; i < t->nnsgs; i++)
+		if (!strcasecmp(t->nsgs[i].name, n))
+			return (int)i;
+	return -1;
+}
+
+static int find_rt(const struct topo *t, const char *n)
+{
+	for (size_t i = 0; i < t->nrts; i++)
+		if (!strcasecmp(t->rts[i].name, n))
+			return (int)i;
+	return -1;
+}
+
+static int find_asg(const struct topo *t, const char *n)
+{
+	for (size_t i = 0; i < t->nasgs; i++)
+		if (!strcasecmp(t->asgs[i].name, n))
+			return (int)i;
+	return -1;
+}
+
+static int find_vnet(const struct topo *t, const char *n)
+{
+	for (size_t i = 0; i < t->nvnets; i++)
+		if (t->vnets[i].name && !strcasecmp(t->vnets[i].name, n))
+			return (int)i;
+	return -1;
+}
+
+static const char *make_id(struct ld *ld, const cJSON *obj, const char *type, const char *name)
+{
+	cJSON *id = cJSON_GetObjectItem(obj, "id");
+
+	if (cJSON_IsString(id) && id->valuestring[0] == '/')
+		return nws_arena_strdup(A(ld), id->valuestring);
+	return nws_arena_printf(A(ld), "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/%s/%s",
+				AZ_SUBSCRIPTION, AZ_RESOURCE_GROUP, type, name);
+}
+
+/* Prefix list from an array of strings. */
+static int prefix_array(struct ld *ld, const cJSON *arr, struct topo_plist *out)
+{
+	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+	const cJSON *e;
+
+	out->p = nws_arena_array(A(ld), n, sizeof(*out->p));
+	if (!out->p)
+		return oom(ld);
+	cJSON_ArrayForEach(e, arr) {
+		size_t m = push(ld, "[%zu]", i);
+
+		if (want(ld, e, cJSON_IsString(e), "a prefix string") < 0)
+			return -1;
+		if (nws_prefix_parse(e->valuestring, &out->p[i]) < 0)
+			return fail(ld, "'%s' is not an IPv4 or IPv6 address or CIDR prefix", e->valuestring);
+		pop(ld, m);
+		i++;
+	}
+	out->n = n;
+	return 0;
+}
+
+/* Prefixes given as a string, a list, or {"addressPrefixes": [...]}; keys tried in order. */
+static int prefixes_field(struct ld *ld, const cJSON *obj, const char *one, const char *many, bool required,
+			  struct topo_plist *out)
+{
+	size_t m;
+	cJSON *v;
+
+	if (one && (v = field(ld, obj, one, &m))) {
+		if (cJSON_IsString(v)) {
+			out->p = nws_arena_alloc(A(ld), sizeof(*out->p));
+			if (!out->p)
+				return oom(ld);
+			if (nws_prefix_parse(v->valuestring, out->p) < 0)
+				return fail(ld, "'%s' is not an IPv4 or IPv6 CIDR prefix", v->valuestring);
+			out->n = 1;
+			pop(ld, m);
+			return 1;
+		}
+		if (!cJSON_IsArray(v))
+			return want(ld, v, 0, "a prefix string");
+		pop(ld, m);
+	}
+	if ((v = field(ld, obj, many, &m))) {
+		if (cJSON_IsObject(v)) {
+			/* ARM: "addressSpace": {"addressPrefixes": [...]} */
+			cJSON *inner = cJSON_GetObjectItem(v, "addressPrefixes");
+
+			if (!inner)
+				return missing(ld, "addressPrefixes");
+			push(ld, ".addressPrefixes");
+			v = inner;
+		}
+		if (want(ld, v, cJSON_IsArray(v), "an array of prefixes") < 0)
+			return -1;
+		if (prefix_array(ld, v, out) < 0)
+			return -1;
+		pop(ld, m);
+		if (out->n == 0 && required) {
+			m = push(ld, ".%s", many);
+			fail(ld, "must list at least one prefix");
+			pop(ld, m);
+			return -1;
+		}
+		return out->n > 0;
+	}
+	if (required)
+		return missing(ld, one ? one : many);
+	return 0;
+}
+
+/* ---- NSG rules ------------------------------------------------------------------------------ */
+
+static int parse_port_text(const char *s, struct topo_portrange *r, bool *any)
+{
+	char *end;
+	long lo, hi;
+
+	*any = false;
+	if (!strcmp(s, "*")) {
+		*any = true;
+		r->lo = 0;
+		r->hi = 65535;
+		return 0;
+	}
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	lo = strtol(s, &end, 10);
+	hi = lo;
+	if (*end == '-') {
+		const char *h = end + 1;
+
+		if (*h < '0' || *h > '9')
+			return -1;
+		hi = strtol(h, &end, 10);
+	}
+	if (*end || errno)
+		return -1;
+	if (lo < 0 || lo > 65535 || hi < 0 || hi > 65535)
+		return -2;
+	if (lo > hi)
+		return -3;
+	r->lo = (uint16_t)lo;
+	r->hi = (uint16_t)hi;
+	return 0;
+}
+
+static int port_one(struct ld *ld, const cJSON *v, struct topo_ports *p, size_t i)
+{
+	bool any;
+
+	if (want(ld, v, cJSON_IsString(v) || cJSON_IsNumber(v), "a port, range or '*'") < 0)
+		return -1;
+	char buf[32];
+	const char *s = v->valuestring;
+
+	if (cJSON_IsNumber(v)) {
+		snprintf(buf, sizeof(buf), "%.0f", v->valuedouble);
+		if (v->valuedouble != (double)(long long)v->valuedouble)
+			return fail(ld, "%g is not a whole port number", v->valuedouble);
+		s = buf;
+	}
+	int r = parse_port_text(s, &p->r[i], &any);
+
+	if (r == -2)
+		return fail(ld, "'%s' is outside 0..65535", s);
+	if (r == -3)
+		return fail(ld, "'%s' is an empty range (start above end)", s);
+	if (r < 0)
+		return fail(ld, "'%s' is not a port, a range 'lo-hi' or '*'", s);
+	p->text[i] = nws_arena_strdup(A(ld), s);
+	if (any)
+		p->any = true;
+	return 0;
+}
+
+static int rule_ports(struct ld *ld, const cJSON *obj, const char *one, const char *many, struct topo_ports *p)
+{
+	size_t m;
+	cJSON *v = field(ld, obj, many, &m);
+
+	if (v) {
+		if (want(ld, v, cJSON_IsArray(v), "an array of ports") < 0)
+			return -1;
+		size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+
+		if (n > 0) {
+			const cJSON *e;
+
+			p->plural = true;
+			p->r = nws_arena_array(A(ld), n, sizeof(*p->r));
+			p->text = nws_arena_array(A(ld), n, sizeof(*p->text));
+			if (!p->r || !p->text)
+				return oom(ld);
+			cJSON_ArrayForEach(e, v) {
+				size_t m2 = push(ld, "[%zu]", i);
+
+				if (port_one(ld, e, p, i) < 0)
+					return -1;
+				pop(ld, m2);
+				i++;
+			}
+			p->n = p->ntext = n;
+			pop(ld, m);
+			size_t m1;
+			cJSON *s = field(ld, obj, one, &m1);
+
+			if (s && cJSON_IsString(s) && *s->valuestring)
+				return fail(ld, "give either %s or %s, not both", one, many);
+			if (s)
+				pop(ld, m1);
+			return 0;
+		}
+		pop(ld, m);
+	}
+	v = field(ld, obj, one, &m);
+	if (!v)
+		return missing(ld, one);
+	p->r = nws_arena_alloc(A(ld), sizeof(*p->r));
+	p->text = nws_arena_alloc(A(ld), sizeof(*p->text));
+	if (!p->r || !p->text)
+		return oom(ld);
+	if (port_one(ld, v, p, 0) < 0)
+		return -1;
+	p->n = p->ntext = 1;
+	pop(ld, m);
+	return 0;
+}
+
+static int resolve_tag(struct ld *ld, const char *s)
+{
+	int b = az_builtin_tag_parse(s);
+
+	if (b >= 0)
+		return b;
+	for (size_t i = 0; i < ld->t->ntags; i++)
+		if (ld->t->tags[i].builtin < 0 && !strcasecmp(ld->t->tags[i].name, s))
+			return AZ_TAG_BUILTIN_COUNT + (int)i;
+	return -1;
+}
+
+static int side_single(struct ld *ld, const char *s, struct topo_side *sd)
+{
+	sd->text = nws_arena_strdup(A(ld), s);
+	if (!sd->text)
+		return oom(ld);
+	if (!strcmp(s, "*") || !strcasecmp(s, "Any")) {
+		sd->kind = TOPO_SIDE_ANY;
+		return 0;
+	}
+	struct nws_prefix p;
+
+	if (nws_prefix_parse(s, &p) == 0) {
+		sd->kind = TOPO_SIDE_PREFIXES;
+		sd->pfx.p = nws_arena_alloc(A(ld), sizeof(p));
+		if (!sd->pfx.p)
+			return oom(ld);
+		sd->pfx.p[0] = p;
+		sd->pfx.n = 1;
+		return 0;
+	}
+	int tag = resolve_tag(ld, s);
+
+	if (tag < 0) {
+		if (strchr(s, '.') && strchr(s, '/') == NULL && (s[0] >= '0' && s[0] <= '9'))
+			return fail(ld, "'%s' is not a valid IPv4 address", s);
+		if (strchr(s, '/') || strchr(s, ':'))
+			return fail(ld, "'%s' is not a valid IPv4 or IPv6 address or CIDR prefix", s);
+		return fail(ld, "unknown service tag '%s' (not a built-in tag nor one in serviceTags)", s);
+	}
+	sd->kind = TOPO_SIDE_TAG;
+	sd->tag = tag;
+	return 0;
+}
+
+static int side_plural(struct ld *ld, const cJSON *arr, const char *key, struct topo_side *sd)
+{
+	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+	const cJSON *e;
+
+	sd->kind = TOPO_SIDE_PREFIXES;
+	sd->pfx.p = nws_arena_array(A(ld), n, sizeof(*sd->pfx.p));
+	sd->texts = nws_arena_array(A(ld), n, sizeof(*sd->texts));
+	if (!sd->pfx.p || !sd->texts)
+		return oom(ld);
+	cJSON_ArrayForEach(e, arr) {
+		size_t m = push(ld, "[%zu]", i);
+
+		if (want(ld, e, cJSON_IsString(e), "an address or prefix string") < 0)
+			return -1;
+		const char *s = e->valuestring;
+
+		if (nws_prefix_parse(s, &sd->pfx.p[i]) < 0) {
+			if (!strcmp(s, "*") || resolve_tag(ld, s) >= 0)
+				return fail(ld, "'%s': service tags and '*' are not allowed in %s (use the singular field)",
+					    s, key);
+			return fail(ld, "'%s' is not a valid IPv4 or IPv6 address or CIDR prefix", s);
+		}
+		if (i > 0 && sd->pfx.p[i].ip.fam != sd->pfx.p[0].ip.fam)
+			return fail(ld, "'%s' mixes IPv4 and IPv6 in one side of a rule", s);
+		sd->texts[i] = nws_arena_strdup(A(ld), s);
+		pop(ld, m);
+		i++;
+	}
+	sd->pfx.n = sd->ntexts = n;
+	return 0;
+}
+
+static int rule_side(struct ld *ld, const cJSON *obj, const char *which, struct topo_side *sd)
+{
+	char one[64], many[64], asgk[64];
+	size_t m;
+	cJSON *v;
+	bool have_pfx = false;
+
+	snprintf(one, sizeof(one), "%sAddressPrefix", which);
+	snprintf(many, sizeof(many), "%sAddressPrefixes", which);
+	snprintf(asgk, sizeof(asgk), "%sApplicationSecurityGroups", which);
+
+	if ((v = field(ld, obj, many, &m))) {
+		if (want(ld, v, cJSON_IsArray(v), "an array of prefixes") < 0)
+			return -1;
+		if (cJSON_GetArraySize(v) > 0) {
+			if (side_plural(ld, v, many, sd) < 0)
+				return -1;
+			have_pfx = true;
+		}
+		pop(ld, m);
+	}
+	if ((v = field(ld, obj, one, &m))) {
+		if (want(ld, v, cJSON_IsString(v), "a string") < 0)
+			return -1;
+		if (*v->valuestring) {
+			if (have_pfx)
+				return fail(ld, "give either %s or %s, not both", one, many);
+			if (side_single(ld, v->valuestring, sd) < 0)
+				return -1;
+			have_pfx = true;
+		}
+		pop(ld, m);
+	}
+	if ((v = field(ld, obj, asgk, &m))) {
+		if (want(ld, v, cJSON_IsArray(v), "an array of application security groups") < 0)
+			return -1;
+		size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+
+		if (n > 0) {
+			const cJSON *e;
+
+			if (have_pfx)
+				return fail(ld, "application security groups cannot be mixed with address prefixes on one side of a rule");
+			sd->kind = TOPO_SIDE_ASG;
+			sd->asgs = nws_arena_array(A(ld), n, sizeof(int));
+			if (!sd->asgs)
+				return oom(ld);
+			cJSON_ArrayForEach(e, v) {
+				size_t m2 = push(ld, "[%zu]", i);
+
+				if (ref_lookup(ld, e, "application security group", find_asg, &sd->asgs[i]) < 0)
+					return -1;
+				pop(ld, m2);
+				i++;
+			}
+			sd->nasgs = n;
+			have_pfx = true;
+		}
+		pop(ld, m);
+	}
+	if (!have_pfx)
+		return missing(ld, one);
+	return 0;
+}
+
+static int load_rule(struct ld *ld, const cJSON *obj, struct topo_rule *r, bool is_default)
+{
+	const char *s;
+	size_t m;
+	cJSON *v;
+
+	if (want(ld, obj, cJSON_IsObject(obj), "a security rule object") < 0)
+		return -1;
+	if (req_str(ld, obj, "name", &r->name) < 0)
+		return -1;
+	if (opt_str(ld, obj, "description", &r->description) < 0)
+		return -1;
+	r->is_default = is_default;
+
+	if (!(v = field(ld, obj, "priority", &m)))
+		return missing(ld, "priority");
+	if (want(ld, v, cJSON_IsNumber(v), "an integer") < 0)
+		return -1;
+	if (v->valuedouble != (double)(long long)v->valuedouble)
+		return fail(ld, "%g is not an integer", v->valuedouble);
+	if (!is_default && (v->valuedouble < AZ_PRIORITY_MIN || v->valuedouble > AZ_PRIORITY_MAX))
+		return fail(ld, "%.0f is outside %d..%d", v->valuedouble, AZ_PRIORITY_MIN, AZ_PRIORITY_MAX);
+	r->priority = (int)v->valuedouble;
+	pop(ld, m);
+
+	if (req_str(ld, obj, "direction", &s) < 0)
+		return -1;
+	int d = az_dir_parse(s);
+
+	if (d < 0) {
+		field(ld, obj, "direction", &m);
+		return fail(ld, "'%s' is not Inbound or Outbound", s);
+	}
+	r->dir = (enum az_dir)d;
+	if (req_str(ld, obj, "access", &s) < 0)
+		return -1;
+	int a = az_access_parse(s);
+
+	if (a < 0) {
+		field(ld, obj, "access", &m);
+		return fail(ld, "'%s' is not Allow or Deny", s);
+	}
+	r->access = (enum az_access)a;
+	if (req_str(ld, obj, "protocol", &s) < 0)
+		return -1;
+	if (az_proto_parse(s, &r->proto) < 0) {
+		field(ld, obj, "protocol", &m);
+		return fail(ld, "'%s' is not one of Tcp, Udp, Icmp, Esp, Ah, *", s);
+	}
+	if (rule_side(ld, obj, "source", &r->src) < 0 || rule_side(ld, obj, "destination", &r->dst) < 0)
+		return -1;
+	if (rule_ports(ld, obj, "sourcePortRange", "sourcePortRanges", &r->sport) < 0 ||
+	    rule_ports(ld, obj, "destinationPortRange", "destinationPortRanges", &r->dport) < 0)
+		return -1;
+	return 0;
+}
+
+/* The six defaults, built from azure.c's table so names and values are Azure's exactly. */
+static int add_defaults(struct ld *ld, struct topo_nsg *g)
+{
+	for (int d = 0; d < AZ_NDIR; d++)
+		for (int k = 0; k < AZ_DEFAULT_RULES_PER_DIR; k++) {
+			const struct az_default_rule *dr = &az_default_rules[d][k];
+			struct topo_rule *r = &g->rules[g->nrules++];
+			static const char *const star[] = { "*" };
+
+			r->name = dr->name;
+			r->description = dr->description;
+			r->priority = dr->priority;
+			r->dir = dr->dir;
+			r->access = dr->access;
+			r->proto = AZ_PROTO_ANY;
+			r->is_default = true;
+			r->src.kind = dr->src_tag < 0 ? TOPO_SIDE_ANY : TOPO_SIDE_TAG;
+			r->src.tag = dr->src_tag;
+			r->src.text = dr->src_tag < 0 ? "*" : az_tag_name[dr->src_tag];
+			r->dst.kind = dr->dst_tag < 0 ? TOPO_SIDE_ANY : TOPO_SIDE_TAG;
+			r->dst.tag = dr->dst_tag;
+			r->dst.text = dr->dst_tag < 0 ? "*" : az_tag_name[dr->dst_tag];
+			struct topo_portrange *all = nws_arena_alloc(A(ld), sizeof(*all));
+
+			if (!all)
+				return oom(ld);
+			all->hi = 65535;
+			r->sport = (struct topo_ports){ .r = all, .n = 1, .any = true, .text = (const char **)star, .ntext = 1 };
+			r->dport = r->sport;
+		}
+	return 0;
+}
+
+/* A defaultSecurityRules list, when pasted from Azure, must be Azure's. */
+static int check_defaults(struct ld *ld, const cJSON *arr)
+{
+	size_t i = 0;
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, arr) {
+		size_t m = push(ld, "[%zu]", i++);
+		struct topo_rule r = { 0 };
+
+		if (load_rule(ld, e, &r, true) < 0)
+			return -1;
+		const struct az_default_rule *found = NULL;
+
+		for (int k = 0; k < AZ_DEFAULT_RULES_PER_DIR; k++)
+			if (!strcasecmp(az_default_rules[r.dir][k].name, r.name))
+				found = &az_default_rules[r.dir][k];
+		if (!found)
+			return fail(ld, "'%s' is not one of Azure's default %s rules", r.name, az_dir_name[r.dir]);
+		if (found->priority != r.priority || found->access != r.access || r.proto != AZ_PROTO_ANY ||
+		    !r.sport.any || !r.dport.any)
+			return fail(ld, "'%s' differs from Azure's default rule (priority %d, %s, any protocol and port)",
+				    r.name, found->priority, az_access_name[found->access]);
+		pop(ld, m);
+	}
+	return 0;
+}
+
+static int rule_cmp(const void *a, const void *b)
+{
+	const struct topo_rule *x = *(const struct topo_rule *const *)a, *y = *(const struct topo_rule *const *)b;
+
+	return (x->priority > y->priority) - (x->priority < y->priority);
+}
+
+static int load_nsg(struct ld *ld, const cJSON *obj, struct topo_nsg *g)
+{
+	size_t m;
+	cJSON *arr;
+
+	if (want(ld, obj, cJSON_IsObject(obj), "a network security group object") < 0)
+		return -1;
+	if (req_str(ld, obj, "name", &g->name) < 0)
+		return -1;
+	g->id = make_id(ld, obj, "networkSecurityGroups", g->name);
+	int r = opt_array(ld, obj, "securityRules", &arr, &m);
+
+	if (r < 0)
+		return -1;
+	size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
+
+	g->rules = nws_arena_array(A(ld), n + AZ_NDIR * AZ_DEFAULT_RULES_PER_DIR, sizeof(*g->rules));
+	if (!g->rules || !g->id)
+		return oom(ld);
+	if (arr) {
+		size_t i = 0;
+		const cJSON *e;
+
+		cJSON_ArrayForEach(e, arr) {
+			size_t m2 = push(ld, "[%zu]", i);
+			struct topo_rule *rule = &g->rules[i];
+
+			if (load_rule(ld, e, rule, false) < 0)
+				return -1;
+			for (size_t j = 0; j < i; j++) {
+				if (!strcasecmp(g->rules[j].name, rule->name))
+					return fail(ld, "rule name '%s' is used twice (also securityRules[%zu])", rule->name, j);
+				if (g->rules[j].priority == rule->priority && g->rules[j].dir == rule->dir) {
+					size_t m3 = push(ld, ".priority");
+
+					(void)m3;
+					return fail(ld, "%d is already used by %s rule '%s'", rule->priority,
+						    az_dir_name[rule->dir], g->rules[j].name);
+				}
+			}
+			pop(ld, m2);
+			i++;
+		}
+		pop(ld, m);
+	}
+	g->nrules = g->nuser = n;
+	if (opt_array(ld, obj, "defaultSecurityRules", &arr, &m) < 0)
+		return -1;
+	if (arr) {
+		if (check_defaults(ld, arr) < 0)
+			return -1;
+		pop(ld, m);
+	}
+	if (add_defaults(ld, g) < 0)
+		return -1;
+	for (int d = 0; d < AZ_NDIR; d++) {
+		g->order[d] = nws_arena_array(A(ld), g->nrules, sizeof(*g->order[d]));
+		if (!g->order[d])
+			return oom(ld);
+		for (size_t i = 0; i < g->nrules; i++)
+			if (g->rules[i].dir == (enum az_dir)d)
+				g->order[d][g->norder[d]++] = &g->rules[i];
+		/* Priorities are unique per direction, so the order is total. */
+		qsort(g->order[d], g->norder[d], sizeof(*g->order[d]), rule_cmp);
+	}
+	return 0;
+}
+
+/* ---- other resources ------------------------------------------------------------------------- */
+
+static int load_asg(struct ld *ld, const cJSON *obj, struct topo_asg *a)
+{
+	if (cJSON_IsString(obj)) {
+		a->name = nws_arena_strdup(A(ld), obj->valuestring);
+	} else {
+		if (want(ld, obj, cJSON_IsObject(obj), "an application security group object") < 0)
+			return -1;
+		if (req_str(ld, obj, "name", &a->name) < 0)
+			return -1;
+	}
+	a->id = make_id(ld, obj, "applicationSecurityGroups", a->name);
+	return a->id ? 0 : oom(ld);
+}
+
+static int load_tags(struct ld *ld, const cJSON *obj)
+{
+	size_t n = (size_t)cJSON_GetArraySize(obj), i = 0;
+	const cJSON *e;
+
+	ld->t->tags = nws_arena_array(A(ld), n, sizeof(*ld->t->tags));
+	if (!ld->t->tags)
+		return oom(ld);
+	cJSON_ArrayForEach(e, obj) {
+		struct topo_tag *tg = &ld->t->tags[i];
+		size_t m = push(ld, ".%s", e->string);
+
+		tg->name = nws_arena_strdup(A(ld), e->string);
+		tg->builtin = az_builtin_tag_parse(e->string);
+		if (tg->builtin == AZ_TAG_VIRTUALNETWORK)
+			return fail(ld, "VirtualNetwork is computed from the topology and cannot be given");
+		for (size_t j = 0; j < i; j++)
+			if (!strcasecmp(ld->t->tags[j].name, e->string))
+				return fail(ld, "tag '%s' is given twice", e->string);
+		if (!*e->string || strchr(e->string, '/') || nws_prefix_parse(e->string, &(struct nws_prefix){ 0 }) == 0 ||
+		    !strcmp(e->string, "*"))
+			return fail(ld, "'%s' is not a usable tag name", e->string);
+		if (want(ld, e, cJSON_IsArray(e), "an array of prefixes") < 0)
+			return -1;
+		if (prefix_array(ld, e, &tg->pfx) < 0)
+			return -1;
+		pop(ld, m);
+		i++;
+	}
+	ld->t->ntags = n;
+	return 0;
+}
+
+static int load_rt(struct ld *ld, const cJSON *obj, struct topo_rt *rt)
+{
+	static const struct {
+		const char *name;
+		enum az_nexthop t;
+	} types[] = {
+		{ "VirtualAppliance", AZ_NH_VIRTUALAPPLIANCE }, { "VirtualNetworkGateway", AZ_NH_VNETGATEWAY },
+		{ "VnetLocal", AZ_NH_VNETLOCAL }, { "Internet", AZ_NH_INTERNET }, { "None", AZ_NH_NONE },
+	};
+	size_t m;
+	cJSON *arr;
+
+	if (want(ld, obj, cJSON_IsObject(obj), "a route table object") < 0)
+		return -1;
+	if (req_str(ld, obj, "name", &rt->name) < 0)
+		return -1;
+	rt->id = make_id(ld, obj, "routeTables", rt->name);
+	if (opt_bool(ld, obj, "disableBgpRoutePropagation", &rt->disable_bgp) < 0)
+		return -1;
+	if (opt_array(ld, obj, "routes", &arr, &m) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+	const cJSON *e;
+
+	rt->routes = nws_arena_array(A(ld), n, sizeof(*rt->routes));
+	if (!rt->routes)
+		return oom(ld);
+	cJSON_ArrayForEach(e, arr) {
+		struct topo_route *ro = &rt->routes[i];
+		const char *s, *pfx;
+		size_t m2 = push(ld, "[%zu]", i), m3;
+
+		if (want(ld, e, cJSON_IsObject(e), "a route object") < 0)
+			return -1;
+		if (req_str(ld, e, "name", &ro->name) < 0 || req_str(ld, e, "addressPrefix", &pfx) < 0)
+			return -1;
+		if (nws_prefix_parse(pfx, &ro->prefix) < 0) {
+			field(ld, e, "addressPrefix", &m3);
+			return fail(ld, "'%s' is not an IPv4 or IPv6 CIDR prefix", pfx);
+		}
+		if (req_str(ld, e, "nextHopType", &s) < 0)
+			return -1;
+		size_t k;
+
+		for (k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+			if (!strcasecmp(s, types[k].name))
+				break;
+		if (k == sizeof(types) / sizeof(types[0])) {
+			field(ld, e, "nextHopType", &m3);
+			return fail(ld, "'%s' is not one of VirtualAppliance, VirtualNetworkGateway, VnetLocal, Internet, None", s);
+		}
+		ro->type = types[k].t;
+		const char *ip = NULL;
+		int r = opt_str(ld, e, "nextHopIpAddress", &ip);
+
+		if (r < 0)
+			return -1;
+		if (r > 0 && *ip) {
+			if (ro->type != AZ_NH_VIRTUALAPPLIANCE) {
+				field(ld, e, "nextHopIpAddress", &m3);
+				return fail(ld, "next hop type %s takes no address, found '%s'", types[k].name, ip);
+			}
+			if (nws_ip_parse(ip, &ro->ip) < 0) {
+				field(ld, e, "nextHopIpAddress", &m3);
+				return fail(ld, "'%s' is not an IP address", ip);
+			}
+			ro->has_ip = true;
+		} else if (ro->type == AZ_NH_VIRTUALAPPLIANCE) {
+			return missing(ld, "nextHopIpAddress");
+		}
+		for (size_t j = 0; j < i; j++)
+			if (rt->routes[j].prefix.len == ro->prefix.len && nws_ip_eq(&rt->routes[j].prefix.ip, &ro->prefix.ip)) {
+				field(ld, e, "addressPrefix", &m3);
+				return fail(ld, "prefix '%s' is already routed by routes[%zu] '%s'", pfx, j, rt->routes[j].name);
+			}
+		pop(ld, m2);
+		i++;
+	}
+	rt->nroutes = n;
+	pop(ld, m);
+	return 0;
+}
+
+static int load_gateway(struct ld *ld, const cJSON *obj, struct topo_gateway *gw)
+{
+	const char *s = NULL;
+	size_t m;
+	cJSON *arr;
+	int r;
+
+	if (want(ld, obj, cJSON_IsObject(obj), "a gateway object") < 0)
+		return -1;
+	if (req_str(ld, obj, "name", &gw->name) < 0)
+		return -1;
+	r = opt_str(ld, obj, "type", &s);
+	if (r == 0)
+		r = opt_str(ld, obj, "gatewayType", &s);
+	if (r < 0)
+		return -1;
+	gw->vpn = true;
+	if (r > 0) {
+		if (!strcasecmp(s, "ExpressRoute")) {
+			gw->vpn = false;
+		} else if (strcasecmp(s, "Vpn")) {
+			if (!field(ld, obj, "type", &m))
+				field(ld, obj, "gatewayType", &m);
+			return fail(ld, "'%s' is not Vpn or ExpressRoute", s);
+		}
+	}
+	r = opt_str(ld, obj, "publicIpAddress", &s);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		if (nws_ip_parse(s, &gw->public_ip) < 0) {
+			field(ld, obj, "publicIpAddress", &m);
+			return fail(ld, "'%s' is not an IP address", s);
+		}
+		gw->has_public_ip = true;
+	}
+	if (opt_array(ld, obj, "localNetworks", &arr, &m) < 0)
+		return -1;
+	if (arr) {
+		size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+		const cJSON *e;
+
+		gw->localnets = nws_arena_array(A(ld), n, sizeof(*gw->localnets));
+		if (!gw->localnets)
+			return oom(ld);
+		cJSON_ArrayForEach(e, arr) {
+			size_t m2 = push(ld, "[%zu]", i);
+			struct topo_localnet *ln = &gw->localnets[i];
+
+			if (want(ld, e, cJSON_IsObject(e), "a local network object") < 0)
+				return -1;
+			if (req_str(ld, e, "name", &ln->name) < 0)
+				return -1;
+			if (prefixes_field(ld, e, NULL, "addressPrefixes", false, &ln->pfx) < 0)
+				return -1;
+			if (ln->pfx.n == 0) {
+				cJSON *las = cJSON_GetObjectItem(e, "localNetworkAddressSpace");
+
+				if (!las)
+					return missing(ld, "addressPrefixes");
+				size_t m3 = push(ld, ".localNetworkAddressSpace");
+
+				if (prefixes_field(ld, las, NULL, "addressPrefixes", true, &ln->pfx) < 0)
+					return -1;
+				pop(ld, m3);
+			}
+			pop(ld, m2);
+			i++;
+		}
+		gw->nlocalnets = n;
+		pop(ld, m);
+	}
+	if (opt_array(ld, obj, "arpTable", &arr, &m) < 0)
+		return -1;
+	if (arr) {
+		size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+		const cJSON *e;
+
+		gw->arp = nws_arena_array(A(ld), n, sizeof(*gw->arp));
+		if (!gw->arp)
+			return oom(ld);
+		cJSON_ArrayForEach(e, arr) {
+			size_t m2 = push(ld, "[%zu]", i);
+			const cJSON *ipv = cJSON_IsObject(e) ? cJSON_GetObjectItem(e, "ipAddress") : e;
+
+			if (want(ld, ipv, cJSON_IsString(ipv), "an IP address string") < 0)
+				return -1;
+			if (nws_ip_parse(ipv->valuestring, &gw->arp[i]) < 0)
+				return fail(ld, "'%s' is not an IP address", ipv->valuestring);
+			pop(ld, m2);
+			i++;
+		}
+		gw->narp = n;
+		pop(ld, m);
+	}
+	return 0;
+}
+
+static bool plist_within(const struct topo_plist *inner, const struct topo_plist *outer, size_t *bad)
+{
+	for (size_t i = 0; i < inner->n; i++) {
+		bool ok = false;
+
+		for (size_t j = 0; j < outer->n && !ok; j++)
+			ok = outer->p[j].len <= inner->p[i].len && nws_prefix_contains(&outer->p[j], &inner->p[i].ip);
+		if (!ok) {
+			*bad = i;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* First pass: names and address spaces, so peerings can refer forward. */
+static int load_vnet_head(struct ld *ld, const cJSON *obj, struct topo_vnet *vn)
+{
+	if (want(ld, obj, cJSON_IsObject(obj), "a virtual network object") < 0)
+		return -1;
+	if (req_str(ld, obj, "name", &vn->name) < 0)
+		return -1;
+	vn->id = make_id(ld, obj, "virtualNetworks", vn->name);
+	if (prefixes_field(ld, obj, NULL, "addressSpace", true, &vn->space) < 0)
+		return -1;
+	return vn->id ? 0 : oom(ld);
+}
+
+static int load_subnet(struct ld *ld, const cJSON *obj, int vi, struct topo_subnet *sn)
+{
+	const struct topo_vnet *vn = &ld->t->vnets[vi];
+	size_t m, bad;
+	cJSON *v;
+
+	if (want(ld, obj, cJSON_IsObject(obj), "a subnet object") < 0)
+		return -1;
+	if (req_str(ld, obj, "name", &sn->name) < 0)
+		return -1;
+	sn->vnet = vi;
+	sn->id = nws_arena_printf(A(ld), "%s/subnets/%s", vn->id, sn->name);
+	if (prefixes_field(ld, obj, "addressPrefix", "addressPrefixes", true, &sn->pfx) < 0)
+		return -1;
+	if (!plist_within(&sn->pfx, &vn->space, &bad)) {
+		char b[NWS_PREFIX_STRLEN];
+
+		if (!field(ld, obj, "addressPrefix", &m))
+			field(ld, obj, "addressPrefixes", &m);
+		return fail(ld, "%s is outside the address space of virtual network '%s'",
+			    nws_prefix_str(&sn->pfx.p[bad], b), vn->name);
+	}
+	sn->nsg = sn->rt = -1;
+	if ((v = field(ld, obj, "networkSecurityGroup", &m))) {
+		if (ref_lookup(ld, v, "network security group", find_nsg, &sn->nsg) < 0)
+			return -1;
+		pop(ld, m);
+	}
+	if ((v = field(ld, obj, "routeTable", &m))) {
+		if (ref_lookup(ld, v, "route table", find_rt, &sn->rt) < 0)
+			return -1;
+		pop(ld, m);
+	}
+	return 0;
+}
+
+static int load_vnet_body(struct ld *ld, const cJSON *obj, int vi)
+{
+	struct topo_vnet *vn = &ld->t->vnets[vi];
+	size_t m;
+	cJSON *arr, *v;
+
+	if (opt_array(ld, obj, "subnets", &arr, &m) < 0)
+		return -1;
+	vn->first_subnet = ld->t->nsubnets;
+	if (arr) {
+		size_t i = 0;
+		const cJSON *e;
+
+		cJSON_ArrayForEach(e, arr) {
+			size_t m2 = push(ld, "[%zu]", i);
+			struct topo_subnet *sn = &ld->t->subnets[ld->t->nsubnets];
+
+			if (load_subnet(ld, e, vi, sn) < 0)
+				return -1;
+			for (size_t j = vn->first_subnet; j < ld->t->nsubnets; j++)
+				if (!strcasecmp(ld->t->subnets[j].name, sn->name))
+					return fail(ld, "subnet name '%s' is used twice in virtual network '%s'", sn->name, vn->name);
+			ld->t->nsubnets++;
+			pop(ld, m2);
+			i++;
+		}
+		pop(ld, m);
+	}
+	vn->nsubnets = ld->t->nsubnets - vn->first_subnet;
+
+	if (opt_array(ld, obj, "peerings", &arr, &m) < 0)
+		return -1;
+	if (!arr && opt_array(ld, obj, "virtualNetworkPeerings", &arr, &m) < 0)
+		return -1;
+	if (arr) {
+		size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+		const cJSON *e;
+
+		vn->peerings = nws_arena_array(A(ld), n, sizeof(*vn->peerings));
+		if (!vn->peerings)
+			return oom(ld);
+		cJSON_ArrayForEach(e, arr) {
+			size_t m2 = push(ld, "[%zu]", i), m3;
+			struct topo_peering *p = &vn->peerings[i];
+
+			if (want(ld, e, cJSON_IsObject(e), "a peering object") < 0)
+				return -1;
+			if (req_str(ld, e, "name", &p->name) < 0)
+				return -1;
+			if (!(v = field(ld, e, "remoteVirtualNetwork", &m3)))
+				return missing(ld, "remoteVirtualNetwork");
+			if (ref_lookup(ld, v, "virtual network", find_vnet, &p->remote) < 0)
+				return -1;
+			if (p->remote == vi)
+				return fail(ld, "a virtual network cannot peer with itself");
+			pop(ld, m3);
+			if (opt_bool(ld, e, "allowForwardedTraffic", &p->allow_forwarded) < 0 ||
+			    opt_bool(ld, e, "allowGatewayTransit", &p->allow_gateway_transit) < 0 ||
+			    opt_bool(ld, e, "useRemoteGateways", &p->use_remote_gateways) < 0)
+				return -1;
+			pop(ld, m2);
+			i++;
+		}
+		vn->npeerings = n;
+		pop(ld, m);
+	}
+	if ((v = field(ld, obj, "gateway", &m))) {
+		vn->gateway = nws_arena_alloc(A(ld), sizeof(*vn->gateway));
+		if (!vn->gateway)
+			return oom(ld);
+		if (load_gateway(ld, v, vn->gateway) < 0)
+			return -1;
+		pop(ld, m);
+	}
+	return 0;
+}
+
+static int find_subnet_ref(struct ld *ld, const char *ref)
+{
+	const struct topo *t = ld->t;
+	const char *sub = strstr(ref, "/subnets/");
+	char vname[256] = "";
+	const char *sname = ref;
+
+	if (sub) {
+		/* ARM id: .../virtualNetworks/V/subnets/S */
+		const char *vs = strstr(ref, "/virtualNetworks/");
+
+		if (vs) {
+			vs += strlen("/virtualNetworks/");
+			snprintf(vname, sizeof(vname), "%.*s", (int)(sub - vs), vs);
+		}
+		sname = sub + strlen("/subnets/");
+	} else if (strchr(ref, '/')) {
+		const char *sl = strchr(ref, '/');
+
+		snprintf(vname, sizeof(vname), "%.*s", (int)(sl - ref), ref);
+		sname = sl + 1;
+	}
+	int found = -1, count = 0;
+
+	for (size_t i = 0; i < t->nsubnets; i++) {
+		if (strcasecmp(t->subnets[i].name, sname))
+			continue;
+		if (vname[0] && strcasecmp(t->vnets[t->subnets[i].vnet].name, vname))
+			continue;
+		found = (int)i;
+		count++;
+	}
+	if (count > 1)
+		return fail(ld, "subnet name '%s' is ambiguous: write it as 'vnet/%s'", sname, sname), -2;
+	if (found < 0)
+		return fail(ld, "unknown subnet '%s'", ref), -2;
+	return found;
+}
+
+static int asg_list(struct ld *ld, const cJSON *obj, int **out, size_t *n)
+{
+	size_t m;
+	cJSON *arr;
+
+	if (opt_array(ld, obj, "applicationSecurityGroups", &arr, &m) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	size_t k = (size_t)cJSON_GetArraySize(arr), i = 0;
+	const cJSON *e;
+
+	*out = nws_arena_array(A(ld), k, sizeof(int));
+	if (!*out)
+		return oom(ld);
+	cJSON_ArrayForEach(e, arr) {
+		size_t m2 = push(ld, "[%zu]", i);
+
+		if (ref_lookup(ld, e, "application security group", find_asg, &(*out)[i]) < 0)
+			return -1;
+		pop(ld, m2);
+		i++;
+	}
+	*n = k;
+	pop(ld, m);
+	return 0;
+}
+
+static int ipcfg_subnet(struct ld *ld, const cJSON *obj, int *sub)
+{
+	size_t m;
+	cJSON *v = field(ld, obj, "subnet", &m);
+	const char *s;
+
+	if (!v)
+		return missing(ld, "subnet");
+	if (ref_text(ld, v, &s) < 0)
+		return -1;
+	*sub = find_subnet_ref(ld, s);
+	if (*sub < 0)
+		return -1;
+	pop(ld, m);
+	return 0;
+}
+
+static int ipcfg_address(struct ld *ld, const cJSON *obj, struct topo_ipcfg *c)
+{
+	const char *s;
+	size_t m;
+
+	if (req_str(ld, obj, "privateIpAddress", &s) < 0)
+		return -1;
+	if (nws_ip_parse(s, &c->ip) < 0) {
+		field(ld, obj, "privateIpAddress", &m);
+		return fail(ld, "'%s' is not an IP address", s);
+	}
+	const struct topo_subnet *sn = &ld->t->subnets[c->subnet];
+	bool in = false;
+
+	for (size_t i = 0; i < sn->pfx.n; i++)
+		in |= nws_prefix_contains(&sn->pfx.p[i], &c->ip);
+	if (!in) {
+		field(ld, obj, "privateIpAddress", &m);
+		return fail(ld, "%s is not inside subnet '%s/%s'", s, ld->t->vnets[sn->vnet].name, sn->name);
+	}
+	return 0;
+}
+
+static int load_nic(struct ld *ld, const cJSON *obj, int vm, struct topo_nic *nic)
+{
+	size_t m;
+	cJSON *arr, *v;
+	const char *s;
+	int r;
+
+	if (want(ld, obj, cJSON_IsObject(obj), "a network interface object") < 0)
+		return -1;
+	if (req_str(ld, obj, "name", &nic->name) < 0)
+		return -1;
+	nic->id = make_id(ld, obj, "networkInterfaces", nic->name);
+	nic->vm = vm;
+	nic->nsg = -1;
+	if (opt_array(ld, obj, "ipConfigurations", &arr, &m) < 0)
+		return -1;
+	if (arr && cJSON_GetArraySize(arr) > 0) {
+		size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+		const cJSON *e;
+
+		nic->ipcfgs = nws_arena_array(A(ld), n, sizeof(*nic->ipcfgs));
+		if (!nic->ipcfgs)
+			return oom(ld);
+		cJSON_ArrayForEach(e, arr) {
+			size_t m2 = push(ld, "[%zu]", i);
+			struct topo_ipcfg *c = &nic->ipcfgs[i];
+
+			if (want(ld, e, cJSON_IsObject(e), "an IP configuration object") < 0)
+				return -1;
+			if (ipcfg_subnet(ld, e, &c->subnet) < 0 || ipcfg_address(ld, e, c) < 0 ||
+			    asg_list(ld, e, &c->asgs, &c->nasgs) < 0)
+				return -1;
+			if (i > 0 && ld->t->subnets[c->subnet].vnet != ld->t->subnets[nic->ipcfgs[0].subnet].vnet)
+				return fail(ld, "all IP configurations of a network interface must be in one virtual network");
+			pop(ld, m2);
+			i++;
+		}
+		nic->nipcfgs = n;
+		pop(ld, m);
+	} else {
+		nic->ipcfgs = nws_arena_alloc(A(ld), sizeof(*nic->ipcfgs));
+		if (!nic->ipcfgs)
+			return oom(ld);
+		if (ipcfg_subnet(ld, obj, &nic->ipcfgs[0].subnet) < 0 || ipcfg_address(ld, obj, &nic->ipcfgs[0]) < 0)
+			return -1;
+		nic->nipcfgs = 1;
+	}
+	/* NIC-level ASGs (flattened shape) apply to every IP configuration without its own. */
+	int *asgs = NULL;
+	size_t nasgs = 0;
+
+	if (asg_list(ld, obj, &asgs, &nasgs) < 0)
+		return -1;
+	for (size_t i = 0; i < nic->nipcfgs; i++)
+		if (nasgs && !nic->ipcfgs[i].nasgs) {
+			nic->ipcfgs[i].asgs = asgs;
+			nic->ipcfgs[i].nasgs = nasgs;
+		}
+	if ((v = field(ld, obj, "networkSecurityGroup", &m))) {
+		if (ref_lookup(ld, v, "network security group", find_nsg, &nic->nsg) < 0)
+			return -1;
+		pop(ld, m);
+	}
+	if (opt_bool(ld, obj, "enableIpForwarding", &nic->ip_forwarding) < 0)
+		return -1;
+	if ((v = field(ld, obj, "publicIpAddress", &m))) {
+		if (cJSON_IsString(v)) {
+			if (nws_ip_parse(v->valuestring, &nic->public_ip) < 0)
+				return fail(ld, "'%s' is not an IP address", v->valuestring);
+			nic->has_public_ip = true;
+		} else if (!cJSON_IsObject(v)) {
+			return want(ld, v, 0, "an IP address string");
+		}
+		pop(ld, m);
+	}
+	(void)s;
+	(void)r;
+	return 0;
+}
+
+/* A VM's NIC entry is the NIC itself, or a reference to the top-level networkInterfaces list. */
+static const cJSON *nic_object(struct ld *ld, const cJSON *e, size_t *topidx)
+{
+	const cJSON *top = cJSON_GetObjectItem(ld->root, "networkInterfaces");
+	const char *ref = NULL;
+
+	*topidx = (size_t)-1;
+	if (cJSON_IsString(e))
+		ref = e->valuestring;
+	else if (cJSON_IsObject(e) && cJSON_GetArraySize(e) == 1 && cJSON_IsString(cJSON_GetObjectItem(e, "id")))
+		ref = cJSON_GetObjectItem(e, "id")->valuestring;
+	if (!ref)
+		return e;
+	size_t i = 0;
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, top) {
+		const cJSON *nm = cJSON_GetObjectItem(c, "name");
+
+		if (cJSON_IsString(nm) && !strcasecmp(nm->valuestring, id_tail(ref))) {
+			*topidx = i;
+			return c;
+		}
+		i++;
+	}
+	fail(ld, "unknown network interface '%s'", id_tail(ref));
+	return NULL;
+}
+
+static int load_vm(struct ld *ld, const cJSON *obj, int vi)
+{
+	struct topo *t = ld->t;
+	struct topo_vm *vm = &t->vms[vi];
+	size_t m;
+	cJSON *arr;
+
+	if (want(ld, obj, cJSON_IsObject(obj), "a virtual machine object") < 0)
+		return -1;
+	if (req_str(ld, obj, "name", &vm->name) < 0)
+		return -1;
+	vm->id = nws_arena_printf(A(ld), "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachines/%s",
+				  AZ_SUBSCRIPTION, AZ_RESOURCE_GROUP, vm->name);
+	{
+		cJSON *id = cJSON_GetObjectItem(obj, "id");
+
+		if (cJSON_IsString(id) && id->valuestring[0] == '/')
+			vm->id = nws_arena_strdup(A(ld), id->valuestring);
+	}
+	if (opt_array(ld, obj, "networkInterfaces", &arr, &m) < 0)
+		return -1;
+	if (!arr) {
+		size_t m1;
+		cJSON *np = field(ld, obj, "networkProfile", &m1);
+
+		if (np) {
+			if (opt_array(ld, np, "networkInterfaces", &arr, &m) < 0)
+				return -1;
+		}
+	}
+	if (!arr || cJSON_GetArraySize(arr) == 0)
+		return missing(ld, "networkInterfaces");
+	vm->first_nic = t->nnics;
+	size_t i = 0;
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, arr) {
+		size_t m2 = push(ld, "[%zu]", i), topidx;
+		const cJSON *no = nic_object(ld, e, &topidx);
+
+		if (!no)
+			return -1;
+		/* A NIC listed at the top level is reported at its own path. */
+		char saved[sizeof(ld->path)];
+		size_t savedlen = ld->plen;
+
+		memcpy(saved, ld->path, sizeof(saved));
+		if (topidx != (size_t)-1) {
+			pop(ld, 0);
+			push(ld, "networkInterfaces[%zu]", topidx);
+		}
+		struct topo_nic *nic = &t->nics[t->nnics];
+
+		if (load_nic(ld, no, vi, nic) < 0)
+			return -1;
+		memcpy(ld->path, saved, sizeof(saved));
+		ld->plen = savedlen;
+		for (size_t j = 0; j < t->nnics; j++)
+			if (!strcasecmp(t->nics[j].name, nic->name))
+				return fail(ld, "network interface name '%s' is used twice", nic->name);
+		t->nnics++;
+		pop(ld, m2);
+		i++;
+	}
+	vm->nnics = t->nnics - vm->first_nic;
+	pop(ld, m);
+	return 0;
+}
+
+/* Cross-resource rules that need everything loaded. */
+static int validate(struct ld *ld)
+{
+	struct topo *t = ld->t;
+
+	/* One private address per virtual network. */
+	for (size_t a = 0; a < t->nnics; a++)
+		for (size_t i = 0; i < t->nics[a].nipcfgs; i++)
+			for (size_t b = a; b < t->nnics; b++)
+				for (size_t j = (b == a ? i + 1 : 0); j < t->nics[b].nipcfgs; j++) {
+					const struct topo_ipcfg *x = &t->nics[a].ipcfgs[i], *y = &t->nics[b].ipcfgs[j];
+
+					if (nws_ip_eq(&x->ip, &y->ip) && t->subnets[x->subnet].vnet == t->subnets[y->subnet].vnet) {
+						char s[NWS_IP_STRLEN];
+
+						return nws_err_set(ld->err, "%s: network interfaces '%s' and '%s' both use %s",
+								   t->file, t->nics[a].name, t->nics[b].name, nws_ip_str(&x->ip, s));
+					}
+				}
+	/* An ASG's members must share one virtual network (Azure refuses the second). */
+	int *asg_vnet = calloc(t->nasgs ? t->nasgs : 1, sizeof(int));
+
+	if (!asg_vnet)
+		return oom(ld);
+	for (size_t i = 0; i < t->nasgs; i++)
+		asg_vnet[i] = -1;
+	for (size_t n = 0; n < t->nnics; n++)
+		for (size_t i = 0; i < t->nics[n].nipcfgs; i++) {
+			const struct topo_ipcfg *c = &t->nics[n].ipcfgs[i];
+			int v = t->subnets[c->subnet].vnet;
+
+			for (size_t k = 0; k < c->nasgs; k++) {
+				int g = c->asgs[k];
+
+				if (asg_vnet[g] >= 0 && asg_vnet[g] != v) {
+					int first = asg_vnet[g];
+
+					free(asg_vnet);
+					return nws_err_set(ld->err,
+							   "%s: application security group '%s' has members in virtual networks '%s' and '%s'; all must be in one",
+							   t->file, t->asgs[g].name, t->vnets[first].name, t->vnets[v].name);
+				}
+				asg_vnet[g] = v;
+			}
+		}
+	/* All ASGs named by one rule, both sides, must be in one virtual network. */
+	for (size_t g = 0; g < t->nnsgs; g++)
+		for (size_t r = 0; r < t->nsgs[g].nuser; r++) {
+			const struct topo_rule *ru = &t->nsgs[g].rules[r];
+			int v = -1;
+			const struct topo_side *sides[2] = { &ru->src, &ru->dst };
+
+			for (int s = 0; s < 2; s++)
+				for (size_t k = 0; k < sides[s]->nasgs; k++) {
+					int av = asg_vnet[sides[s]->asgs[k]];
+
+					if (av < 0)
+						continue;
+					if (v >= 0 && av != v) {
+						free(asg_vnet);
+						return nws_err_set(ld->err,
+								   "%s: networkSecurityGroups[%zu].securityRules[%zu]: application security groups of rule '%s' are in different virtual networks ('%s' and '%s')",
+								   t->file, g, r, ru->name, t->vnets[v].name, t->vnets[av].name);
+					}
+					v = av;
+				}
+		}
+	free(asg_vnet);
+	return 0;
+}
+
+/* Loads an optional top-level array of resources, with a duplicate-name check. */
+#define LOAD_LIST(key, arrp, np, size, fn, what)                                                 \
+	do {                                                                                     \
+		cJSON *arr_;                                                                     \
+		size_t m_;                                                                       \
+		if (opt_array(ld, root, key, &arr_, &m_) < 0)                                    \
+			goto out;                                                                \
+		if (arr_) {                                                                      \
+			size_t n_ = (size_t)cJSON_GetArraySize(arr_), i_ = 0;                    \
+			const cJSON *e_;                                                         \
+			arrp = nws_arena_array(A(ld), n_, size);                                 \
+			if (!arrp) {                                                             \
+				oom(ld);                                                         \
+				goto out;                                                        \
+			}                                                                        \
+			cJSON_ArrayForEach(e_, arr_) {                                           \
+				size_t mm_ = push(ld, "[%zu]", i_);                              \
+				if (fn(ld, e_, &(arrp)[i_]) < 0)                                 \
+					goto out;                                                \
+				for (size_t j_ = 0; j_ < i_; j_++)                               \
+					if (!strcasecmp((arrp)[j_].name, (arrp)[i_].name)) {     \
+						fail(ld, "%s name '%s' is used twice", what,     \
+						     (arrp)[i_].name);                           \
+						goto out;                                        \
+					}                                                        \
+				pop(ld, mm_);                                                    \
+				np = ++i_;                                                       \
+			}                                                                        \
+			pop(ld, m_);                                                             \
+		}                                                                                \
+	} while (0)
+
+static int count_array(const cJSON *root, const char *key, const char *sub)
+{
+	const cJSON *arr = cJSON_GetObjectItem(root, key), *e;
+	int n = 0;
+
+	if (!cJSON_IsArray(arr))
+		return 0;
+	cJSON_ArrayForEach(e, arr) {
+		const cJSON *s = cJSON_GetObjectItem(e, sub);
+
+		if (!s) {
+			const cJSON *p = cJSON_GetObjectItem(e, "properties");
+
+			s = cJSON_IsObject(p) ? cJSON_GetObjectItem(p, sub) : NULL;
+			if (!s && !strcmp(sub, "networkInterfaces") && cJSON_IsObject(p))
+				s = cJSON_GetObjectItem(cJSON_GetObjectItem(p, "networkProfile"), sub);
+			if (!s && !strcmp(sub, "networkInterfaces"))
+				s = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "networkProfile"), sub);
+		}
+		n += cJSON_IsArray(s) ? cJSON_GetArraySize(s) : 0;
+	}
+	return n;
+}
+
+struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err)
+{
+	struct topo *t = calloc(1, sizeof(*t));
+	struct ld ldv = { .t = t, .err = err }, *ld = &ldv;
+	cJSON *root = NULL;
+	const char *end = NULL;
+
+	if (!t) {
+		nws_err_set(err, "%s: out of memory", name);
+		return NULL;
+	}
+	t->file = nws_arena_strdup(&t->arena, name);
+	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (!root) {
+		size_t off = end ? (size_t)(end - buf) : 0, line = 1, col = 1;
+
+		for (size_t i = 0; i < off && i < len; i++, col++)
+			if (buf[i] == '\n') {
+				line++;
+				col = 0;
+			}
+		nws_err_set(err, "%s: not valid JSON: syntax error at line %zu, column %zu", name, line, col);
+		goto out;
+	}
+	ld->root = root;
+	if (!cJSON_IsObject(root)) {
+		fail(ld, "expected a JSON object at the top level, found %s", jtype(root));
+		goto out;
+	}
+	{
+		size_t m;
+		cJSON *st = field(ld, root, "serviceTags", &m);
+
+		if (st) {
+			if (want(ld, st, cJSON_IsObject(st), "an object mapping tag names to prefix lists") < 0 ||
+			    load_tags(ld, st) < 0)
+				goto out;
+			pop(ld, m);
+		}
+	}
+	LOAD_LIST("applicationSecurityGroups", t->asgs, t->nasgs, sizeof(*t->asgs), load_asg, "application security group");
+	LOAD_LIST("routeTables", t->rts, t->nrts, sizeof(*t->rts), load_rt, "route table");
+	LOAD_LIST("networkSecurityGroups", t->nsgs, t->nnsgs, sizeof(*t->nsgs), load_nsg, "network security group");
+	LOAD_LIST("virtualNetworks", t->vnets, t->nvnets, sizeof(*t->vnets), load_vnet_head, "virtual network");
+	{
+		int ns = count_array(root, "virtualNetworks", "subnets");
+
+		t->subnets = nws_arena_array(&t->arena, (size_t)ns, sizeof(*t->subnets));
+		if (!t->subnets) {
+			oom(ld);
+			goto out;
+		}
+		const cJSON *arr = cJSON_GetObjectItem(root, "virtualNetworks"), *e;
+		size_t i = 0;
+
+		cJSON_ArrayForEach(e, arr) {
+			size_t m = push(ld, "%s[%zu]", arr->string, i);
+
+			if (load_vnet_body(ld, e, (int)i) < 0)
+				goto out;
+			pop(ld, m);
+			i++;
+		}
+	}
+	{
+		cJSON *arr;
+		size_t m;
+
+		if (opt_array(ld, root, "virtualMachines", &arr, &m) < 0)
+			goto out;
+		if (arr) {
+			size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+			const cJSON *e;
+
+			t->vms = nws_arena_array(&t->arena, n, sizeof(*t->vms));
+			t->nics = nws_arena_array(&t->arena, (size_t)count_array(root, "virtualMachines", "networkInterfaces"),
+						  sizeof(*t->nics));
+			if (!t->vms || !t->nics) {
+				oom(ld);
+				goto out;
+			}
+			cJSON_ArrayForEach(e, arr) {
+				size_t m2 = push(ld, "[%zu]", i);
+
+				if (load_vm(ld, e, (int)i) < 0)
+					goto out;
+				for (size_t j = 0; j < i; j++)
+					if (!strcasecmp(t->vms[j].name, t->vms[i].name)) {
+						fail(ld, "virtual machine name '%s' is used twice", t->vms[i].name);
+						goto out;
+					}
+				pop(ld, m2);
+				t->nvms = ++i;
+			}
+			pop(ld, m);
+		}
+	}
+	if (validate(ld) < 0)
+		goto out;
+	cJSON_Delete(root);
+	return t;
+out:
+	cJSON_Delete(root);
+	topo_free(t);
+	return NULL;
+}
+
+struct topo *topo_load(const char *path, struct nws_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct topo *t = NULL;
+
+	if (!f) {
+		nws_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			char *nb = realloc(buf, cap);
+
+			if (!nb) {
+				nws_err_set(err, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nb;
+		}
+		size_t r = fread(buf + len, 1, cap - len, f);
+
+		if (r == 0)
+			break;
+		len += r;
+	}
+	if (ferror(f)) {
+		nws_err_set(err, "%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
+	t = topo_load_buf(path, buf, len, err);
+out:
+	free(buf);
+	fclose(f);
+	return t;
+}
