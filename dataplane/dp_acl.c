@@ -26,9 +26,9 @@ RTE_ACL_RULE_DEF(dp_rule6, F6_NUM);
 
 static const struct rte_acl_field_def defs4[F4_NUM] = {
 	HEAD_DEFS,
-	{ .type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = F_SRC, .input_index = 2,
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 4, .field_index = F_SRC, .input_index = 2,
 	  .offset = offsetof(struct dp_acl_key4, src) },
-	{ .type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = F4_DST, .input_index = 3,
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 4, .field_index = F4_DST, .input_index = 3,
 	  .offset = offsetof(struct dp_acl_key4, dst) },
 	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F4_SPORT, .input_index = 4,
 	  .offset = offsetof(struct dp_acl_key4, sport) },
@@ -37,7 +37,7 @@ static const struct rte_acl_field_def defs4[F4_NUM] = {
 };
 
 #define ADDR6_DEF(f, base, k)                                                                    \
-	{ .type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = (f) + (k),                  \
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 4, .field_index = (f) + (k),                 \
 	  .input_index = 2 + (base) + (k), .offset = offsetof(struct dp_acl_key6, src) + 16 * ((base) / 4) + 4 * (k) }
 
 static const struct rte_acl_field_def defs6[F6_NUM] = {
@@ -118,32 +118,135 @@ static void set_head(struct rte_acl_field *f, const struct topo_rule *r, uint8_t
 	f[F_META].mask_range.u32 = DP_ACL_M_INST | (ports ? DP_ACL_M_PORTS : 0);
 }
 
-static void set_addr(struct rte_acl_field *f, int first, const struct nws_prefix *p)
-{
-	if (p->ip.fam == NWS_AF4) {
-		f[first].value.u32 = (uint32_t)p->ip.v;
-		f[first].mask_range.u32 = p->len;
-		return;
-	}
-	for (int k = 0; k < 4; k++) {
-		int len = (int)p->len - 32 * k;
+/*
+ * Addresses are RANGE fields: a tag such as Internet is a handful of ranges but hundreds of
+ * CIDRs, and the rule expansion is a cross product. An IPv6 range spans four 32-bit fields, so
+ * it is cut into boxes: leading words fixed, one word ranged, the rest wildcards.
+ */
+struct box {
+	uint32_t lo[4], hi[4];
+};
 
-		f[first + k].value.u32 = (uint32_t)(p->ip.v >> (96 - 32 * k));
-		f[first + k].mask_range.u32 = (uint32_t)(len < 0 ? 0 : len > 32 ? 32 : len);
+static uint32_t word(nws_u128 v, int k)
+{
+	return (uint32_t)(v >> (96 - 32 * k));
+}
+
+static nws_u128 low_bits(int k)
+{
+	/* Bits below word k: all ones for the words k+1..3. */
+	return k >= 3 ? 0 : (((nws_u128)1) << (32 * (3 - k))) - 1;
+}
+
+static int boxes6(nws_u128 lo, nws_u128 hi, int k, const struct box *fixed, struct box *out, int n)
+{
+	uint32_t wl = word(lo, k), wh = word(hi, k);
+	nws_u128 rl = lo & low_bits(k), rh = hi & low_bits(k);
+	struct box b = *fixed;
+
+	for (int j = k + 1; j < 4; j++) {
+		b.lo[j] = 0;
+		b.hi[j] = UINT32_MAX;
 	}
+	if (k == 3 || (rl == 0 && rh == low_bits(k))) {
+		b.lo[k] = wl;
+		b.hi[k] = wh;
+		out[n++] = b;
+		return n;
+	}
+	if (wl == wh) {
+		b.lo[k] = b.hi[k] = wl;
+		return boxes6(lo, hi, k + 1, &b, out, n);
+	}
+	/* Left edge, whole words in the middle, right edge. */
+	uint32_t mid_lo = wl, mid_hi = wh;
+
+	if (rl != 0) {
+		b.lo[k] = b.hi[k] = wl;
+		n = boxes6(lo, lo | low_bits(k), k + 1, &b, out, n);
+		mid_lo = wl + 1;
+	}
+	if (rh != low_bits(k)) {
+		b.lo[k] = b.hi[k] = wh;
+		n = boxes6(hi & ~low_bits(k), hi, k + 1, &b, out, n);
+		mid_hi = wh - 1;
+	}
+	/* wl < wh here, so neither wl + 1 nor wh - 1 wraps. */
+	if (mid_lo <= mid_hi) {
+		b.lo[k] = mid_lo;
+		b.hi[k] = mid_hi;
+		for (int j = k + 1; j < 4; j++) {
+			b.lo[j] = 0;
+			b.hi[j] = UINT32_MAX;
+		}
+		out[n++] = b;
+	}
+	return n;
+}
+
+/* Boxes of every range of one family in a set; *out malloc'd. */
+static int set_boxes(const struct nws_aset *set, uint8_t fam, struct box **out, size_t *n)
+{
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->r[i].fam != fam)
+			continue;
+		/* One IPv6 range yields at most 7 boxes. */
+		if (*n + 8 > cap) {
+			cap = cap ? cap * 2 : 16;
+			struct box *nb = realloc(*out, cap * sizeof(*nb));
+
+			if (!nb) {
+				free(*out);
+				*out = NULL;
+				return -1;
+			}
+			*out = nb;
+		}
+		if (fam == NWS_AF4) {
+			(*out)[(*n)++] = (struct box){ .lo = { (uint32_t)set->r[i].lo }, .hi = { (uint32_t)set->r[i].hi } };
+		} else {
+			struct box fixed = { { 0 }, { 0 } };
+
+			*n = (size_t)boxes6(set->r[i].lo, set->r[i].hi, 0, &fixed, *out, (int)*n);
+		}
+	}
+	return 0;
+}
+
+static void set_addr(struct rte_acl_field *f, int first, uint8_t fam, const struct box *b)
+{
+	for (int k = 0; k < (fam == NWS_AF4 ? 1 : 4); k++) {
+		f[first + k].value.u32 = b->lo[k];
+		f[first + k].mask_range.u32 = b->hi[k];
+	}
+}
+
+static int side_boxes(const struct nsg_model *m, int vnet, const struct topo_side *s, uint8_t fam, struct box **out,
+		      size_t *n)
+{
+	struct nws_aset set = { 0 };
+	int rc = nsg_side_set(m, vnet, s, &set);
+
+	if (rc == 0)
+		rc = set_boxes(&set, fam, out, n);
+	nws_aset_free(&set);
+	return rc;
 }
 
 static int expand_rule(struct rvec *v, const struct nsg_model *m, int inst, const struct topo_rule *r,
 		       uint8_t fam, uint32_t prio, uint32_t userdata)
 {
 	int vnet = m->inst[inst].vnet, rc = -1;
-	struct nws_prefix *src = NULL, *dst = NULL;
+	struct box *src = NULL, *dst = NULL;
 	size_t ns = 0, nd = 0;
 	bool v6 = fam == NWS_AF6;
 	int fdst = v6 ? F6_DST : F4_DST, fsp = v6 ? F6_SPORT : F4_SPORT, fdp = v6 ? F6_DPORT : F4_DPORT;
 
-	if (nsg_side_prefixes(m, vnet, &r->src, fam, &src, &ns) < 0 ||
-	    nsg_side_prefixes(m, vnet, &r->dst, fam, &dst, &nd) < 0)
+	if (side_boxes(m, vnet, &r->src, fam, &src, &ns) < 0 || side_boxes(m, vnet, &r->dst, fam, &dst, &nd) < 0)
 		goto out;
 	/* A '*' in a port list covers everything: one full range stands for the list. */
 	size_t nsp = r->sport.any ? 1 : r->sport.n, ndp = r->dport.any ? 1 : r->dport.n;
@@ -160,8 +263,8 @@ static int expand_rule(struct rvec *v, const struct nsg_model *m, int inst, cons
 					ar->data.priority = prio;
 					ar->data.userdata = userdata;
 					set_head(ar->field, r, fam, inst);
-					set_addr(ar->field, F_SRC, &src[a]);
-					set_addr(ar->field, fdst, &dst[b]);
+					set_addr(ar->field, F_SRC, fam, &src[a]);
+					set_addr(ar->field, fdst, fam, &dst[b]);
 					ar->field[fsp].value.u16 = r->sport.any ? 0 : r->sport.r[sp].lo;
 					ar->field[fsp].mask_range.u16 = r->sport.any ? 65535 : r->sport.r[sp].hi;
 					ar->field[fdp].value.u16 = r->dport.any ? 0 : r->dport.r[dp].lo;

@@ -71,14 +71,6 @@ static int build_vnet_tag(struct nsg_model *m, int v, struct topo_plist *l)
 	return 0;
 }
 
-static int expand_set(const struct nws_aset *s, struct nsg_expansion *e)
-{
-	if (nws_aset_to_prefixes(s, NWS_AF4, &e->p[0], &e->n[0]) < 0 ||
-	    nws_aset_to_prefixes(s, NWS_AF6, &e->p[1], &e->n[1]) < 0)
-		return -1;
-	return 0;
-}
-
 static int aset_from(struct nws_aset *s, const struct topo_plist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -90,31 +82,27 @@ static int aset_from(struct nws_aset *s, const struct topo_plist *l)
 
 static int build_expansions(struct nsg_model *m, int v)
 {
-	struct nws_aset vn = { 0 }, ni = { 0 }, all = { 0 }, tmp = { 0 }, inet = { 0 };
+	struct nws_aset *vn = &m->vnet_set[v], *inet = &m->inet_set[v], ni = { 0 }, all = { 0 }, tmp = { 0 };
 	int rc = -1;
 
-	if (aset_from(&vn, &m->vnet_tag[v]) < 0 || expand_set(&vn, &m->vnet_cidr[v]) < 0)
+	if (aset_from(vn, &m->vnet_tag[v]) < 0)
 		goto out;
 	if (m->internet_tag >= 0) {
-		if (aset_from(&inet, &m->t->tags[m->internet_tag].pfx) < 0)
+		if (aset_from(inet, &m->t->tags[m->internet_tag].pfx) < 0)
 			goto out;
 	} else {
 		/* nwsim's Internet: everything neither VirtualNetwork nor private/special-use. */
 		if (aset_from(&ni, &m->not_internet) < 0 ||
 		    nws_aset_add_range(&all, NWS_AF4, 0, 0xffffffffu) < 0 ||
 		    nws_aset_add_range(&all, NWS_AF6, 0, ~(nws_u128)0) < 0 ||
-		    nws_aset_subtract(&all, &vn, &tmp) < 0 || nws_aset_subtract(&tmp, &ni, &inet) < 0)
+		    nws_aset_subtract(&all, vn, &tmp) < 0 || nws_aset_subtract(&tmp, &ni, inet) < 0)
 			goto out;
 	}
-	if (expand_set(&inet, &m->inet_cidr[v]) < 0)
-		goto out;
 	rc = 0;
 out:
-	nws_aset_free(&vn);
 	nws_aset_free(&ni);
 	nws_aset_free(&all);
 	nws_aset_free(&tmp);
-	nws_aset_free(&inet);
 	return rc;
 }
 
@@ -141,9 +129,9 @@ int nsg_model_build(struct nsg_model *m, const struct topo *t, struct nws_err *e
 	m->subnet_inst = nws_arena_array(a, t->nsubnets, sizeof(int));
 	m->nic_inst = nws_arena_array(a, t->nnics, sizeof(int));
 	m->vnet_tag = nws_arena_array(a, t->nvnets, sizeof(*m->vnet_tag));
-	m->vnet_cidr = calloc(t->nvnets ? t->nvnets : 1, sizeof(*m->vnet_cidr));
-	m->inet_cidr = calloc(t->nvnets ? t->nvnets : 1, sizeof(*m->inet_cidr));
-	if (!m->inst || !m->subnet_inst || !m->nic_inst || !m->vnet_tag || !m->vnet_cidr || !m->inet_cidr)
+	m->vnet_set = calloc(t->nvnets ? t->nvnets : 1, sizeof(*m->vnet_set));
+	m->inet_set = calloc(t->nvnets ? t->nvnets : 1, sizeof(*m->inet_set));
+	if (!m->inst || !m->subnet_inst || !m->nic_inst || !m->vnet_tag || !m->vnet_set || !m->inet_set)
 		goto oom;
 	for (size_t s = 0; s < t->nsubnets; s++)
 		m->subnet_inst[s] = t->subnets[s].nsg < 0 ? -1 : add_inst(m, t->subnets[s].nsg, t->subnets[s].vnet);
@@ -181,15 +169,14 @@ void nsg_model_free(struct nsg_model *m)
 {
 	if (!m)
 		return;
-	for (size_t v = 0; m->t && v < m->t->nvnets; v++)
-		for (int f = 0; f < 2; f++) {
-			if (m->vnet_cidr)
-				free(m->vnet_cidr[v].p[f]);
-			if (m->inet_cidr)
-				free(m->inet_cidr[v].p[f]);
-		}
-	free(m->vnet_cidr);
-	free(m->inet_cidr);
+	for (size_t v = 0; m->t && v < m->t->nvnets; v++) {
+		if (m->vnet_set)
+			nws_aset_free(&m->vnet_set[v]);
+		if (m->inet_set)
+			nws_aset_free(&m->inet_set[v]);
+	}
+	free(m->vnet_set);
+	free(m->inet_set);
 	nws_arena_free(&m->arena);
 	memset(m, 0, sizeof(*m));
 }
@@ -356,58 +343,38 @@ void nsg_ref_verify(const struct nsg_model *m, int nic, int ipcfg, enum az_dir d
 	nsg_combine(n, inst, matched, v);
 }
 
-static int copy_prefixes(const struct nws_prefix *src, size_t n, struct nws_prefix **out, size_t *nout)
+static int copy_set(const struct nws_aset *src, struct nws_aset *out)
 {
-	*out = malloc((n ? n : 1) * sizeof(**out));
-	if (!*out)
-		return -1;
-	memcpy(*out, src, n * sizeof(**out));
-	*nout = n;
+	for (size_t i = 0; i < src->n; i++)
+		if (nws_aset_add_range(out, src->r[i].fam, src->r[i].lo, src->r[i].hi) < 0)
+			return -1;
 	return 0;
 }
 
-static int filter_fam(const struct topo_plist *l, uint8_t fam, struct nws_prefix **out, size_t *n)
+int nsg_side_set(const struct nsg_model *m, int vnet, const struct topo_side *s, struct nws_aset *out)
 {
-	*out = malloc((l->n ? l->n : 1) * sizeof(**out));
-	*n = 0;
-	if (!*out)
-		return -1;
-	for (size_t i = 0; i < l->n; i++)
-		if (l->p[i].ip.fam == fam)
-			(*out)[(*n)++] = l->p[i];
-	return 0;
-}
-
-int nsg_side_prefixes(const struct nsg_model *m, int vnet, const struct topo_side *s, uint8_t fam,
-		      struct nws_prefix **out, size_t *n)
-{
-	int fi = nsg_fam_index(fam);
+	const struct topo *t = m->t;
 
 	switch (s->kind) {
-	case TOPO_SIDE_ANY: {
-		struct nws_prefix all = { .ip = { .fam = fam }, .len = 0 };
-
-		return copy_prefixes(&all, 1, out, n);
-	}
+	case TOPO_SIDE_ANY:
+		if (nws_aset_add_range(out, NWS_AF4, 0, 0xffffffffu) < 0 ||
+		    nws_aset_add_range(out, NWS_AF6, 0, ~(nws_u128)0) < 0)
+			return -1;
+		break;
 	case TOPO_SIDE_PREFIXES:
-		return filter_fam(&s->pfx, fam, out, n);
+		return aset_from(out, &s->pfx);
 	case TOPO_SIDE_TAG:
 		switch (s->tag) {
 		case AZ_TAG_VIRTUALNETWORK:
-			return copy_prefixes(m->vnet_cidr[vnet].p[fi], m->vnet_cidr[vnet].n[fi], out, n);
+			return copy_set(&m->vnet_set[vnet], out);
 		case AZ_TAG_INTERNET:
-			return copy_prefixes(m->inet_cidr[vnet].p[fi], m->inet_cidr[vnet].n[fi], out, n);
+			return copy_set(&m->inet_set[vnet], out);
 		case AZ_TAG_AZURELOADBALANCER:
-			return filter_fam(&m->alb, fam, out, n);
+			return aset_from(out, &m->alb);
 		default:
-			return filter_fam(&m->t->tags[s->tag - AZ_TAG_BUILTIN_COUNT].pfx, fam, out, n);
+			return aset_from(out, &t->tags[s->tag - AZ_TAG_BUILTIN_COUNT].pfx);
 		}
-	case TOPO_SIDE_ASG: {
-		const struct topo *t = m->t;
-		size_t cap = 0;
-
-		*out = NULL;
-		*n = 0;
+	case TOPO_SIDE_ASG:
 		for (size_t c = 0; c < t->nnics; c++)
 			for (size_t i = 0; i < t->nics[c].nipcfgs; i++) {
 				const struct topo_ipcfg *cfg = &t->nics[c].ipcfgs[i];
@@ -416,24 +383,25 @@ int nsg_side_prefixes(const struct nsg_model *m, int vnet, const struct topo_sid
 				for (size_t a = 0; a < cfg->nasgs; a++)
 					for (size_t k = 0; k < s->nasgs; k++)
 						member |= cfg->asgs[a] == s->asgs[k];
-				if (!member || cfg->ip.fam != fam)
-					continue;
-				if (*n == cap) {
-					cap = cap ? cap * 2 : 8;
-					struct nws_prefix *np = realloc(*out, cap * sizeof(*np));
-
-					if (!np) {
-						free(*out);
-						return -1;
-					}
-					*out = np;
-				}
-				(*out)[(*n)++] = (struct nws_prefix){ .ip = cfg->ip, .len = (uint8_t)nws_fam_bits(fam) };
+				if (member && nws_aset_add_range(out, cfg->ip.fam, cfg->ip.v, cfg->ip.v) < 0)
+					return -1;
 			}
-		if (!*out)
-			*out = malloc(sizeof(**out));
-		return *out ? 0 : -1;
+		break;
 	}
-	}
-	return -1;
+	nws_aset_normalise(out);
+	return 0;
+}
+
+int nsg_side_prefixes(const struct nsg_model *m, int vnet, const struct topo_side *s, uint8_t fam,
+		      struct nws_prefix **out, size_t *n)
+{
+	struct nws_aset set = { 0 };
+	int rc = nsg_side_set(m, vnet, s, &set);
+
+	if (rc == 0)
+		rc = nws_aset_to_prefixes(&set, fam, out, n);
+	if (rc == 0 && !*out)
+		rc = (*out = malloc(sizeof(**out))) ? 0 : -1;
+	nws_aset_free(&set);
+	return rc;
 }

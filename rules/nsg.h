@@ -27,11 +27,6 @@ struct nsg_inst {
 	int vnet;
 };
 
-struct nsg_expansion {
-	struct nws_prefix *p[2]; /* [0] IPv4, [1] IPv6; malloc'd */
-	size_t n[2];
-};
-
 /* Built once by nsg_model_build from a topology; read-only afterwards, shared by all readers. */
 struct nsg_model {
 	const struct topo *t;
@@ -40,8 +35,8 @@ struct nsg_model {
 	int *subnet_inst;                /* per subnet: instance, or -1 when no NSG */
 	int *nic_inst;                   /* per NIC: instance, or -1 */
 	struct topo_plist *vnet_tag;     /* per vnet: what VirtualNetwork is made of, as listed */
-	struct nsg_expansion *vnet_cidr; /* per vnet: VirtualNetwork as minimal CIDRs */
-	struct nsg_expansion *inet_cidr; /* per vnet: Internet as minimal CIDRs */
+	struct nws_aset *vnet_set;       /* per vnet: VirtualNetwork as address ranges */
+	struct nws_aset *inet_set;       /* per vnet: Internet as address ranges */
 	struct topo_plist not_internet;
 	struct topo_plist alb;           /* AzureLoadBalancer */
 	int internet_tag;                /* topology tag replacing Internet, or -1 */
@@ -91,9 +86,11 @@ void nsg_ref_verify(const struct nsg_model *m, int nic, int ipcfg, enum az_dir d
 		    const struct nws_flow *f, struct nsg_verdict *v);
 
 /*
- * A rule side as CIDR prefixes of one family, for compiled tables and the effective view.
- * *out is malloc'd (the caller frees); an empty result means the side matches nothing there.
+ * A rule side as the normalised set of addresses it matches (both families), for the compiled
+ * tables. out must be empty; the caller frees it. An empty set matches nothing.
  */
+int nsg_side_set(const struct nsg_model *m, int vnet, const struct topo_side *s, struct nws_aset *out);
+/* The same as minimal CIDR prefixes of one family, for the effective view; *out is malloc'd. */
 int nsg_side_prefixes(const struct nsg_model *m, int vnet, const struct topo_side *s, uint8_t fam,
 		      struct nws_prefix **out, size_t *n);
 /* Whether the rule applies to packets of protocol proto of family fam. */
