@@ -188,7 +188,7 @@ static void table_rules(const struct nsg_model *m, int inst)
 			const struct topo_rule *r = g->order[d][i];
 			char name[256], b1[16], b2[16];
 
-			printf("%-16s %-44s %-9s %8d %-6s %-5s %-20s %-12s %-20s %s\n", g->name,
+			printf("%-16s %-52s %-9s %8d %-6s %-5s %-20s %-12s %-20s %s\n", g->name,
 			       names_rule(r, name, sizeof(name)), az_dir_name[r->dir], r->priority, az_access_name[r->access],
 			       proto_text(r->proto), r->src.kind == TOPO_SIDE_ASG ? "(ASG)" : r->src.texts ? r->src.texts[0] : side_text(t, &r->src),
 			       r->sport.plural ? "(list)" : single_port(&r->sport, b1),
@@ -244,7 +244,7 @@ int cmd_list_effective_nsg(int argc, char **argv)
 		entries[ne++] = (typeof(entries[0])){ app.m.nic_inst[nic], "networkInterface", n->id };
 
 	if (cli_table(&c)) {
-		printf("%-16s %-44s %-9s %8s %-6s %-5s %-20s %-12s %-20s %s\n", "NSG", "Name", "Direction", "Priority",
+		printf("%-16s %-52s %-9s %8s %-6s %-5s %-20s %-12s %-20s %s\n", "NSG", "Name", "Direction", "Priority",
 		       "Access", "Proto", "Source", "SourcePorts", "Destination", "DestinationPorts");
 		for (int i = 0; i < ne; i++)
 			table_rules(&app.m, entries[i].inst);

@@ -1,0 +1,1 @@
+test-ip-flow -t {root}/docs/examples/web-app.json --vm web1 --direction Inbound --protocol TCP --local 10.0.1.4:22 --remote 198.51.100.7:50000 -o table

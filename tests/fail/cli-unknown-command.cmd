@@ -1,0 +1,1 @@
+test-ip-flows -t valid.json

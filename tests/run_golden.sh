@@ -1,0 +1,43 @@
+#!/bin/bash
+# Golden tests: run the real nwsim binary on every CASE.cmd in a folder and compare what it
+# prints with CASE.out (stdout) and CASE.err (stderr), and its exit status with CASE.rc (0 when
+# absent). A missing .out or .err means that stream must be empty.
+#   usage: run_golden.sh NWSIM CASE-DIR PROJECT-ROOT
+# In CASE.cmd, {root} stands for the project root; commands run inside CASE-DIR.
+set -u
+nwsim=$(realpath "$1")
+dir=$(realpath "$2")
+root=$(realpath "$3")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+for cmd in "$dir"/*.cmd; do
+	name=$(basename "$cmd" .cmd)
+	args=$(sed -e "s|{root}|$root|g" "$cmd")
+	(cd "$dir" && eval "\"$nwsim\" $args" >"$tmp/out" 2>"$tmp/err")
+	rc=$?
+	want_rc=0
+	[ -f "$dir/$name.rc" ] && want_rc=$(cat "$dir/$name.rc")
+	ok=1
+	if [ "$rc" != "$want_rc" ]; then
+		echo "FAIL $name: exit status $rc, expected $want_rc"
+		ok=0
+	fi
+	for s in out err; do
+		want=/dev/null
+		[ -f "$dir/$name.$s" ] && want="$dir/$name.$s"
+		if ! diff -u "$want" "$tmp/$s" >"$tmp/diff"; then
+			echo "FAIL $name: std$s differs from $name.$s:"
+			head -n 40 "$tmp/diff"
+			ok=0
+		fi
+	done
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+	fi
+done
+echo "$pass passed, $fail failed"
+[ $fail = 0 ] && [ $pass -gt 0 ]
