@@ -48,7 +48,7 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 			const struct cli_opt *o = set == 0 ? opts : (common ? common_opts : NULL);
 
 			for (; o && o->lng; o++) {
-				bool l = strlen(o->lng) == nlen && !strncmp(o->lng, a, nlen);
+				bool l = !strncmp(o->lng, a, nlen) && o->lng[nlen] == 0;
 				bool s = o->shrt && a[1] == o->shrt && a[2] == 0;
 
 				if ((l || s) && (o->val || o->flag)) {
