@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "app.h"
@@ -28,6 +29,15 @@ int app_compile(struct app *a, const struct cli_common *c, struct nws_err *err)
 	if (dp_acl_build(&a->acl, &a->m, 0, err) < 0)
 		return CLI_FAIL;
 	a->have_acl = true;
+	if (c->verbose) {
+		const struct dp_acl *x = &a->acl;
+
+		fprintf(stderr,
+			"nwsim: %zu NSG rules in %zu NSG associations compiled to %zu rte_acl rules "
+			"(inbound IPv4 %zu, IPv6 %zu; outbound IPv4 %zu, IPv6 %zu), classify algorithm %s\n",
+			x->nmatch, a->m.ninst, x->nacl[0][0] + x->nacl[0][1] + x->nacl[1][0] + x->nacl[1][1], x->nacl[0][0],
+			x->nacl[0][1], x->nacl[1][0], x->nacl[1][1], dp_acl_alg_name(x->alg));
+	}
 	return CLI_OK;
 }
 

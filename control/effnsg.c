@@ -178,6 +178,20 @@ static void assoc_json(struct jw *w, const char *kind, const char *id)
 	jw_end_obj(w);
 }
 
+/* A side in one table cell: the text as written, the first prefix of a list, or the ASG names. */
+static const char *cell(const struct topo *t, const struct topo_side *s, char *buf, size_t len)
+{
+	if (s->kind == TOPO_SIDE_ASG) {
+		snprintf(buf, len, "%s%s", t->asgs[s->asgs[0]].name, s->nasgs > 1 ? ",..." : "");
+		return buf;
+	}
+	if (s->texts) {
+		snprintf(buf, len, "%s%s", s->texts[0], s->ntexts > 1 ? ",..." : "");
+		return buf;
+	}
+	return side_text(t, s);
+}
+
 static void table_rules(const struct nsg_model *m, int inst)
 {
 	const struct topo *t = m->t;
@@ -186,14 +200,18 @@ static void table_rules(const struct nsg_model *m, int inst)
 	for (int d = 0; d < AZ_NDIR; d++)
 		for (size_t i = 0; i < g->norder[d]; i++) {
 			const struct topo_rule *r = g->order[d][i];
-			char name[256], b1[16], b2[16];
+			char name[256], b1[16], b2[16], c1[96], c2[96], p1[96] = "", p2[96] = "";
 
+			/* Port lists as written, comma-separated, so nothing is hidden. */
+			for (size_t k = 0; r->sport.plural && k < r->sport.ntext; k++)
+				snprintf(p1 + strlen(p1), sizeof(p1) - strlen(p1), "%s%s", k ? "," : "", r->sport.text[k]);
+			for (size_t k = 0; r->dport.plural && k < r->dport.ntext; k++)
+				snprintf(p2 + strlen(p2), sizeof(p2) - strlen(p2), "%s%s", k ? "," : "", r->dport.text[k]);
 			printf("%-16s %-52s %-9s %8d %-6s %-5s %-20s %-12s %-20s %s\n", g->name,
 			       names_rule(r, name, sizeof(name)), az_dir_name[r->dir], r->priority, az_access_name[r->access],
-			       proto_text(r->proto), r->src.kind == TOPO_SIDE_ASG ? "(ASG)" : r->src.texts ? r->src.texts[0] : side_text(t, &r->src),
-			       r->sport.plural ? "(list)" : single_port(&r->sport, b1),
-			       r->dst.kind == TOPO_SIDE_ASG ? "(ASG)" : r->dst.texts ? r->dst.texts[0] : side_text(t, &r->dst),
-			       r->dport.plural ? "(list)" : single_port(&r->dport, b2));
+			       proto_text(r->proto), cell(t, &r->src, c1, sizeof(c1)),
+			       r->sport.plural ? p1 : single_port(&r->sport, b1), cell(t, &r->dst, c2, sizeof(c2)),
+			       r->dport.plural ? p2 : single_port(&r->dport, b2));
 		}
 }
 

@@ -1,0 +1,1 @@
+list-effective-nsg -t asg-rule-two-vnets.json --nic nic1
