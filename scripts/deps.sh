@@ -3,7 +3,7 @@
 # Sourced by test.sh and demo.sh; runs as root or through sudo.
 nwsim_deps() {
 	local pkgs=(gcc libc6-dev pkg-config meson ninja-build python3 libdpdk-dev libpcap-dev libcjson-dev
-		libcmocka-dev libclang-rt-14-dev clang)
+		libcmocka-dev)
 	local missing=()
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
