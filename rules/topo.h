@@ -154,6 +154,12 @@ struct topo_vm {
 	size_t first_nic, nnics;
 };
 
+/* Case-insensitive name -> index, open addressing; built once after loading. */
+struct topo_index {
+	int32_t *slot; /* -1 empty */
+	size_t mask;
+};
+
 struct topo {
 	struct nws_arena arena;
 	const char *file; /* as given on the command line, used in messages */
@@ -173,6 +179,7 @@ struct topo {
 	size_t nvms;
 	struct topo_nic *nics;
 	size_t nnics;
+	struct topo_index vm_index, nic_index;
 };
 
 /* Load and validate; NULL with err set to "file: json.path: problem". */
@@ -181,6 +188,8 @@ struct topo *topo_load(const char *path, struct nws_err *err);
 struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err);
 void topo_free(struct topo *t);
 
+/* Builds the name indexes (done by topo_load); -1 when out of memory. */
+int topo_index_build(struct topo *t);
 int topo_find_vm(const struct topo *t, const char *name);
 int topo_find_nic(const struct topo *t, const char *name);
 /* The NIC and IP configuration that own ip within vm's NICs (nic may be preset to restrict). */

@@ -1689,6 +1689,10 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 	}
 	if (validate(ld) < 0)
 		goto out;
+	if (topo_index_build(t) < 0) {
+		oom(ld);
+		goto out;
+	}
 	cJSON_Delete(root);
 	return t;
 out:
