@@ -10,6 +10,8 @@
 #include "dp_verify.h"
 #include "jw.h"
 #include "names.h"
+#include "batch.h"
+#include "target.h"
 
 static const char usage_text[] =
 	"usage: nwsim test-ip-flow -t TOPOLOGY --vm VM [--nic NIC] --direction Inbound|Outbound\n"
@@ -112,7 +114,7 @@ static int build_query(const struct topo *t, const struct ipf_args *a, struct ns
 	struct nws_ip local, remote;
 	uint16_t lport, rport;
 	bool ports;
-	int vm, nic = -1, d;
+	int vm, d;
 
 	memset(q, 0, sizeof(*q));
 	if (!a->vm)
@@ -125,9 +127,9 @@ static int build_query(const struct topo *t, const struct ipf_args *a, struct ns
 		return nws_err_set(err, "--local is required");
 	if (!a->remote)
 		return nws_err_set(err, "--remote is required");
-	vm = topo_find_vm(t, a->vm);
+	vm = target_vm(t, a->vm, err);
 	if (vm < 0)
-		return nws_err_set(err, "--vm: no virtual machine '%s' in %s", a->vm, t->file);
+		return -1;
 	d = az_dir_parse(a->dir);
 	if (d < 0)
 		return nws_err_set(err, "--direction: '%s' is not Inbound or Outbound", a->dir);
@@ -138,34 +140,8 @@ static int build_query(const struct topo *t, const struct ipf_args *a, struct ns
 		return -1;
 	if (local.fam != remote.fam)
 		return nws_err_set(err, "--remote: %s and --local %s are not the same IP version", a->remote, a->local);
-	const struct topo_vm *v = &t->vms[vm];
-
-	if (a->nic) {
-		nic = topo_find_nic(t, a->nic);
-		if (nic < 0 || t->nics[nic].vm != vm)
-			return nws_err_set(err, "--nic: virtual machine '%s' has no network interface '%s'", v->name, a->nic);
-	} else if (v->nnics > 1) {
-		/* Azure's rule: with several NICs and IP forwarding on any, the NIC must be named. */
-		for (size_t i = v->first_nic; i < v->first_nic + v->nnics; i++)
-			if (t->nics[i].ip_forwarding)
-				return nws_err_set(err, "--nic is required: '%s' has several network interfaces and IP forwarding is enabled on '%s'",
-						   v->name, t->nics[i].name);
-	}
-	q->ipcfg = -1;
-	for (size_t i = v->first_nic; i < v->first_nic + v->nnics && q->ipcfg < 0; i++) {
-		if (nic >= 0 && (int)i != nic)
-			continue;
-		q->ipcfg = topo_find_ipcfg(t, (int)i, &local);
-		q->nic = (int)i;
-	}
-	if (q->ipcfg < 0) {
-		char b[NWS_IP_STRLEN];
-		const struct topo_nic *n = &t->nics[nic >= 0 ? nic : (int)v->first_nic];
-
-		return nws_err_set(err, "--local: %s is not an address of %s '%s' (it has %s)", a->local,
-				   nic >= 0 ? "network interface" : "virtual machine", nic >= 0 ? n->name : v->name,
-				   nws_ip_str(&n->ipcfgs[0].ip, b));
-	}
+	if (target_resolve(t, vm, a->nic, "--local", a->local, &local, &q->nic, &q->ipcfg, err) < 0)
+		return -1;
 	q->dir = (enum az_dir)d;
 	q->flow.has_ports = ports;
 	if (q->dir == AZ_INBOUND) {
@@ -212,126 +188,6 @@ static void print_table_row(const struct nsg_verdict *v)
 	printf("%-8s  %s\n", az_access_name[v->access], rn ? rn : "");
 }
 
-/*
- * Batch input, read a block at a time so a file of millions of queries needs no more memory than
- * one block. A bad line stops the run with its line number; the lines before it are answered.
- */
-#define BATCH_BLOCK 65536
-
-struct batch {
-	FILE *f;
-	const char *path;
-	char *line;
-	size_t cap, lineno;
-};
-
-static int batch_open(struct batch *b, const char *path, struct nws_err *err)
-{
-	memset(b, 0, sizeof(*b));
-	b->path = path;
-	b->f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	if (!b->f)
-		return nws_err_set(err, "%s: cannot open: %s", path, strerror(errno));
-	return 0;
-}
-
-static void batch_close(struct batch *b)
-{
-	if (b->f && b->f != stdin)
-		fclose(b->f);
-	free(b->line);
-}
-
-/* Up to max queries; 0 at the end of the input, -1 on a bad line or a read error. */
-static ssize_t batch_read(struct batch *b, const struct topo *t, struct nsg_query *q, size_t max, struct nws_err *err)
-{
-	size_t n = 0;
-	ssize_t len;
-
-	while (n < max && (len = getline(&b->line, &b->cap, b->f)) >= 0) {
-		char *tok[32];
-		int ntok = 0;
-		struct ipf_args a = { 0 };
-		const struct cli_opt opts[] = { IPF_OPTS(&a), { NULL, 0, NULL, NULL } };
-
-		b->lineno++;
-		/* Split on blanks in one pass: this loop is most of a batch's cost. */
-		for (char *p = b->line, *end = b->line + len; p < end;) {
-			while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == 0))
-				p++;
-			if (p == end)
-				break;
-			if (ntok == 32)
-				return nws_err_set(err, "%s: line %zu: too many words", b->path, b->lineno);
-			tok[ntok++] = p;
-			while (p < end && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != 0)
-				p++;
-			*p++ = 0;
-		}
-		if (ntok == 0 || tok[0][0] == '#')
-			continue;
-		if (cli_parse(ntok, tok, opts, NULL, NULL, NULL, err) < 0 || build_query(t, &a, &q[n], err) < 0) {
-			nws_err_prefix(err, "%s: line %zu: ", b->path, b->lineno);
-			return -1;
-		}
-		n++;
-	}
-	if (ferror(b->f))
-		return nws_err_set(err, "%s: read error: %s", b->path, strerror(errno));
-	return (ssize_t)n;
-}
-
-/* Output of a batch: lines built by hand, since per-character stdio is most of the cost. */
-struct obuf {
-	char b[1 << 16];
-	size_t n;
-};
-
-static void ob_flush(struct obuf *o)
-{
-	fwrite(o->b, 1, o->n, stdout);
-	o->n = 0;
-}
-
-static void ob_put(struct obuf *o, const char *s, size_t len)
-{
-	if (o->n + len > sizeof(o->b)) {
-		ob_flush(o);
-		if (len > sizeof(o->b)) {
-			fwrite(s, 1, len, stdout);
-			return;
-		}
-	}
-	memcpy(o->b + o->n, s, len);
-	o->n += len;
-}
-
-static void ob_str(struct obuf *o, const char *s)
-{
-	ob_put(o, s, strlen(s));
-}
-
-/* String contents with JSON escapes, without the quotes. */
-static void ob_json_str(struct obuf *o, const char *s)
-{
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-
-			ob_put(o, e, 2);
-		} else if (c < 0x20) {
-			char e[8];
-
-			snprintf(e, sizeof(e), "\\u%04x", c);
-			ob_str(o, e);
-		} else {
-			ob_put(o, p, 1);
-		}
-	}
-}
-
 static void ob_verdict(struct obuf *o, const struct nsg_verdict *v, bool table)
 {
 	/* The rule name is written in two pieces to keep snprintf off the per-query path. */
@@ -365,6 +221,17 @@ static void ob_verdict(struct obuf *o, const struct nsg_verdict *v, bool table)
 	ob_put(o, "}\n", 2);
 }
 
+/* One batch line: the test-ip-flow options without -t. */
+static int ipf_line(void *ctx, int ntok, char **tok, void *out, struct nws_err *err)
+{
+	struct ipf_args a = { 0 };
+	const struct cli_opt opts[] = { IPF_OPTS(&a), { NULL, 0, NULL, NULL } };
+
+	if (cli_parse(ntok, tok, opts, NULL, NULL, NULL, err) < 0)
+		return -1;
+	return build_query(ctx, &a, out, err);
+}
+
 static int run_batch(const struct app *app, struct batch *b, bool table, struct nws_err *err)
 {
 	struct nsg_query *q = malloc(BATCH_BLOCK * sizeof(*q));
@@ -380,7 +247,7 @@ static int run_batch(const struct app *app, struct batch *b, bool table, struct 
 	o->n = 0;
 	if (table)
 		print_table_head();
-	while ((n = batch_read(b, app->t, q, BATCH_BLOCK, err)) > 0) {
+	while ((n = batch_read(b, ipf_line, app->t, q, sizeof(*q), BATCH_BLOCK, err)) > 0) {
 		dp_verify(&app->acl, &app->m, q, v, (size_t)n);
 		for (ssize_t i = 0; i < n; i++)
 			ob_verdict(o, &v[i], table);

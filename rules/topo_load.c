@@ -20,6 +20,7 @@ struct ld {
 	char path[1024];
 	size_t plen;
 	cJSON *root;
+	bool strict_prefix; /* address spaces and subnets: host bits are an error */
 };
 
 #define A(ld) (&(ld)->t->arena)
@@ -292,6 +293,12 @@ static int prefix_array(struct ld *ld, const cJSON *arr, struct topo_plist *out)
 			return -1;
 		if (nws_prefix_parse(e->valuestring, &out->p[i]) < 0)
 			return fail(ld, "'%s' is not an IPv4 or IPv6 address or CIDR prefix", e->valuestring);
+		if (ld->strict_prefix && nws_prefix_has_host_bits(e->valuestring)) {
+			char b[NWS_PREFIX_STRLEN];
+
+			return fail(ld, "'%s' has host bits set; Azure wants %s", e->valuestring,
+				    nws_prefix_str(&out->p[i], b));
+		}
 		pop(ld, m);
 		i++;
 	}
@@ -313,6 +320,12 @@ static int prefixes_field(struct ld *ld, const cJSON *obj, const char *one, cons
 				return oom(ld);
 			if (nws_prefix_parse(v->valuestring, out->p) < 0)
 				return fail(ld, "'%s' is not an IPv4 or IPv6 CIDR prefix", v->valuestring);
+			if (nws_prefix_has_host_bits(v->valuestring)) {
+				char b[NWS_PREFIX_STRLEN];
+
+				return fail(ld, "'%s' has host bits set; Azure wants %s", v->valuestring,
+					    nws_prefix_str(out->p, b));
+			}
 			out->n = 1;
 			pop(ld, m);
 			return 1;
@@ -333,7 +346,11 @@ static int prefixes_field(struct ld *ld, const cJSON *obj, const char *one, cons
 		}
 		if (want(ld, v, cJSON_IsArray(v), "an array of prefixes") < 0)
 			return -1;
-		if (prefix_array(ld, v, out) < 0)
+		ld->strict_prefix = true;
+		int r = prefix_array(ld, v, out);
+
+		ld->strict_prefix = false;
+		if (r < 0)
 			return -1;
 		pop(ld, m);
 		if (out->n == 0 && required) {
@@ -895,6 +912,12 @@ static int load_rt(struct ld *ld, const cJSON *obj, struct topo_rt *rt)
 		if (nws_prefix_parse(pfx, &ro->prefix) < 0) {
 			field(ld, e, "addressPrefix", &m3);
 			return fail(ld, "'%s' is not an IPv4 or IPv6 CIDR prefix", pfx);
+		}
+		if (nws_prefix_has_host_bits(pfx)) {
+			char b[NWS_PREFIX_STRLEN];
+
+			field(ld, e, "addressPrefix", &m3);
+			return fail(ld, "'%s' has host bits set; Azure wants %s", pfx, nws_prefix_str(&ro->prefix, b));
 		}
 		if (req_str(ld, e, "nextHopType", &s) < 0)
 			return -1;
@@ -1463,10 +1486,56 @@ static int load_vm(struct ld *ld, const cJSON *obj, int vi)
 	return 0;
 }
 
+static const struct topo_peering *peering_to(const struct topo *t, int from, int to)
+{
+	for (size_t i = 0; i < t->vnets[from].npeerings; i++)
+		if (t->vnets[from].peerings[i].remote == to)
+			return &t->vnets[from].peerings[i];
+	return NULL;
+}
+
+/* Peerings as Azure connects them: both sides listed; remote gateways only where offered. */
+static int validate_peerings(struct ld *ld)
+{
+	struct topo *t = ld->t;
+
+	for (size_t v = 0; v < t->nvnets; v++)
+		for (size_t i = 0; i < t->vnets[v].npeerings; i++) {
+			const struct topo_peering *p = &t->vnets[v].peerings[i];
+			const struct topo_vnet *vn = &t->vnets[v], *rv = &t->vnets[p->remote];
+			const struct topo_peering *back = peering_to(t, p->remote, (int)v);
+
+			for (size_t j = 0; j < i; j++)
+				if (vn->peerings[j].remote == p->remote)
+					return nws_err_set(ld->err, "%s: virtualNetworks[%zu].peerings[%zu]: '%s' is peered twice",
+							   t->file, v, i, rv->name);
+			if (!back)
+				return nws_err_set(ld->err,
+						   "%s: virtualNetworks[%zu].peerings[%zu]: '%s' has no peering back to '%s' (Azure leaves a one-sided peering Initiated, passing no traffic)",
+						   t->file, v, i, rv->name, vn->name);
+			if (!p->use_remote_gateways)
+				continue;
+			if (vn->gateway)
+				return nws_err_set(ld->err, "%s: virtualNetworks[%zu].peerings[%zu]: useRemoteGateways: '%s' has a gateway of its own",
+						   t->file, v, i, vn->name);
+			if (!rv->gateway)
+				return nws_err_set(ld->err, "%s: virtualNetworks[%zu].peerings[%zu]: useRemoteGateways: '%s' has no gateway",
+						   t->file, v, i, rv->name);
+			if (!back->allow_gateway_transit)
+				return nws_err_set(ld->err,
+						   "%s: virtualNetworks[%zu].peerings[%zu]: useRemoteGateways: the peering from '%s' back to '%s' does not set allowGatewayTransit",
+						   t->file, v, i, rv->name, vn->name);
+		}
+	return 0;
+}
+
 /* Cross-resource rules that need everything loaded. */
 static int validate(struct ld *ld)
 {
 	struct topo *t = ld->t;
+
+	if (validate_peerings(ld) < 0)
+		return -1;
 
 	/* One private address per virtual network. */
 	for (size_t a = 0; a < t->nnics; a++)
