@@ -16,16 +16,30 @@ int app_open(struct app *a, const struct cli_common *c, struct nws_err *err)
 		return CLI_INPUT;
 	if (nsg_model_build(&a->m, a->t, err) < 0)
 		return CLI_FAIL;
+	if (route_model_build(&a->rm, a->t, err) < 0) {
+		nsg_model_free(&a->m);
+		return CLI_FAIL;
+	}
 	a->have_model = true;
 	return CLI_OK;
 }
 
-int app_compile(struct app *a, const struct cli_common *c, struct nws_err *err)
+int app_compile(struct app *a, const struct cli_common *c, unsigned tables, struct nws_err *err)
 {
 	struct dp_eal_opts eo = { .verbose = c->verbose, .nuser = c->neal, .user = c->eal };
 
 	if (dp_eal_init(&eo, err) < 0)
 		return CLI_FAIL;
+	if (tables & APP_ROUTES) {
+		if (dp_routes_build(&a->routes, &a->rm, err) < 0)
+			return CLI_FAIL;
+		a->have_routes = true;
+		if (c->verbose)
+			fprintf(stderr, "nwsim: %zu subnets' route tables compiled to %zu rte_lpm/rte_lpm6 tables\n",
+				a->t->nsubnets, a->routes.ntab);
+	}
+	if (!(tables & APP_ACL))
+		return CLI_OK;
 	if (dp_acl_build(&a->acl, &a->m, 0, err) < 0)
 		return CLI_FAIL;
 	a->have_acl = true;
@@ -45,8 +59,12 @@ void app_close(struct app *a)
 {
 	if (a->have_acl)
 		dp_acl_free(&a->acl);
-	if (a->have_model)
+	if (a->have_routes)
+		dp_routes_free(&a->routes);
+	if (a->have_model) {
 		nsg_model_free(&a->m);
+		route_model_free(&a->rm);
+	}
 	topo_free(a->t);
 	dp_eal_cleanup();
 	memset(a, 0, sizeof(*a));

@@ -301,7 +301,7 @@ int cmd_test_ip_flow(int argc, char **argv)
 		rc = CLI_USAGE;
 		goto out;
 	}
-	rc = app_compile(&app, &c, &err);
+	rc = app_compile(&app, &c, APP_ACL, &err);
 	if (rc != CLI_OK)
 		goto out;
 	if (batchfile) {

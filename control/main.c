@@ -12,6 +12,8 @@ static const struct {
 } cmds[] = {
 	{ "test-ip-flow", cmd_test_ip_flow, "is a 5-tuple allowed at a VM's NIC, and by which NSG rule" },
 	{ "list-effective-nsg", cmd_list_effective_nsg, "effective security rules of a NIC (subnet and NIC NSGs)" },
+	{ "show-next-hop", cmd_show_next_hop, "where the effective routes send a packet from a VM" },
+	{ "show-effective-route-table", cmd_show_effective_route_table, "effective routes of a NIC's subnet" },
 };
 
 static void usage(FILE *f)

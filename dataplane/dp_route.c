@@ -12,8 +12,13 @@
 
 static unsigned lpm_seq;
 
-static void hop_none(struct route_hop *hop)
+/* A lookup that found no route of length 1 or more: the /0 route, or no route at all. */
+static void hop_miss(const struct dp_rtab *tb, int fam_idx, struct route_hop *hop)
 {
+	if (tb->deflt[fam_idx]) {
+		route_hop_from(tb->deflt[fam_idx], hop);
+		return;
+	}
 	memset(hop, 0, sizeof(*hop));
 	hop->type = AZ_NH_NONE;
 	hop->rt = -1;
@@ -33,6 +38,10 @@ int dp_rtab_build(struct dp_rtab *tb, const struct route_table *rt, struct nws_e
 
 		if (e->state != ROUTE_ACTIVE)
 			continue;
+		if (e->prefix.len == 0) {
+			tb->deflt[e->prefix.ip.fam == NWS_AF4 ? 0 : 1] = e;
+			continue;
+		}
 		tb->active[tb->nactive++] = e;
 		/* tbl8 groups: one per prefix longer than /24 (IPv4), one per byte past /24 (IPv6). */
 		if (e->prefix.ip.fam == NWS_AF4) {
@@ -123,13 +132,13 @@ void dp_rtab_lookup(const struct dp_rtab *tb, const struct nws_ip *dst, struct r
 		if (nh4[k] & RTE_LPM_LOOKUP_SUCCESS)
 			route_hop_from(tb->active[nh4[k] & 0x00ffffff], &hop[idx4[k]]);
 		else
-			hop_none(&hop[idx4[k]]);
+			hop_miss(tb, 0, &hop[idx4[k]]);
 	}
 	for (unsigned k = 0; k < n6; k++) {
 		if (nh6[k] >= 0)
 			route_hop_from(tb->active[nh6[k]], &hop[idx6[k]]);
 		else
-			hop_none(&hop[idx6[k]]);
+			hop_miss(tb, 1, &hop[idx6[k]]);
 	}
 }
 

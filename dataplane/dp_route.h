@@ -15,6 +15,8 @@ struct dp_rtab {
 	struct rte_lpm6 *lpm6;
 	const struct route_entry **active;  /* LPM next hop value -> the route */
 	size_t nactive;
+	/* rte_lpm takes depths 1..32 (1..128): a /0 route answers the lookups that miss. */
+	const struct route_entry *deflt[2];
 };
 
 /* Built by dp_routes_build on the control thread; read-only afterwards, shared by all lcores. */

@@ -1,0 +1,322 @@
+/*
+ * nwsim show-next-hop (az network watcher show-next-hop) and show-effective-route-table
+ * (az network nic show-effective-route-table), answered from the compiled rte_lpm tables.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "batch.h"
+#include "cmds.h"
+#include "jw.h"
+#include "target.h"
+
+static const char nh_usage[] =
+	"usage: nwsim show-next-hop -t TOPOLOGY --vm VM [--nic NIC] --source-ip IP --dest-ip IP\n"
+	"                           [-o json|table] [-v] [-- EAL-OPTIONS]\n"
+	"       nwsim show-next-hop -t TOPOLOGY --batch FILE [-o json|table]\n"
+	"\n"
+	"Where the effective routes of the VM's subnet send a packet from the VM's address --source-ip\n"
+	"to --dest-ip: the next hop type, its address, and the route table that decided ('System Route'\n"
+	"for Azure's own routes). --batch reads one query per line (the options above, without -t) and\n"
+	"prints one JSON line per query; '-' reads standard input.\n";
+
+static const char ert_usage[] =
+	"usage: nwsim show-effective-route-table -t TOPOLOGY --nic NIC [-o json|table]\n"
+	"\n"
+	"The effective routes of a network interface's subnet: system routes, peerings, routes learned\n"
+	"from gateways and user-defined routes, each Active or Invalid (overridden by a preferred route\n"
+	"for the same prefix), in the shape of Azure's effectiveRouteTable list.\n";
+
+struct nh_args {
+	const char *vm, *nic, *src, *dst;
+};
+
+#define NH_OPTS(x)                                                                              \
+	{ "--vm", 0, &(x)->vm, NULL }, { "--nic", 0, &(x)->nic, NULL },                         \
+		{ "--source-ip", 0, &(x)->src, NULL }, { "--dest-ip", 0, &(x)->dst, NULL }
+
+static int nh_build(const struct topo *t, const struct nh_args *a, struct dp_route_query *q, struct nws_err *err)
+{
+	struct nws_ip src;
+	int vm, nic, ipcfg;
+
+	if (!a->vm)
+		return nws_err_set(err, "--vm is required");
+	if (!a->src)
+		return nws_err_set(err, "--source-ip is required");
+	if (!a->dst)
+		return nws_err_set(err, "--dest-ip is required");
+	vm = target_vm(t, a->vm, err);
+	if (vm < 0)
+		return -1;
+	if (nws_ip_parse(a->src, &src) < 0)
+		return nws_err_set(err, "--source-ip: '%s' is not an IPv4 or IPv6 address", a->src);
+	if (nws_ip_parse(a->dst, &q->dst) < 0)
+		return nws_err_set(err, "--dest-ip: '%s' is not an IPv4 or IPv6 address", a->dst);
+	if (src.fam != q->dst.fam)
+		return nws_err_set(err, "--dest-ip: %s and --source-ip %s are not the same IP version", a->dst, a->src);
+	if (target_resolve(t, vm, a->nic, "--source-ip", a->src, &src, &nic, &ipcfg, err) < 0)
+		return -1;
+	q->subnet = t->nics[nic].ipcfgs[ipcfg].subnet;
+	return 0;
+}
+
+static int nh_line(void *ctx, int ntok, char **tok, void *out, struct nws_err *err)
+{
+	struct nh_args a = { 0 };
+	const struct cli_opt opts[] = { NH_OPTS(&a), { NULL, 0, NULL, NULL } };
+
+	if (cli_parse(ntok, tok, opts, NULL, NULL, NULL, err) < 0)
+		return -1;
+	return nh_build(ctx, &a, out, err);
+}
+
+static const char *hop_table_id(const struct topo *t, const struct route_hop *h)
+{
+	return h->rt >= 0 ? t->rts[h->rt].id : AZ_SYSTEM_ROUTE;
+}
+
+/* One hop as one line of JSON or of the table. */
+static void ob_hop(struct obuf *o, const struct topo *t, const struct route_hop *h, bool table)
+{
+	char ip[NWS_IP_STRLEN];
+
+	if (h->has_ip)
+		nws_ip_str(&h->ip, ip);
+	if (table) {
+		char line[512];
+
+		snprintf(line, sizeof(line), "%-18s  %-21s  %s\n", h->has_ip ? ip : "", az_nexthop_name[h->type],
+			 hop_table_id(t, h));
+		ob_str(o, line);
+		return;
+	}
+	ob_str(o, "{\"nextHopIpAddress\": ");
+	if (h->has_ip) {
+		ob_put(o, "\"", 1);
+		ob_str(o, ip);
+		ob_put(o, "\"", 1);
+	} else {
+		ob_str(o, "null");
+	}
+	ob_str(o, ", \"nextHopType\": \"");
+	ob_str(o, az_nexthop_name[h->type]);
+	ob_str(o, "\", \"routeTableId\": \"");
+	ob_json_str(o, hop_table_id(t, h));
+	ob_str(o, "\"}\n");
+}
+
+static void table_head(void)
+{
+	printf("%-18s  %-21s  %s\n%-18s  %-21s  %s\n", "NextHopIpAddress", "NextHopType", "RouteTableId",
+	       "------------------", "---------------------", "------------------------------");
+}
+
+static void print_hop_json(const struct topo *t, const struct route_hop *h)
+{
+	struct jw w;
+	char ip[NWS_IP_STRLEN];
+
+	jw_init(&w, stdout, true);
+	jw_obj(&w);
+	jw_key(&w, "nextHopIpAddress");
+	if (h->has_ip)
+		jw_str(&w, nws_ip_str(&h->ip, ip));
+	else
+		jw_null(&w);
+	jw_key(&w, "nextHopType");
+	jw_str(&w, az_nexthop_name[h->type]);
+	jw_key(&w, "routeTableId");
+	jw_str(&w, hop_table_id(t, h));
+	jw_end_obj(&w);
+	jw_done(&w);
+}
+
+static int nh_batch(const struct app *app, struct batch *b, bool table, struct nws_err *err)
+{
+	struct dp_route_query *q = malloc(BATCH_BLOCK * sizeof(*q));
+	struct route_hop *h = malloc(BATCH_BLOCK * sizeof(*h));
+	struct obuf *o = malloc(sizeof(*o));
+	ssize_t n = -1;
+
+	if (!q || !h || !o) {
+		nws_err_set(err, "out of memory");
+		goto out;
+	}
+	o->n = 0;
+	if (table)
+		table_head();
+	while ((n = batch_read(b, nh_line, app->t, q, sizeof(*q), BATCH_BLOCK, err)) > 0) {
+		dp_routes_lookup(&app->routes, q, h, (size_t)n);
+		for (ssize_t i = 0; i < n; i++)
+			ob_hop(o, app->t, &h[i], table);
+	}
+	ob_flush(o);
+out:
+	fflush(stdout);
+	free(q);
+	free(h);
+	free(o);
+	return n < 0 ? -1 : 0;
+}
+
+int cmd_show_next_hop(int argc, char **argv)
+{
+	struct cli_common c = { 0 };
+	struct nh_args a = { 0 };
+	const char *batchfile = NULL;
+	const struct cli_opt opts[] = { NH_OPTS(&a), { "--batch", 0, &batchfile, NULL }, { NULL, 0, NULL, NULL } };
+	struct nws_err err = { { 0 } };
+	struct app app = { 0 };
+	struct batch b = { 0 };
+	struct dp_route_query q;
+	struct route_hop h;
+	int rc;
+
+	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
+		nws_err_prefix(&err, "show-next-hop: ");
+		return cli_die(CLI_USAGE, &err);
+	}
+	if (c.help) {
+		fputs(nh_usage, stdout);
+		return CLI_OK;
+	}
+	if (batchfile && (a.vm || a.nic || a.src || a.dst)) {
+		nws_err_set(&err, "show-next-hop: --batch takes its queries from the file; drop --vm, --source-ip, ...");
+		return cli_die(CLI_USAGE, &err);
+	}
+	rc = app_open(&app, &c, &err);
+	if (rc != CLI_OK)
+		goto out;
+	if (batchfile) {
+		if (batch_open(&b, batchfile, &err) < 0) {
+			rc = CLI_INPUT;
+			goto out;
+		}
+	} else if (nh_build(app.t, &a, &q, &err) < 0) {
+		nws_err_prefix(&err, "show-next-hop: ");
+		rc = CLI_USAGE;
+		goto out;
+	}
+	rc = app_compile(&app, &c, APP_ROUTES, &err);
+	if (rc != CLI_OK)
+		goto out;
+	if (batchfile) {
+		rc = nh_batch(&app, &b, cli_table(&c), &err) < 0 ? CLI_INPUT : CLI_OK;
+		goto out;
+	}
+	dp_routes_lookup(&app.routes, &q, &h, 1);
+	if (cli_table(&c)) {
+		struct obuf o = { .n = 0 };
+
+		table_head();
+		ob_hop(&o, app.t, &h, true);
+		ob_flush(&o);
+	} else {
+		print_hop_json(app.t, &h);
+	}
+	rc = CLI_OK;
+out:
+	batch_close(&b);
+	app_close(&app);
+	if (rc != CLI_OK)
+		return cli_die(rc, &err);
+	return rc;
+}
+
+static void route_json(struct jw *w, const struct topo *t, const struct route_entry *r, bool disable_bgp)
+{
+	char b[NWS_PREFIX_STRLEN];
+
+	jw_obj(w);
+	jw_key(w, "name");
+	if (r->name)
+		jw_str(w, r->name);
+	else
+		jw_null(w);
+	jw_key(w, "disableBgpRoutePropagation");
+	jw_bool(w, disable_bgp);
+	jw_key(w, "source");
+	jw_str(w, route_source_name[r->source]);
+	jw_key(w, "state");
+	jw_str(w, route_state_name[r->state]);
+	jw_key(w, "addressPrefix");
+	jw_arr(w);
+	jw_str(w, nws_prefix_str(&r->prefix, b));
+	jw_end_arr(w);
+	jw_key(w, "nextHopIpAddress");
+	jw_arr(w);
+	if (r->has_ip)
+		jw_str(w, nws_ip_str(&r->ip, b));
+	jw_end_arr(w);
+	jw_key(w, "nextHopType");
+	jw_str(w, az_nexthop_name[r->type]);
+	jw_end_obj(w);
+	(void)t;
+}
+
+int cmd_show_effective_route_table(int argc, char **argv)
+{
+	struct cli_common c = { 0 };
+	const char *nicname = NULL;
+	const struct cli_opt opts[] = { { "--nic", 0, &nicname, NULL }, { NULL, 0, NULL, NULL } };
+	struct nws_err err = { { 0 } };
+	struct app app = { 0 };
+	int rc;
+
+	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
+		nws_err_prefix(&err, "show-effective-route-table: ");
+		return cli_die(CLI_USAGE, &err);
+	}
+	if (c.help) {
+		fputs(ert_usage, stdout);
+		return CLI_OK;
+	}
+	if (!nicname) {
+		nws_err_set(&err, "show-effective-route-table: --nic is required");
+		return cli_die(CLI_USAGE, &err);
+	}
+	rc = app_open(&app, &c, &err);
+	if (rc != CLI_OK) {
+		app_close(&app);
+		return cli_die(rc, &err);
+	}
+	int nic = topo_find_nic(app.t, nicname);
+
+	if (nic < 0) {
+		nws_err_set(&err, "show-effective-route-table: --nic: no network interface '%s' in %s", nicname, app.t->file);
+		app_close(&app);
+		return cli_die(CLI_USAGE, &err);
+	}
+	const struct route_table *tb = &app.rm.subnet[app.t->nics[nic].ipcfgs[0].subnet];
+
+	if (cli_table(&c)) {
+		char b[NWS_PREFIX_STRLEN], ip[NWS_IP_STRLEN];
+
+		printf("%-21s  %-7s  %-18s  %-21s  %s\n%-21s  %-7s  %-18s  %-21s  %s\n", "Source", "State",
+		       "Address Prefix", "Next Hop Type", "Next Hop IP", "---------------------", "-------",
+		       "------------------", "---------------------", "-------------");
+		for (size_t i = 0; i < tb->n; i++) {
+			const struct route_entry *r = &tb->e[i];
+
+			printf("%-21s  %-7s  %-18s  %-21s  %s\n", route_source_name[r->source], route_state_name[r->state],
+			       nws_prefix_str(&r->prefix, b), az_nexthop_name[r->type], r->has_ip ? nws_ip_str(&r->ip, ip) : "");
+		}
+	} else {
+		struct jw w;
+
+		jw_init(&w, stdout, true);
+		jw_obj(&w);
+		jw_key(&w, "value");
+		jw_arr(&w);
+		for (size_t i = 0; i < tb->n; i++)
+			route_json(&w, app.t, &tb->e[i], tb->disable_bgp);
+		jw_end_arr(&w);
+		jw_end_obj(&w);
+		jw_done(&w);
+	}
+	app_close(&app);
+	return CLI_OK;
+}
