@@ -110,9 +110,18 @@ static int subnet_routes(const struct topo *t, size_t s, struct rlist *l)
 		bool replaced = false;
 
 		nws_prefix_parse(reserved_none[k], &p);
-		/* An address space equal to or containing the range replaces its None route. */
+		/*
+		 * An address space equal to or containing the range replaces its None route; nwsim
+		 * treats a peered network's space the same way, since both are system routes.
+		 */
 		for (size_t i = 0; i < vn->space.n; i++)
 			replaced |= covers(&vn->space.p[i], &p);
+		for (size_t i = 0; i < vn->npeerings; i++) {
+			const struct topo_plist *rs = &t->vnets[vn->peerings[i].remote].space;
+
+			for (size_t j = 0; j < rs->n; j++)
+				replaced |= covers(&rs->p[j], &p);
+		}
 		if (!replaced && add_sys(l, &p, AZ_NH_NONE, ROUTE_SRC_DEFAULT, NULL) < 0)
 			return -1;
 	}
