@@ -1,0 +1,1 @@
+show-effective-route-table -t gateway-bad-type.json --nic nic1

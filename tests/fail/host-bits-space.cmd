@@ -1,0 +1,1 @@
+show-effective-route-table -t host-bits-space.json --nic nic1

@@ -1,0 +1,1 @@
+show-effective-route-table -t host-bits-subnet.json --nic nic1

@@ -1,0 +1,1 @@
+show-next-hop -t valid.json --batch nexthop-bad.txt

@@ -1,0 +1,1 @@
+show-effective-route-table -t peering-one-sided.json --nic nic1

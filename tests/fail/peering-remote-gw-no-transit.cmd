@@ -1,0 +1,1 @@
+show-effective-route-table -t peering-remote-gw-no-transit.json --nic nic1

@@ -1,0 +1,1 @@
+show-effective-route-table -t peering-twice.json --nic nic1

@@ -1,0 +1,1 @@
+show-effective-route-table -t valid.json --nic nic9
