@@ -2,8 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 int batch_open(struct batch *b, const char *path, struct nws_err *err)
 {
@@ -19,39 +24,134 @@ void batch_close(struct batch *b)
 {
 	if (b->f && b->f != stdin)
 		fclose(b->f);
-	free(b->line);
+	free(b->buf);
 	memset(b, 0, sizeof(*b));
 }
 
-static bool blank(char c)
+/* The next line, NUL-terminated in place, or NULL at the end; *len excludes the newline. */
+static char *next_line(struct batch *b, size_t *len, struct nws_err *err)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0;
+	for (;;) {
+		char *start = b->buf + b->pos, *nl = b->len > b->pos ? memchr(start, '\n', b->len - b->pos) : NULL;
+
+		if (nl) {
+			*nl = 0;
+			*len = (size_t)(nl - start);
+			b->pos += *len + 1;
+			return start;
+		}
+		if (b->eof) {
+			if (b->pos == b->len)
+				return NULL;
+			/* A last line without a newline: there is always room for its terminator. */
+			*len = b->len - b->pos;
+			b->buf[b->len] = 0;
+			b->pos = b->len;
+			return start;
+		}
+		/* Keep the partial line, then read more behind it. */
+		if (b->len > b->pos)
+			memmove(b->buf, start, b->len - b->pos);
+		b->len -= b->pos;
+		b->pos = 0;
+		if (b->len + 1 >= b->cap) {
+			size_t nc = b->cap ? b->cap * 2 : 1 << 20;
+			char *nb = realloc(b->buf, nc);
+
+			if (!nb) {
+				nws_err_set(err, "%s: out of memory", b->path);
+				return NULL;
+			}
+			b->buf = nb;
+			b->cap = nc;
+		}
+		size_t r = fread(b->buf + b->len, 1, b->cap - b->len - 1, b->f);
+
+		b->len += r;
+		if (r == 0)
+			b->eof = true;
+	}
+}
+
+/* Word separators; a table lookup keeps the tokenizer's inner loop to one test per byte. */
+static const bool blank_tab[256] = { [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true, [0] = true };
+
+static inline bool blank(char c)
+{
+	return blank_tab[(unsigned char)c];
+}
+
+/*
+ * Cut a line into words in place. Word boundaries are found 16 bytes at a time where SSE2 is
+ * there (splitting was a third of a batch's time byte by byte). Returns the word count, or -1
+ * when there are more than max.
+ */
+static int split_words(char *line, size_t len, char **tok, int max)
+{
+	int ntok = 0;
+	size_t i = 0;
+	bool in_word = false;
+
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r');
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(line + i));
+		__m128i b = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, sp), _mm_cmpeq_epi8(c, tab)),
+					 _mm_or_si128(_mm_cmpeq_epi8(c, cr), _mm_cmpeq_epi8(c, _mm_setzero_si128())));
+		unsigned blanks = (unsigned)_mm_movemask_epi8(b);
+
+		/* Walk the transitions between blank and non-blank bytes in this block. */
+		unsigned edges = blanks ^ ((blanks << 1) | (in_word ? 0u : 1u));
+
+		edges &= 0xffff;
+		while (edges) {
+			unsigned k = (unsigned)__builtin_ctz(edges);
+
+			edges &= edges - 1;
+			if (!in_word) {
+				if (ntok == max)
+					return -1;
+				tok[ntok++] = line + i + k;
+			} else {
+				line[i + k] = 0;
+			}
+			in_word = !in_word;
+		}
+	}
+#endif
+	for (; i < len; i++) {
+		bool bl = blank(line[i]);
+
+		if (!in_word && !bl) {
+			if (ntok == max)
+				return -1;
+			tok[ntok++] = line + i;
+			in_word = true;
+		} else if (in_word && bl) {
+			line[i] = 0;
+			in_word = false;
+		}
+	}
+	/* line[len] is the NUL that ends the last word. */
+	return ntok;
 }
 
 ssize_t batch_read(struct batch *b, batch_line_fn fn, void *ctx, void *out, size_t size, size_t max,
 		   struct nws_err *err)
 {
-	size_t n = 0;
-	ssize_t len;
+	size_t n = 0, len;
+	char *line;
 
-	while (n < max && (len = getline(&b->line, &b->cap, b->f)) >= 0) {
+	err->msg[0] = 0;
+	while (n < max && (line = next_line(b, &len, err))) {
 		char *tok[32];
-		int ntok = 0;
+		int ntok;
 
 		b->lineno++;
-		/* Split on blanks in one pass. */
-		for (char *p = b->line, *end = b->line + len; p < end;) {
-			while (p < end && blank(*p))
-				p++;
-			if (p == end)
-				break;
-			if (ntok == 32)
-				return nws_err_set(err, "%s: line %zu: too many words", b->path, b->lineno);
-			tok[ntok++] = p;
-			while (p < end && !blank(*p))
-				p++;
-			*p++ = 0;
-		}
+		ntok = split_words(line, len, tok, 32);
+		if (ntok < 0)
+			return nws_err_set(err, "%s: line %zu: too many words", b->path, b->lineno);
 		if (ntok == 0 || tok[0][0] == '#')
 			continue;
 		if (fn(ctx, ntok, tok, (char *)out + n * size, err) < 0) {
@@ -60,6 +160,8 @@ ssize_t batch_read(struct batch *b, batch_line_fn fn, void *ctx, void *out, size
 		}
 		n++;
 	}
+	if (err->msg[0])
+		return -1;
 	if (ferror(b->f))
 		return nws_err_set(err, "%s: read error: %s", b->path, strerror(errno));
 	return (ssize_t)n;
@@ -107,4 +209,18 @@ void ob_json_str(struct obuf *o, const char *s)
 			ob_put(o, p, 1);
 		}
 	}
+}
+
+double batch_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void batch_report(const char *what, size_t n, double seconds)
+{
+	fprintf(stderr, "nwsim: %zu %s answered in %.1f ms: %.2f million per second\n", n, what, seconds * 1e3,
+		seconds > 0 ? (double)n / seconds / 1e6 : 0.0);
 }

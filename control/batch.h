@@ -17,8 +17,9 @@
 struct batch {
 	FILE *f;
 	const char *path;
-	char *line;
-	size_t cap, lineno;
+	char *buf; /* read in large chunks; lines are cut in place */
+	size_t cap, len, pos, lineno;
+	bool eof;
 };
 
 /* Parses one line's words into out; fills err (without the place) on a bad line. */
@@ -32,6 +33,11 @@ void batch_close(struct batch *b);
  */
 ssize_t batch_read(struct batch *b, batch_line_fn fn, void *ctx, void *out, size_t size, size_t max,
 		   struct nws_err *err);
+
+/* Monotonic seconds, for the --verbose throughput line. */
+double batch_now(void);
+/* "nwsim: N queries answered in T ms: R per second" on standard error. */
+void batch_report(const char *what, size_t n, double seconds);
 
 struct obuf {
 	char b[1 << 16];

@@ -232,7 +232,7 @@ static int ipf_line(void *ctx, int ntok, char **tok, void *out, struct nws_err *
 	return build_query(ctx, &a, out, err);
 }
 
-static int run_batch(const struct app *app, struct batch *b, bool table, struct nws_err *err)
+static int run_batch(const struct app *app, struct batch *b, bool table, bool verbose, struct nws_err *err)
 {
 	struct nsg_query *q = malloc(BATCH_BLOCK * sizeof(*q));
 	struct nsg_verdict *v = malloc(BATCH_BLOCK * sizeof(*v));
@@ -247,12 +247,19 @@ static int run_batch(const struct app *app, struct batch *b, bool table, struct 
 	o->n = 0;
 	if (table)
 		print_table_head();
+	double t0 = batch_now();
+	size_t total = 0;
+
 	while ((n = batch_read(b, ipf_line, app->t, q, sizeof(*q), BATCH_BLOCK, err)) > 0) {
 		dp_verify(&app->acl, &app->m, q, v, (size_t)n);
 		for (ssize_t i = 0; i < n; i++)
 			ob_verdict(o, &v[i], table);
+		total += (size_t)n;
 	}
 	ob_flush(o);
+	fflush(stdout);
+	if (verbose && n == 0)
+		batch_report("IP flow queries", total, batch_now() - t0);
 	rc = n < 0 ? -1 : 0;
 out:
 	fflush(stdout);
@@ -305,7 +312,7 @@ int cmd_test_ip_flow(int argc, char **argv)
 	if (rc != CLI_OK)
 		goto out;
 	if (batchfile) {
-		rc = run_batch(&app, &b, cli_table(&c), &err) < 0 ? CLI_INPUT : CLI_OK;
+		rc = run_batch(&app, &b, cli_table(&c), c.verbose, &err) < 0 ? CLI_INPUT : CLI_OK;
 		goto out;
 	}
 	dp_verify(&app.acl, &app.m, &q, &v, 1);

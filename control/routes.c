@@ -2,6 +2,7 @@
  * nwsim show-next-hop (az network watcher show-next-hop) and show-effective-route-table
  * (az network nic show-effective-route-table), answered from the compiled rte_lpm tables.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,14 +64,65 @@ static int nh_build(const struct topo *t, const struct nh_args *a, struct dp_rou
 	return 0;
 }
 
-static int nh_line(void *ctx, int ntok, char **tok, void *out, struct nws_err *err)
+/*
+ * Batch lines mostly repeat the VM, NIC and source address; resolving them (name lookups, NIC
+ * search) once and reusing the subnet while they stay the same keeps a line to parsing the
+ * destination.
+ */
+struct nh_ctx {
+	const struct topo *t;
+	char vm[256], nic[256], src[64];
+	uint8_t fam;
+	int subnet; /* -1 until a line resolved */
+};
+
+static bool word_is(const char *w, const char *opt, size_t len)
 {
+	return !memcmp(w, opt, len + 1);
+}
+
+static bool same_text(const char *cached, const char *now)
+{
+	return now ? !strcmp(cached, now) : cached[0] == 0;
+}
+
+static int nh_line(void *vctx, int ntok, char **tok, void *out, struct nws_err *err)
+{
+	struct nh_ctx *c = vctx;
 	struct nh_args a = { 0 };
 	const struct cli_opt opts[] = { NH_OPTS(&a), { NULL, 0, NULL, NULL } };
+	struct dp_route_query *q = out;
 
-	if (cli_parse(ntok, tok, opts, NULL, NULL, NULL, err) < 0)
+	/* The form the docs write is read without the general option parser. */
+	if (ntok == 6 && word_is(tok[0], "--vm", 4) && word_is(tok[2], "--source-ip", 11) &&
+	    word_is(tok[4], "--dest-ip", 9)) {
+		a.vm = tok[1];
+		a.src = tok[3];
+		a.dst = tok[5];
+	} else if (cli_parse(ntok, tok, opts, NULL, NULL, NULL, err) < 0) {
 		return -1;
-	return nh_build(ctx, &a, out, err);
+	}
+	if (c->subnet >= 0 && a.vm && a.src && a.dst && same_text(c->vm, a.vm) && same_text(c->nic, a.nic) &&
+	    same_text(c->src, a.src)) {
+		if (nws_ip_parse(a.dst, &q->dst) < 0)
+			return nws_err_set(err, "--dest-ip: '%s' is not an IPv4 or IPv6 address", a.dst);
+		if (c->fam != q->dst.fam)
+			return nws_err_set(err, "--dest-ip: %s and --source-ip %s are not the same IP version", a.dst, a.src);
+		q->subnet = c->subnet;
+		return 0;
+	}
+	if (nh_build(c->t, &a, q, err) < 0)
+		return -1;
+	if (strlen(a.vm) < sizeof(c->vm) && (!a.nic || strlen(a.nic) < sizeof(c->nic)) && strlen(a.src) < sizeof(c->src)) {
+		strcpy(c->vm, a.vm);
+		strcpy(c->nic, a.nic ? a.nic : "");
+		strcpy(c->src, a.src);
+		c->fam = q->dst.fam;
+		c->subnet = q->subnet;
+	} else {
+		c->subnet = -1;
+	}
+	return 0;
 }
 
 static const char *hop_table_id(const struct topo *t, const struct route_hop *h)
@@ -79,7 +131,7 @@ static const char *hop_table_id(const struct topo *t, const struct route_hop *h)
 }
 
 /* One hop as one line of JSON or of the table. */
-static void ob_hop(struct obuf *o, const struct topo *t, const struct route_hop *h, bool table)
+static void ob_hop_fmt(struct obuf *o, const struct topo *t, const struct route_hop *h, bool table)
 {
 	char ip[NWS_IP_STRLEN];
 
@@ -108,6 +160,44 @@ static void ob_hop(struct obuf *o, const struct topo *t, const struct route_hop 
 	ob_str(o, "\"}\n");
 }
 
+/*
+ * A hop's line depends only on the deciding route, so each route's line is formatted once and
+ * copied after that. Direct-mapped on the route's address; a collision just formats again.
+ */
+#define HOP_CACHE 4096
+
+struct hop_cache {
+	const struct route_entry *route[HOP_CACHE];
+	char *line[HOP_CACHE];
+	size_t len[HOP_CACHE];
+	struct obuf scratch;
+};
+
+static void ob_hop(struct obuf *o, struct hop_cache *hc, const struct topo *t, const struct route_hop *h, bool table)
+{
+	size_t slot = (size_t)(((uint64_t)(uintptr_t)h->route * 0x9e3779b97f4a7c15ull) >> 52) % HOP_CACHE;
+
+	if (!h->route || hc->route[slot] != h->route) {
+		hc->scratch.n = 0;
+		ob_hop_fmt(&hc->scratch, t, h, table);
+		if (!h->route) {
+			ob_put(o, hc->scratch.b, hc->scratch.n);
+			return;
+		}
+		char *line = realloc(hc->line[slot], hc->scratch.n);
+
+		if (!line) {
+			ob_put(o, hc->scratch.b, hc->scratch.n);
+			return;
+		}
+		memcpy(line, hc->scratch.b, hc->scratch.n);
+		hc->line[slot] = line;
+		hc->len[slot] = hc->scratch.n;
+		hc->route[slot] = h->route;
+	}
+	ob_put(o, hc->line[slot], hc->len[slot]);
+}
+
 static void table_head(void)
 {
 	printf("%-18s  %-21s  %s\n%-18s  %-21s  %s\n", "NextHopIpAddress", "NextHopType", "RouteTableId",
@@ -134,28 +224,40 @@ static void print_hop_json(const struct topo *t, const struct route_hop *h)
 	jw_done(&w);
 }
 
-static int nh_batch(const struct app *app, struct batch *b, bool table, struct nws_err *err)
+static int nh_batch(const struct app *app, struct batch *b, bool table, bool verbose, struct nws_err *err)
 {
 	struct dp_route_query *q = malloc(BATCH_BLOCK * sizeof(*q));
 	struct route_hop *h = malloc(BATCH_BLOCK * sizeof(*h));
 	struct obuf *o = malloc(sizeof(*o));
+	struct hop_cache *hc = calloc(1, sizeof(*hc));
+	struct nh_ctx ctx = { .t = app->t, .subnet = -1 };
 	ssize_t n = -1;
 
-	if (!q || !h || !o) {
+	if (!q || !h || !o || !hc) {
 		nws_err_set(err, "out of memory");
 		goto out;
 	}
 	o->n = 0;
 	if (table)
 		table_head();
-	while ((n = batch_read(b, nh_line, app->t, q, sizeof(*q), BATCH_BLOCK, err)) > 0) {
+	double t0 = batch_now();
+	size_t total = 0;
+
+	while ((n = batch_read(b, nh_line, &ctx, q, sizeof(*q), BATCH_BLOCK, err)) > 0) {
 		dp_routes_lookup(&app->routes, q, h, (size_t)n);
 		for (ssize_t i = 0; i < n; i++)
-			ob_hop(o, app->t, &h[i], table);
+			ob_hop(o, hc, app->t, &h[i], table);
+		total += (size_t)n;
 	}
 	ob_flush(o);
+	fflush(stdout);
+	if (verbose && n == 0)
+		batch_report("next hop lookups", total, batch_now() - t0);
 out:
 	fflush(stdout);
+	for (size_t i = 0; hc && i < HOP_CACHE; i++)
+		free(hc->line[i]);
+	free(hc);
 	free(q);
 	free(h);
 	free(o);
@@ -204,15 +306,15 @@ int cmd_show_next_hop(int argc, char **argv)
 	if (rc != CLI_OK)
 		goto out;
 	if (batchfile) {
-		rc = nh_batch(&app, &b, cli_table(&c), &err) < 0 ? CLI_INPUT : CLI_OK;
+		rc = nh_batch(&app, &b, cli_table(&c), c.verbose, &err) < 0 ? CLI_INPUT : CLI_OK;
 		goto out;
 	}
 	dp_routes_lookup(&app.routes, &q, &h, 1);
 	if (cli_table(&c)) {
-		struct obuf o = { .n = 0 };
+		static struct obuf o;
 
 		table_head();
-		ob_hop(&o, app.t, &h, true);
+		ob_hop_fmt(&o, app.t, &h, true);
 		ob_flush(&o);
 	} else {
 		print_hop_json(app.t, &h);

@@ -122,12 +122,12 @@ void dp_rtab_lookup(const struct dp_rtab *tb, const struct nws_ip *dst, struct r
 	}
 	if (n4 && tb->lpm4)
 		rte_lpm_lookup_bulk(tb->lpm4, ip4, nh4, n4);
-	else
-		memset(nh4, 0, sizeof(nh4));
+	else if (n4)
+		memset(nh4, 0, n4 * sizeof(nh4[0]));
 	if (n6 && tb->lpm6)
 		rte_lpm6_lookup_bulk_func(tb->lpm6, ip6, nh6, n6);
-	else
-		memset(nh6, 0xff, sizeof(nh6));
+	else if (n6)
+		memset(nh6, 0xff, n6 * sizeof(nh6[0]));
 	for (unsigned k = 0; k < n4; k++) {
 		if (nh4[k] & RTE_LPM_LOOKUP_SUCCESS)
 			route_hop_from(tb->active[nh4[k] & 0x00ffffff], &hop[idx4[k]]);
