@@ -1,7 +1,8 @@
 #!/bin/bash
-# Builds nwsim (installing missing Debian packages first) and runs it on the bundled example
-# topology, docs/examples/web-app.json: a web tier, an app tier behind ASGs, a virtual appliance,
-# a peered shared-services network.
+# Builds nwsim (installing missing Debian packages first) and runs it on the bundled examples:
+# docs/examples/web-app.json (a web tier, an app tier behind ASGs, a peered shared-services
+# network) for IP flow verify, and docs/examples/hub-spoke.json (a hub with a firewall appliance
+# and a VPN gateway, two spokes, a blackhole route) for next hop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -32,3 +33,12 @@ echo
 echo "\$ nwsim test-ip-flow -t $topo --batch docs/examples/web-app-queries.txt"
 "$nwsim" test-ip-flow -t "$topo" --batch docs/examples/web-app-queries.txt
 show list-effective-nsg -t "$topo" --nic app1-nic -o table
+
+hub=docs/examples/hub-spoke.json
+echo
+echo "Next hop against $hub"
+show show-effective-route-table -t "$hub" --nic web1-nic -o table
+show show-next-hop -t "$hub" --vm web1 --source-ip 10.1.1.4 --dest-ip 10.2.1.4
+echo
+echo "\$ nwsim show-next-hop -t $hub --batch docs/examples/hub-spoke-queries.txt -o table"
+"$nwsim" show-next-hop -t "$hub" --batch docs/examples/hub-spoke-queries.txt -o table

@@ -1,0 +1,1 @@
+show-effective-route-table -t {root}/docs/examples/hub-spoke.json --nic db1-nic
