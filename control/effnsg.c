@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "query.h"
 #include "cmds.h"
 #include "jw.h"
 #include "names.h"
@@ -218,36 +218,11 @@ static void table_rules(const struct nsg_model *m, int inst)
 int cmd_list_effective_nsg(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *nicname = NULL;
-	const struct cli_opt opts[] = { { "--nic", 0, &nicname, NULL }, { NULL, 0, NULL, NULL } };
-	struct nws_err err = { { 0 } };
-	struct app app = { 0 };
-	int rc;
+	struct app app;
+	int nic, rc = query_open_nic(&app, "list-effective-nsg", usage_text, argc, argv, &c, &nic);
 
-	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
-		nws_err_prefix(&err, "list-effective-nsg: ");
-		return cli_die(CLI_USAGE, &err);
-	}
-	if (c.help) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
-	if (!nicname) {
-		nws_err_set(&err, "list-effective-nsg: --nic is required");
-		return cli_die(CLI_USAGE, &err);
-	}
-	rc = app_open(&app, &c, &err);
-	if (rc != CLI_OK) {
-		app_close(&app);
-		return cli_die(rc, &err);
-	}
-	int nic = topo_find_nic(app.t, nicname);
-
-	if (nic < 0) {
-		nws_err_set(&err, "list-effective-nsg: --nic: no network interface '%s' in %s", nicname, app.t->file);
-		app_close(&app);
-		return cli_die(CLI_USAGE, &err);
-	}
+	if (rc >= 0)
+		return rc;
 	const struct topo_nic *n = &app.t->nics[nic];
 	int sub = n->ipcfgs[0].subnet;
 	struct {

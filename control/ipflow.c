@@ -10,7 +10,7 @@
 #include "dp_verify.h"
 #include "jw.h"
 #include "names.h"
-#include "batch.h"
+#include "query.h"
 #include "target.h"
 
 static const char usage_text[] =
@@ -269,54 +269,17 @@ out:
 	return rc;
 }
 
-int cmd_test_ip_flow(int argc, char **argv)
+static int ipf_build(const struct topo *t, const void *args, void *query, struct nws_err *err)
 {
-	struct cli_common c = { 0 };
-	struct ipf_args a = { 0 };
-	const char *batchfile = NULL;
-	const struct cli_opt opts[] = { IPF_OPTS(&a), { "--batch", 0, &batchfile, NULL }, { NULL, 0, NULL, NULL } };
-	struct nws_err err = { { 0 } };
-	struct app app = { 0 };
-	struct batch b = { 0 };
-	struct nsg_query q;
-	struct nsg_verdict v;
-	int rc;
+	return build_query(t, args, query, err);
+}
 
-	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
-		nws_err_prefix(&err, "test-ip-flow: ");
-		return cli_die(CLI_USAGE, &err);
-	}
-	if (c.help) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
-	if (batchfile && (a.vm || a.nic || a.dir || a.proto || a.local || a.remote)) {
-		nws_err_set(&err, "test-ip-flow: --batch takes its queries from the file; drop --vm, --local, ...");
-		return cli_die(CLI_USAGE, &err);
-	}
-	/* Everything the user typed is checked before paying for DPDK start-up. */
-	rc = app_open(&app, &c, &err);
-	if (rc != CLI_OK)
-		goto out;
-	if (batchfile) {
-		if (batch_open(&b, batchfile, &err) < 0) {
-			rc = CLI_INPUT;
-			goto out;
-		}
-	} else if (build_query(app.t, &a, &q, &err) < 0) {
-		nws_err_prefix(&err, "test-ip-flow: ");
-		rc = CLI_USAGE;
-		goto out;
-	}
-	rc = app_compile(&app, &c, APP_ACL, &err);
-	if (rc != CLI_OK)
-		goto out;
-	if (batchfile) {
-		rc = run_batch(&app, &b, cli_table(&c), c.verbose, &err) < 0 ? CLI_INPUT : CLI_OK;
-		goto out;
-	}
-	dp_verify(&app.acl, &app.m, &q, &v, 1);
-	if (cli_table(&c)) {
+static void ipf_answer(const struct app *app, const void *query, bool table)
+{
+	struct nsg_verdict v;
+
+	dp_verify(&app->acl, &app->m, query, &v, 1);
+	if (table) {
 		print_table_head();
 		print_table_row(&v);
 	} else {
@@ -325,11 +288,17 @@ int cmd_test_ip_flow(int argc, char **argv)
 		jw_init(&w, stdout, true);
 		print_json(&w, &v);
 	}
-	rc = CLI_OK;
-out:
-	batch_close(&b);
-	app_close(&app);
-	if (rc != CLI_OK)
-		return cli_die(rc, &err);
-	return rc;
+}
+
+int cmd_test_ip_flow(int argc, char **argv)
+{
+	static struct ipf_args a;
+	static struct nsg_query q;
+	static const struct cli_opt opts[] = { IPF_OPTS(&a), { NULL, 0, NULL, NULL } };
+	const struct query_cmd cmd = {
+		.name = "test-ip-flow", .usage = usage_text, .tables = APP_ACL, .opts = opts, .args = &a, .query = &q,
+		.build = ipf_build, .batch = run_batch, .answer = ipf_answer,
+	};
+
+	return query_main(&cmd, argc, argv);
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "app.h"
-#include "batch.h"
+#include "query.h"
 #include "cmds.h"
 #include "jw.h"
 #include "target.h"
@@ -264,68 +264,38 @@ out:
 	return n < 0 ? -1 : 0;
 }
 
-int cmd_show_next_hop(int argc, char **argv)
+static int nh_build1(const struct topo *t, const void *args, void *query, struct nws_err *err)
 {
-	struct cli_common c = { 0 };
-	struct nh_args a = { 0 };
-	const char *batchfile = NULL;
-	const struct cli_opt opts[] = { NH_OPTS(&a), { "--batch", 0, &batchfile, NULL }, { NULL, 0, NULL, NULL } };
-	struct nws_err err = { { 0 } };
-	struct app app = { 0 };
-	struct batch b = { 0 };
-	struct dp_route_query q;
-	struct route_hop h;
-	int rc;
+	return nh_build(t, args, query, err);
+}
 
-	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
-		nws_err_prefix(&err, "show-next-hop: ");
-		return cli_die(CLI_USAGE, &err);
-	}
-	if (c.help) {
-		fputs(nh_usage, stdout);
-		return CLI_OK;
-	}
-	if (batchfile && (a.vm || a.nic || a.src || a.dst)) {
-		nws_err_set(&err, "show-next-hop: --batch takes its queries from the file; drop --vm, --source-ip, ...");
-		return cli_die(CLI_USAGE, &err);
-	}
-	rc = app_open(&app, &c, &err);
-	if (rc != CLI_OK)
-		goto out;
-	if (batchfile) {
-		if (batch_open(&b, batchfile, &err) < 0) {
-			rc = CLI_INPUT;
-			goto out;
-		}
-	} else if (nh_build(app.t, &a, &q, &err) < 0) {
-		nws_err_prefix(&err, "show-next-hop: ");
-		rc = CLI_USAGE;
-		goto out;
-	}
-	rc = app_compile(&app, &c, APP_ROUTES, &err);
-	if (rc != CLI_OK)
-		goto out;
-	if (batchfile) {
-		rc = nh_batch(&app, &b, cli_table(&c), c.verbose, &err) < 0 ? CLI_INPUT : CLI_OK;
-		goto out;
-	}
-	dp_routes_lookup(&app.routes, &q, &h, 1);
-	if (cli_table(&c)) {
+static void nh_answer(const struct app *app, const void *query, bool table)
+{
+	struct route_hop h;
+
+	dp_routes_lookup(&app->routes, query, &h, 1);
+	if (table) {
 		static struct obuf o;
 
 		table_head();
-		ob_hop_fmt(&o, app.t, &h, true);
+		ob_hop_fmt(&o, app->t, &h, true);
 		ob_flush(&o);
 	} else {
-		print_hop_json(app.t, &h);
+		print_hop_json(app->t, &h);
 	}
-	rc = CLI_OK;
-out:
-	batch_close(&b);
-	app_close(&app);
-	if (rc != CLI_OK)
-		return cli_die(rc, &err);
-	return rc;
+}
+
+int cmd_show_next_hop(int argc, char **argv)
+{
+	static struct nh_args a;
+	static struct dp_route_query q;
+	static const struct cli_opt opts[] = { NH_OPTS(&a), { NULL, 0, NULL, NULL } };
+	const struct query_cmd cmd = {
+		.name = "show-next-hop", .usage = nh_usage, .tables = APP_ROUTES, .opts = opts, .args = &a, .query = &q,
+		.build = nh_build1, .batch = nh_batch, .answer = nh_answer,
+	};
+
+	return query_main(&cmd, argc, argv);
 }
 
 static void route_json(struct jw *w, const struct topo *t, const struct route_entry *r, bool disable_bgp)
@@ -362,36 +332,11 @@ static void route_json(struct jw *w, const struct topo *t, const struct route_en
 int cmd_show_effective_route_table(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *nicname = NULL;
-	const struct cli_opt opts[] = { { "--nic", 0, &nicname, NULL }, { NULL, 0, NULL, NULL } };
-	struct nws_err err = { { 0 } };
-	struct app app = { 0 };
-	int rc;
+	struct app app;
+	int nic, rc = query_open_nic(&app, "show-effective-route-table", ert_usage, argc, argv, &c, &nic);
 
-	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
-		nws_err_prefix(&err, "show-effective-route-table: ");
-		return cli_die(CLI_USAGE, &err);
-	}
-	if (c.help) {
-		fputs(ert_usage, stdout);
-		return CLI_OK;
-	}
-	if (!nicname) {
-		nws_err_set(&err, "show-effective-route-table: --nic is required");
-		return cli_die(CLI_USAGE, &err);
-	}
-	rc = app_open(&app, &c, &err);
-	if (rc != CLI_OK) {
-		app_close(&app);
-		return cli_die(rc, &err);
-	}
-	int nic = topo_find_nic(app.t, nicname);
-
-	if (nic < 0) {
-		nws_err_set(&err, "show-effective-route-table: --nic: no network interface '%s' in %s", nicname, app.t->file);
-		app_close(&app);
-		return cli_die(CLI_USAGE, &err);
-	}
+	if (rc >= 0)
+		return rc;
 	const struct route_table *tb = &app.rm.subnet[app.t->nics[nic].ipcfgs[0].subnet];
 
 	if (cli_table(&c)) {

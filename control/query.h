@@ -1,0 +1,32 @@
+/*
+ * The shape every query command shares (test-ip-flow, show-next-hop): options, --help, one query
+ * or a --batch file, the topology checked before DPDK starts, then the answers.
+ */
+#ifndef QUERY_H
+#define QUERY_H
+
+#include "app.h"
+#include "batch.h"
+
+struct query_cmd {
+	const char *name;
+	const char *usage;
+	unsigned tables;             /* enum app_tables the answers need */
+	const struct cli_opt *opts;  /* the query's options (NULL-terminated); they fill args */
+	void *args;
+	void *query;                 /* room for one query */
+	int (*build)(const struct topo *t, const void *args, void *query, struct nws_err *err);
+	int (*batch)(const struct app *app, struct batch *b, bool table, bool verbose, struct nws_err *err);
+	void (*answer)(const struct app *app, const void *query, bool table);
+};
+
+int query_main(const struct query_cmd *q, int argc, char **argv);
+
+/*
+ * The opening of a command about one NIC: options, --help, --nic required, topology loaded, NIC
+ * found. Returns -1 with *nic set when the command goes on, else the exit status to return.
+ */
+int query_open_nic(struct app *a, const char *name, const char *usage, int argc, char **argv, struct cli_common *c,
+		   int *nic);
+
+#endif
