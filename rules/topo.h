@@ -152,6 +152,8 @@ struct topo_nic {
 struct topo_vm {
 	const char *name, *id;
 	size_t first_nic, nnics;
+	bool running;   /* false: deallocated, answers and forwards nothing */
+	int forwarding; /* guest forwards what it should route: 1, 0, or -1 (follow enableIpForwarding) */
 };
 
 /* Case-insensitive name -> index, open addressing; built once after loading. */

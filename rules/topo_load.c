@@ -1436,6 +1436,19 @@ static int load_vm(struct ld *ld, const cJSON *obj, int vi)
 		if (cJSON_IsString(id) && id->valuestring[0] == '/')
 			vm->id = nws_arena_strdup(A(ld), id->valuestring);
 	}
+	vm->running = true;
+	vm->forwarding = -1;
+	if (opt_bool(ld, obj, "running", &vm->running) < 0)
+		return -1;
+	{
+		bool fwd;
+		int r = opt_bool(ld, obj, "forwarding", &fwd);
+
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			vm->forwarding = fwd;
+	}
 	if (opt_array(ld, obj, "networkInterfaces", &arr, &m) < 0)
 		return -1;
 	if (!arr) {
