@@ -201,22 +201,46 @@ char *tgen_topology(uint64_t *r, const struct tgen_opts *o)
 	}
 	sb(&b, "},\n\"applicationSecurityGroups\": [\"asg0\", \"asg1\", \"asg2\", \"asg3\"],\n");
 	sb(&b, "\"routeTables\": [{\"name\": \"rt0\", \"routes\": [");
-	unsigned nr = tu_below(r, 4);
-	char seen[4][64];
+	unsigned nr = tu_below(r, 8);
+	char seen[8][64];
 
 	for (unsigned i = 0; i < nr; i++) {
-		rand_prefix(r, tu_below(r, 4) == 0, p);
-		if (tu_below(r, 10) == 0)
+		static const char *const types[] = { "None", "VirtualAppliance", "VnetLocal", "Internet", "VirtualNetworkGateway" };
+		const char *type = types[tu_below(r, 5)];
+		char hop[80] = "";
+
+		/* Mostly the networks' own ranges, so routes meet the traffic; sometimes anything. */
+		switch (tu_below(r, 6)) {
+		case 0:
 			strcpy(p, "0.0.0.0/0");
+			break;
+		case 1:
+			sprintf(p, "10.%u.0.0/16", tu_below(r, NVNET));
+			break;
+		case 2:
+			sprintf(p, "10.%u.%u.0/24", tu_below(r, NVNET), tu_below(r, 4));
+			break;
+		case 3:
+			sprintf(p, "192.168.%u.0/24", tu_below(r, 4));
+			break;
+		default:
+			rand_prefix(r, tu_below(r, 4) == 0, p);
+			break;
+		}
 		bool dup = false;
 
 		/* One route per prefix in a table, as Azure requires. */
 		for (unsigned j = 0; j < i; j++)
 			dup |= !strcmp(seen[j], p);
 		strcpy(seen[i], dup ? "" : p);
-		if (!dup)
-			sb(&b, "%s{\"name\": \"u%u\", \"addressPrefix\": \"%s\", \"nextHopType\": \"None\"}",
-			   b.s[b.n - 1] == '[' ? "" : ", ", i, p);
+		if (dup)
+			continue;
+		/* Appliances are NICs of the generated VMs (10.V.S.4/5), or an address nobody has. */
+		if (!strcmp(type, "VirtualAppliance"))
+			snprintf(hop, sizeof(hop), ", \"nextHopIpAddress\": \"10.%u.%u.%u\"", tu_below(r, NVNET), tu_below(r, 4),
+				 4 + tu_below(r, 3));
+		sb(&b, "%s{\"name\": \"u%u\", \"addressPrefix\": \"%s\", \"nextHopType\": \"%s\"%s}",
+		   b.s[b.n - 1] == '[' ? "" : ", ", i, p, type, hop);
 	}
 	sb(&b, "]}],\n\"networkSecurityGroups\": [");
 	for (int g = 0; g < o->nnsgs; g++) {
@@ -257,19 +281,19 @@ char *tgen_topology(uint64_t *r, const struct tgen_opts *o)
 			   v, s);
 			if (tu_below(r, 4))
 				sb(&b, ", \"networkSecurityGroup\": \"nsg%u\"", tu_below(r, (uint32_t)o->nnsgs));
-			if (tu_below(r, 3) == 0)
+			if (tu_below(r, 2) == 0)
 				sb(&b, ", \"routeTable\": \"rt0\"");
 			sb(&b, "}");
 		}
 		sb(&b, "]");
 		if (v == 0)
-			sb(&b, ", \"peerings\": [{\"name\": \"p01\", \"remoteVirtualNetwork\": \"vnet1\", \"useRemoteGateways\": %s}]",
-			   tu_below(r, 2) ? "true" : "false");
+			sb(&b, ", \"peerings\": [{\"name\": \"p01\", \"remoteVirtualNetwork\": \"vnet1\", \"useRemoteGateways\": %s, \"allowForwardedTraffic\": %s}]",
+			   tu_below(r, 2) ? "true" : "false", tu_below(r, 2) ? "true" : "false");
 		if (v == 1)
-			sb(&b, ", \"peerings\": [{\"name\": \"p10\", \"remoteVirtualNetwork\": \"vnet0\", \"allowGatewayTransit\": true}],"
+			sb(&b, ", \"peerings\": [{\"name\": \"p10\", \"remoteVirtualNetwork\": \"vnet0\", \"allowGatewayTransit\": true, \"allowForwardedTraffic\": %s}],"
 			       " \"gateway\": {\"name\": \"gw1\", \"type\": \"Vpn\", \"localNetworks\": [{\"name\": \"onprem\","
 			       " \"addressPrefixes\": [\"192.168.%u.0/24\", \"192.168.2.0/23\"]}]}",
-			   tu_below(r, 2));
+			   tu_below(r, 2) ? "true" : "false", tu_below(r, 2));
 		sb(&b, "}");
 	}
 	sb(&b, "],\n\"virtualMachines\": [");
@@ -278,7 +302,9 @@ char *tgen_topology(uint64_t *r, const struct tgen_opts *o)
 	for (int v = 0; v < NVNET; v++)
 		for (int s = 0; s < 4; s++)
 			for (int k = 0; k < 2; k++, vmno++) {
-				sb(&b, "%s{\"name\": \"vm%d\", \"networkInterfaces\": [{\"name\": \"nic%d\"", vmno ? ",\n" : "", vmno, vmno);
+				sb(&b, "%s{\"name\": \"vm%d\", \"running\": %s, %s\"networkInterfaces\": [{\"name\": \"nic%d\", \"enableIpForwarding\": %s",
+				   vmno ? ",\n" : "", vmno, tu_below(r, 12) ? "true" : "false",
+				   tu_below(r, 8) ? "" : "\"forwarding\": false, ", vmno, tu_below(r, 3) ? "true" : "false");
 				if (tu_below(r, 2))
 					sb(&b, ", \"networkSecurityGroup\": \"nsg%u\"", tu_below(r, (uint32_t)o->nnsgs));
 				sb(&b, ", \"ipConfigurations\": [{\"name\": \"c0\", \"subnet\": \"vnet%d/s%d\", \"privateIpAddress\": \"10.%d.%d.%d\"",

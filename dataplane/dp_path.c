@@ -1,0 +1,357 @@
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+
+#include "dp_path.h"
+#include "dp_verify.h"
+
+struct addr_key {
+	int32_t vnet; /* -1: any network (the first NIC that has the address) */
+	uint8_t fam;
+	uint8_t pad[3];
+	uint8_t ip[16];
+};
+
+static void addr_key(struct addr_key *k, int vnet, const struct nws_ip *ip)
+{
+	memset(k, 0, sizeof(*k));
+	k->vnet = vnet;
+	k->fam = ip->fam;
+	nws_ip_bytes(ip, k->ip);
+}
+
+static inline uintptr_t addr_val(int nic, int ipcfg)
+{
+	return ((uintptr_t)(unsigned)nic << 8 | (uintptr_t)(unsigned)ipcfg) + 1;
+}
+
+int dp_path_build(struct dp_path *p, const struct topo *t, const struct nsg_model *nsg, const struct route_model *rm,
+		  const struct dp_acl *acl, const struct dp_routes *routes, struct nws_err *err)
+{
+	static unsigned seq;
+	char name[RTE_HASH_NAMESIZE];
+	size_t naddr = 0;
+
+	memset(p, 0, sizeof(*p));
+	*p = (struct dp_path){ .t = t, .nsg = nsg, .rm = rm, .acl = acl, .routes = routes };
+	for (size_t n = 0; n < t->nnics; n++)
+		naddr += t->nics[n].nipcfgs;
+	snprintf(name, sizeof(name), "addr-%u", seq++);
+	struct rte_hash_parameters hp = {
+		.name = name, .entries = (uint32_t)(naddr * 2 + 16), .key_len = sizeof(struct addr_key),
+		.hash_func = rte_jhash, .socket_id = SOCKET_ID_ANY,
+	};
+
+	p->addr = rte_hash_create(&hp);
+	p->vnet = calloc(t->nvnets ? t->nvnets : 1, sizeof(*p->vnet));
+	if (!p->addr || !p->vnet) {
+		dp_path_free(p);
+		return nws_err_set(err, "address table: %s", p->addr ? "out of memory" : rte_strerror(rte_errno));
+	}
+	for (size_t n = 0; n < t->nnics; n++)
+		for (size_t i = 0; i < t->nics[n].nipcfgs; i++) {
+			const struct topo_ipcfg *c = &t->nics[n].ipcfgs[i];
+			struct addr_key k;
+			void *old;
+
+			addr_key(&k, t->subnets[c->subnet].vnet, &c->ip);
+			if (rte_hash_add_key_data(p->addr, &k, (void *)addr_val((int)n, (int)i)) < 0)
+				goto oom;
+			addr_key(&k, -1, &c->ip);
+			if (rte_hash_lookup_data(p->addr, &k, &old) < 0 &&
+			    rte_hash_add_key_data(p->addr, &k, (void *)addr_val((int)n, (int)i)) < 0)
+				goto oom;
+		}
+	for (size_t v = 0; v < t->nvnets; v++) {
+		const struct topo_vnet *vn = &t->vnets[v];
+
+		p->vnet[v].gateway_vnet = vn->gateway ? (int)v : -1;
+		for (size_t i = 0; i < vn->npeerings && p->vnet[v].gateway_vnet < 0; i++)
+			if (vn->peerings[i].use_remote_gateways)
+				p->vnet[v].gateway_vnet = vn->peerings[i].remote;
+		for (size_t i = 0; vn->gateway && i < vn->gateway->nlocalnets; i++)
+			for (size_t j = 0; j < vn->gateway->localnets[i].pfx.n; j++)
+				if (nws_aset_add_prefix(&p->vnet[v].onprem, &vn->gateway->localnets[i].pfx.p[j]) < 0)
+					goto oom;
+		nws_aset_normalise(&p->vnet[v].onprem);
+	}
+	return 0;
+oom:
+	dp_path_free(p);
+	return nws_err_set(err, "out of memory building the address table");
+}
+
+void dp_path_free(struct dp_path *p)
+{
+	if (!p)
+		return;
+	rte_hash_free(p->addr);
+	for (size_t v = 0; p->vnet && p->t && v < p->t->nvnets; v++)
+		nws_aset_free(&p->vnet[v].onprem);
+	free(p->vnet);
+	memset(p, 0, sizeof(*p));
+}
+
+static int find_nic(const struct dp_path *p, int vnet, const struct nws_ip *ip, int *ipcfg)
+{
+	struct addr_key k;
+	void *v;
+
+	addr_key(&k, vnet, ip);
+	if (rte_hash_lookup_data(p->addr, &k, &v) < 0)
+		return -1;
+	uintptr_t x = (uintptr_t)v - 1;
+
+	*ipcfg = (int)(x & 0xff);
+	return (int)(x >> 8);
+}
+
+static int find_near(const struct dp_path *p, int vnet, const struct nws_ip *ip, int *ipcfg, int *in_vnet)
+{
+	const struct topo_vnet *vn = &p->t->vnets[vnet];
+	int n = find_nic(p, vnet, ip, ipcfg);
+
+	*in_vnet = vnet;
+	for (size_t i = 0; n < 0 && i < vn->npeerings; i++) {
+		*in_vnet = vn->peerings[i].remote;
+		n = find_nic(p, *in_vnet, ip, ipcfg);
+	}
+	return n;
+}
+
+static bool allows_forwarded(const struct topo *t, int from, int to)
+{
+	for (size_t i = 0; i < t->vnets[from].npeerings; i++)
+		if (t->vnets[from].peerings[i].remote == to)
+			return t->vnets[from].peerings[i].allow_forwarded;
+	return false;
+}
+
+/* What each packet of the burst waits for. */
+enum phase { PH_NSG_OUT, PH_NSG_IN, PH_ROUTE, PH_DONE };
+
+struct walk {
+	enum phase phase;
+	int subnet;
+	bool forwarded, skip;
+};
+
+static struct path_hop *hop_add(struct path_result *r, enum path_hop_kind kind, int nic, int ipcfg)
+{
+	struct path_hop *h = &r->hops[r->nhops++];
+
+	memset(h, 0, sizeof(*h));
+	h->kind = kind;
+	h->nic = nic;
+	h->ipcfg = ipcfg;
+	h->vnet = -1;
+	return h;
+}
+
+static void done_drop(struct walk *w, struct path_result *r, enum path_drop why)
+{
+	r->delivered = false;
+	r->reason = why;
+	r->drop_hop = r->nhops - 1;
+	w->phase = PH_DONE;
+}
+
+static void done_deliver(struct walk *w, struct path_result *r, enum path_end end)
+{
+	r->delivered = true;
+	r->end = end;
+	w->phase = PH_DONE;
+}
+
+/* A VM receives the packet: its inbound NSGs are next. */
+static void to_vm(const struct dp_path *p, struct walk *w, struct path_result *r, enum path_hop_kind kind, int nic,
+		  int ipcfg)
+{
+	hop_add(r, kind, nic, ipcfg);
+	if (!p->t->vms[p->t->nics[nic].vm].running)
+		return done_drop(w, r, PATH_DROP_VM_STOPPED);
+	w->phase = PH_NSG_IN;
+}
+
+/* An NSG answer (or a skipped evaluation) moves the packet on. */
+static void after_nsg(const struct dp_path *p, struct walk *w, struct path_result *r, const struct nsg_verdict *v)
+{
+	struct path_hop *h = &r->hops[r->nhops - 1];
+	const struct topo *t = p->t;
+
+	if (w->phase == PH_NSG_OUT) {
+		if (v) {
+			h->nsg_out = *v;
+			h->has_out = true;
+			if (v->access != AZ_ALLOW)
+				return done_drop(w, r, PATH_DROP_NSG_OUTBOUND);
+		}
+		w->subnet = t->nics[h->nic].ipcfgs[h->ipcfg].subnet;
+		w->forwarded = h->kind == PATH_HOP_APPLIANCE;
+		w->phase = PH_ROUTE;
+		return;
+	}
+	if (v) {
+		h->nsg_in = *v;
+		h->has_in = true;
+		if (v->access != AZ_ALLOW)
+			return done_drop(w, r, PATH_DROP_NSG_INBOUND);
+	}
+	if (h->kind == PATH_HOP_DESTINATION)
+		return done_deliver(w, r, PATH_END_VM);
+	/* An appliance: it must forward, then its outbound NSGs judge the packet. */
+	if (!t->nics[h->nic].ip_forwarding || t->vms[t->nics[h->nic].vm].forwarding == 0)
+		return done_drop(w, r, PATH_DROP_APPLIANCE_NOT_FORWARDING);
+	w->phase = PH_NSG_OUT;
+}
+
+static void after_route(const struct dp_path *p, struct walk *w, struct path_result *r, const struct nws_flow *f,
+			const struct route_hop *rh)
+{
+	const struct topo *t = p->t;
+	struct path_hop *cur = &r->hops[r->nhops - 1];
+	int vnet = t->subnets[w->subnet].vnet, nic, ipcfg, dvnet;
+
+	cur->route = rh->route;
+	if (!rh->route)
+		return done_drop(w, r, PATH_DROP_NO_ROUTE);
+	switch (rh->type) {
+	case AZ_NH_NONE:
+		return done_drop(w, r, PATH_DROP_ROUTE_NONE);
+	case AZ_NH_INTERNET:
+		hop_add(r, PATH_HOP_INTERNET, -1, -1);
+		return done_deliver(w, r, PATH_END_INTERNET);
+	case AZ_NH_VNETLOCAL:
+		nic = find_nic(p, vnet, &f->dst, &ipcfg);
+		if (nic < 0)
+			return done_drop(w, r, PATH_DROP_UNKNOWN_DESTINATION);
+		return to_vm(p, w, r, PATH_HOP_DESTINATION, nic, ipcfg);
+	case AZ_NH_VNETPEERING:
+		nic = find_near(p, vnet, &f->dst, &ipcfg, &dvnet);
+		if (nic < 0 || dvnet == vnet)
+			return done_drop(w, r, PATH_DROP_UNKNOWN_DESTINATION);
+		if (w->forwarded && !allows_forwarded(t, dvnet, vnet))
+			return done_drop(w, r, PATH_DROP_FORWARDED_TRAFFIC_BLOCKED);
+		return to_vm(p, w, r, PATH_HOP_DESTINATION, nic, ipcfg);
+	case AZ_NH_VNETGATEWAY: {
+		int gv = p->vnet[vnet].gateway_vnet;
+		struct path_hop *g = hop_add(r, PATH_HOP_GATEWAY, -1, -1);
+
+		g->vnet = gv;
+		if (gv < 0 || !nws_aset_contains(&p->vnet[gv].onprem, &f->dst))
+			return done_drop(w, r, PATH_DROP_GATEWAY_NO_ROUTE);
+		return done_deliver(w, r, PATH_END_ON_PREMISES);
+	}
+	case AZ_NH_VIRTUALAPPLIANCE:
+		break;
+	default:
+		return done_drop(w, r, PATH_DROP_NO_ROUTE);
+	}
+	nic = find_near(p, vnet, &rh->ip, &ipcfg, &dvnet);
+	if (nic < 0)
+		return done_drop(w, r, PATH_DROP_APPLIANCE_MISSING);
+	if (nws_ip_eq(&rh->ip, &f->dst))
+		return to_vm(p, w, r, PATH_HOP_DESTINATION, nic, ipcfg);
+	if (r->nhops >= PATH_MAX_HOPS - 1) {
+		hop_add(r, PATH_HOP_APPLIANCE, nic, ipcfg);
+		return done_drop(w, r, PATH_DROP_ROUTING_LOOP);
+	}
+	to_vm(p, w, r, PATH_HOP_APPLIANCE, nic, ipcfg);
+}
+
+/* Where the packet enters: a VM's NIC, a gateway, or the internet. */
+static void start(const struct dp_path *p, struct walk *w, struct path_result *r, const struct nws_flow *f)
+{
+	const struct topo *t = p->t;
+	int ipcfg, nic = find_nic(p, -1, &f->src, &ipcfg);
+
+	memset(r, 0, sizeof(*r));
+	if (nic >= 0) {
+		hop_add(r, PATH_HOP_SOURCE, nic, ipcfg);
+		r->origin = PATH_FROM_VM;
+		if (!t->vms[t->nics[nic].vm].running)
+			return done_drop(w, r, PATH_DROP_VM_STOPPED);
+		w->phase = PH_NSG_OUT;
+		return;
+	}
+	for (size_t v = 0; v < t->nvnets; v++) {
+		if (!t->vnets[v].gateway || !nws_aset_contains(&p->vnet[v].onprem, &f->src))
+			continue;
+		struct path_hop *g = hop_add(r, PATH_HOP_GATEWAY, -1, -1);
+		int dvnet;
+
+		g->vnet = (int)v;
+		r->origin = PATH_FROM_ON_PREMISES;
+		nic = find_near(p, (int)v, &f->dst, &ipcfg, &dvnet);
+		if (nic >= 0 && dvnet != (int)v && p->vnet[dvnet].gateway_vnet != (int)v)
+			nic = -1;
+		if (nic < 0)
+			return done_drop(w, r, PATH_DROP_UNKNOWN_DESTINATION);
+		return to_vm(p, w, r, PATH_HOP_DESTINATION, nic, ipcfg);
+	}
+	r->origin = PATH_FROM_INTERNET;
+	hop_add(r, PATH_HOP_INTERNET, -1, -1);
+	nic = find_nic(p, -1, &f->dst, &ipcfg);
+	if (nic < 0)
+		return done_drop(w, r, PATH_DROP_OUTSIDE_TOPOLOGY);
+	to_vm(p, w, r, PATH_HOP_DESTINATION, nic, ipcfg);
+}
+
+void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *r,
+		  unsigned n)
+{
+	struct walk w[DP_PATH_BURST];
+	struct nsg_query q[DP_PATH_BURST];
+	struct nsg_verdict v[DP_PATH_BURST];
+	struct dp_route_query rq[DP_PATH_BURST];
+	struct route_hop rh[DP_PATH_BURST];
+	uint8_t idx[DP_PATH_BURST];
+	unsigned active = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		w[i].skip = skip && skip[i];
+		w[i].forwarded = false;
+		start(p, &w[i], &r[i], &f[i]);
+		active += w[i].phase != PH_DONE;
+	}
+	/* Every round moves each packet at least one phase on; hops are bounded, so this ends. */
+	while (active) {
+		unsigned k = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			if (w[i].phase != PH_NSG_OUT && w[i].phase != PH_NSG_IN)
+				continue;
+			if (w[i].skip) {
+				after_nsg(p, &w[i], &r[i], NULL);
+				continue;
+			}
+			const struct path_hop *h = &r[i].hops[r[i].nhops - 1];
+
+			q[k] = (struct nsg_query){ .nic = h->nic, .ipcfg = h->ipcfg, .flow = f[i],
+						   .dir = w[i].phase == PH_NSG_IN ? AZ_INBOUND : AZ_OUTBOUND };
+			idx[k++] = (uint8_t)i;
+		}
+		if (k)
+			dp_verify(p->acl, p->nsg, q, v, k);
+		for (unsigned j = 0; j < k; j++)
+			after_nsg(p, &w[idx[j]], &r[idx[j]], &v[j]);
+		k = 0;
+		for (unsigned i = 0; i < n; i++)
+			if (w[i].phase == PH_ROUTE) {
+				rq[k] = (struct dp_route_query){ .subnet = w[i].subnet, .dst = f[i].dst };
+				idx[k++] = (uint8_t)i;
+			}
+		if (k)
+			dp_routes_lookup(p->routes, rq, rh, k);
+		for (unsigned j = 0; j < k; j++)
+			after_route(p, &w[idx[j]], &r[idx[j]], &f[idx[j]], &rh[j]);
+		active = 0;
+		for (unsigned i = 0; i < n; i++)
+			active += w[i].phase != PH_DONE;
+	}
+}

@@ -1,0 +1,219 @@
+/*
+ * Differential test: the compiled path walk (rte_acl, rte_lpm, rte_hash, a burst at a time)
+ * against the reference walk of rules/path.c, on random topologies with appliances, peerings,
+ * gateways, stopped VMs and non-forwarding guests, and random flows between their addresses.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dp_path.h"
+#include "tgen.h"
+#include "tutil.h"
+
+static size_t walks;
+static size_t seen_reason[PATH_DROP_COUNT], seen_end[3], seen_appliance;
+
+static bool same_route(const struct route_entry *a, const struct route_entry *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->prefix.len == b->prefix.len && nws_ip_eq(&a->prefix.ip, &b->prefix.ip) && a->type == b->type &&
+	       a->source == b->source && a->rt == b->rt;
+}
+
+static bool same_verdict(const struct nsg_verdict *a, const struct nsg_verdict *b)
+{
+	return a->access == b->access && a->rule == b->rule && a->inst == b->inst && a->platform == b->platform;
+}
+
+static bool same_result(const struct path_result *a, const struct path_result *b, char *why, size_t len)
+{
+	if (a->delivered != b->delivered || a->origin != b->origin || a->nhops != b->nhops) {
+		snprintf(why, len, "delivered %d/%d origin %d/%d hops %d/%d", a->delivered, b->delivered, a->origin,
+			 b->origin, a->nhops, b->nhops);
+		return false;
+	}
+	if (a->delivered ? a->end != b->end : (a->reason != b->reason || a->drop_hop != b->drop_hop)) {
+		snprintf(why, len, "end/reason %s/%s", a->delivered ? "" : path_drop_name[a->reason],
+			 b->delivered ? "" : path_drop_name[b->reason]);
+		return false;
+	}
+	for (int i = 0; i < a->nhops; i++) {
+		const struct path_hop *x = &a->hops[i], *y = &b->hops[i];
+
+		if (x->kind != y->kind || x->nic != y->nic || x->ipcfg != y->ipcfg || x->vnet != y->vnet ||
+		    x->has_in != y->has_in || x->has_out != y->has_out || !same_route(x->route, y->route) ||
+		    (x->has_in && !same_verdict(&x->nsg_in, &y->nsg_in)) ||
+		    (x->has_out && !same_verdict(&x->nsg_out, &y->nsg_out))) {
+			snprintf(why, len, "hop %d differs", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void rand_endpoint(uint64_t *r, const struct topo *t, uint8_t fam, struct nws_ip *ip)
+{
+	char a[64];
+
+	switch (tu_below(r, 6)) {
+	case 0:
+	case 1:
+	case 2: { /* a NIC's address, often of the right family */
+		const struct topo_nic *n = &t->nics[tu_below(r, (uint32_t)t->nnics)];
+
+		*ip = n->ipcfgs[tu_below(r, (uint32_t)n->nipcfgs)].ip;
+		if (ip->fam == fam)
+			return;
+		break;
+	}
+	case 3:
+		snprintf(a, sizeof(a), "192.168.%u.%u", tu_below(r, 4), tu_below(r, 256));
+		nws_ip_parse(a, ip);
+		if (fam == NWS_AF4)
+			return;
+		break;
+	default:
+		break;
+	}
+	if (fam == NWS_AF4)
+		snprintf(a, sizeof(a), "%u.%u.%u.%u", tu_below(r, 2) ? 10 : 1 + tu_below(r, 223), tu_below(r, 4),
+			 tu_below(r, 4), tu_below(r, 8));
+	else
+		snprintf(a, sizeof(a), "fd00:%x:0:%x::%x", tu_below(r, 3), tu_below(r, 4), tu_below(r, 8));
+	nws_ip_parse(a, ip);
+}
+
+static const char *datadir = "tests/data";
+
+static char *slurp(const char *name)
+{
+	char path[512];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", datadir, name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		fail_msg("cannot read %s", path);
+	fclose(f);
+	return buf;
+}
+
+/* json: a topology to use, or NULL for a random one. */
+static int run(uint64_t seed, size_t nflows, char *json)
+{
+	uint64_t r = seed;
+	struct tgen_opts o = { .nnsgs = 2 + (int)tu_below(&r, 3), .max_rules = 30, .tag_pct = 15, .v6_pct = 30 };
+
+	if (!json)
+		json = tgen_topology(&r, &o);
+	struct tu_net n;
+	struct route_model rm;
+	struct dp_routes dr;
+	struct dp_path dp;
+	struct nws_err err;
+	int bad = 0;
+
+	tu_net_open(&n, json);
+	if (route_model_build(&rm, n.t, &err) < 0 || dp_routes_build(&dr, &rm, &err) < 0 ||
+	    dp_path_build(&dp, n.t, &n.m, &rm, &n.acl, &dr, &err) < 0)
+		fail_msg("%s", err.msg);
+	struct path_env env = { .t = n.t, .nsg = &n.m, .rm = &rm };
+
+	for (size_t done = 0; done < nflows;) {
+		struct nws_flow f[DP_PATH_BURST];
+		bool skip[DP_PATH_BURST];
+		struct path_result got[DP_PATH_BURST], want;
+		unsigned burst = 1 + tu_below(&r, DP_PATH_BURST);
+
+		for (unsigned i = 0; i < burst; i++) {
+			static const uint8_t protos[] = { 6, 17, 6, 1, 50 };
+			uint8_t fam = tu_below(&r, 4) ? NWS_AF4 : NWS_AF6;
+
+			memset(&f[i], 0, sizeof(f[i]));
+			rand_endpoint(&r, n.t, fam, &f[i].src);
+			rand_endpoint(&r, n.t, fam, &f[i].dst);
+			f[i].proto = protos[tu_below(&r, 5)];
+			if (fam == NWS_AF6 && f[i].proto == 1)
+				f[i].proto = AZ_PROTO_ICMPV6;
+			f[i].has_ports = f[i].proto == 6 || f[i].proto == 17;
+			f[i].sport = f[i].has_ports ? (uint16_t)tu_below(&r, 65536) : 0;
+			f[i].dport = f[i].has_ports ? (uint16_t)(tu_below(&r, 2) ? tu_below(&r, 1500) : tu_below(&r, 65536)) : 0;
+			skip[i] = tu_below(&r, 10) == 0;
+		}
+		dp_path_walk(&dp, f, skip, got, burst);
+		for (unsigned i = 0; i < burst; i++) {
+			char why[128], a[NWS_IP_STRLEN], b[NWS_IP_STRLEN];
+
+			path_walk(&env, &f[i], skip[i], &want);
+			if (want.delivered)
+				seen_end[want.end]++;
+			else
+				seen_reason[want.reason]++;
+			for (int h = 0; h < want.nhops; h++)
+				seen_appliance += want.hops[h].kind == PATH_HOP_APPLIANCE;
+			if (!same_result(&want, &got[i], why, sizeof(why)) && bad++ < 10)
+				fprintf(stderr, "seed %#llx: %s -> %s proto %u skip %d: %s\n", (unsigned long long)seed,
+					nws_ip_str(&f[i].src, a), nws_ip_str(&f[i].dst, b), f[i].proto, skip[i], why);
+		}
+		done += burst;
+		walks += burst;
+	}
+	dp_path_free(&dp);
+	dp_routes_free(&dr);
+	route_model_free(&rm);
+	tu_net_close(&n);
+	free(json);
+	return bad;
+}
+
+static void test_random_paths(void **s)
+{
+	(void)s;
+	int bad = 0;
+
+	static const char *const fixed[] = { "paths.json", "paths-noipforwarding.json", "paths-guest-noforward.json",
+					     "paths-stopped.json", "paths-noforwarded.json", "paths-loop.json" };
+
+	for (uint64_t seed = 1; seed <= 30; seed++)
+		bad += run(seed * 0x2545f491, 4000, NULL);
+	/* The hand-made hub and spoke variants: loops, blocked forwarding, stopped VMs. */
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		bad += run(0x77 + i, 3000, slurp(fixed[i]));
+	printf("differential: %zu packet paths compared; delivered to VMs %zu, internet %zu, on-premises %zu; %zu appliance hops\n",
+	       walks, seen_end[PATH_END_VM], seen_end[PATH_END_INTERNET], seen_end[PATH_END_ON_PREMISES], seen_appliance);
+	for (int k = 0; k < PATH_DROP_COUNT; k++)
+		printf("  dropped %-36s %zu\n", path_drop_name[k], seen_reason[k]);
+	assert_int_equal(bad, 0);
+	/* The random topologies must reach the interesting cases, or the comparison proves little. */
+	assert_true(seen_appliance > 1000 && seen_end[PATH_END_ON_PREMISES] > 100);
+	for (int k = 0; k < PATH_DROP_COUNT; k++)
+		if (k != PATH_DROP_NO_ROUTE) /* reached only by IPv6 through an IPv4-only appliance subnet */
+			assert_true(seen_reason[k] > 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		datadir = argv[1];
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_paths),
+	};
+
+	tu_eal();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
