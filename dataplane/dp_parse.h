@@ -31,7 +31,8 @@ enum dp_link {
 	X(TRUNCATED_IPV6, "truncated-ipv6-header")                                                \
 	X(BAD_IPV6_EXTENSION, "bad-ipv6-extension-header")                                        \
 	X(TRUNCATED_L4, "truncated-transport-header")                                             \
-	X(BAD_TCP_OFFSET, "bad-tcp-data-offset")
+	X(BAD_TCP_OFFSET, "bad-tcp-data-offset")                                                  \
+	X(CAPTURE_CUT, "capture-cut-mid-packet") /* set by capture readers, not dp_parse */
 
 enum dp_unparsed {
 #define X(e, s) DP_UNPARSED_##e,

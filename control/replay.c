@@ -1,0 +1,418 @@
+/*
+ * nwsim replay: captures replayed through the simulated network. Each packet is parsed, looked up
+ * in the flow table, walked through the compiled NSGs and routes, and counted; the summary says
+ * where every packet went, and received = delivered + dropped + unparsed is checked.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "app.h"
+#include "cmds.h"
+#include "dp_engine.h"
+#include "jw.h"
+#include "names.h"
+
+static const char usage_text[] =
+	"usage: nwsim replay -t TOPOLOGY [--report FILE] [-o table|json] [-v] CAPTURE... [-- EAL-OPTIONS]\n"
+	"\n"
+	"Replays pcap or pcapng captures (Ethernet, Linux cooked, raw IP, BSD loopback) through the\n"
+	"topology: every packet is delivered (to a VM, the internet or on-premises) or dropped with one\n"
+	"reason at one hop, or counted unparsed with its reason. NSGs are stateful: the packets of a flow\n"
+	"that was admitted pass without rule evaluation. Prints a summary (a table, or JSON with -o json);\n"
+	"--report FILE writes the JSON summary to FILE as well.\n";
+
+static const char *const end_name[3] = { "vm", "internet", "onPremises" };
+
+static int link_of(int dlt, enum dp_link *l)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+		*l = DP_LINK_ETHERNET;
+		return 0;
+	case DLT_LINUX_SLL:
+		*l = DP_LINK_LINUX_SLL;
+		return 0;
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2:
+		*l = DP_LINK_LINUX_SLL2;
+		return 0;
+#endif
+	case DLT_RAW:
+	case 228: /* LINKTYPE_IPV4 */
+	case 229: /* LINKTYPE_IPV6 */
+		*l = DP_LINK_RAW;
+		return 0;
+	case DLT_NULL:
+		*l = DP_LINK_NULL;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+struct capture_stat {
+	const char *file;
+	const char *linktype;
+	uint64_t packets;
+};
+
+/* One capture through the engine, a burst at a time. */
+static int replay_file(struct dp_engine *e, const char *file, struct capture_stat *cs, struct nws_err *err)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	static struct dp_item items[DP_PATH_BURST];
+	static struct dp_outcome out[DP_PATH_BURST];
+	enum dp_link link;
+	unsigned n = 0;
+	int rc;
+
+	if (!pc) {
+		/* libpcap often starts its message with the file name already. */
+		size_t fl = strlen(file);
+		const char *msg = !strncmp(ebuf, file, fl) && !strncmp(ebuf + fl, ": ", 2) ? ebuf + fl + 2 : ebuf;
+
+		return nws_err_set(err, "%s: %s", file, msg);
+	}
+	cs->file = file;
+	cs->linktype = pcap_datalink_val_to_name(pcap_datalink(pc));
+	if (link_of(pcap_datalink(pc), &link) < 0) {
+		nws_err_set(err, "%s: link type %d (%s) is not supported: Ethernet, Linux cooked, raw IP or BSD loopback",
+			    file, pcap_datalink(pc), cs->linktype ? cs->linktype : "unknown");
+		pcap_close(pc);
+		return -1;
+	}
+	for (;;) {
+		struct pcap_pkthdr *h;
+		const u_char *d;
+
+		rc = pcap_next_ex(pc, &h, &d);
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		struct dp_item *it = &items[n];
+
+		cs->packets++;
+		if (rc != 1) {
+			/* A record cut short by the end of the file: counted, and the capture ends there. */
+			it->unparsed = DP_UNPARSED_CAPTURE_CUT;
+			it->wire_len = 0;
+			it->ts_ns = 0;
+			n++;
+			if (getenv("NWSIM_DEBUG"))
+				fprintf(stderr, "%s: packet %" PRIu64 ": %s\n", file, cs->packets, pcap_geterr(pc));
+			break;
+		}
+		it->wire_len = h->len;
+		it->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+		it->unparsed = dp_parse(link, d, h->caplen, &it->pkt, &it->unparsed) < 0 ? it->unparsed : -1;
+		if (++n == DP_PATH_BURST) {
+			dp_engine_burst(e, items, out, n);
+			n = 0;
+		}
+	}
+	if (n)
+		dp_engine_burst(e, items, out, n);
+	pcap_close(pc);
+	return 0;
+}
+
+static uint64_t sum(const uint64_t *v, size_t n)
+{
+	uint64_t s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+static const struct topo_nsg *rule_nsg(const struct topo *t, size_t g)
+{
+	return &t->nsgs[g];
+}
+
+static void json_counts(struct jw *w, const char *key, uint64_t packets, uint64_t bytes)
+{
+	jw_key(w, key);
+	jw_obj(w);
+	jw_key(w, "packets");
+	jw_int(w, (long long)packets);
+	jw_key(w, "bytes");
+	jw_int(w, (long long)bytes);
+	jw_end_obj(w);
+}
+
+static void report_json(FILE *f, const struct dp_engine *e, const struct capture_stat *cs, int ncs, bool balanced)
+{
+	const struct dp_counters *c = &e->c;
+	const struct topo *t = e->path->t;
+	struct jw w;
+	char name[256];
+
+	jw_init(&w, f, true);
+	jw_obj(&w);
+	jw_key(&w, "captures");
+	jw_arr(&w);
+	for (int i = 0; i < ncs; i++) {
+		jw_obj(&w);
+		jw_key(&w, "file");
+		jw_str(&w, cs[i].file);
+		jw_key(&w, "linkType");
+		jw_str(&w, cs[i].linktype ? cs[i].linktype : "unknown");
+		jw_key(&w, "packets");
+		jw_int(&w, (long long)cs[i].packets);
+		jw_end_obj(&w);
+	}
+	jw_end_arr(&w);
+	json_counts(&w, "received", c->received, c->received_bytes);
+	jw_key(&w, "delivered");
+	jw_obj(&w);
+	jw_key(&w, "packets");
+	jw_int(&w, (long long)sum(c->delivered, 3));
+	jw_key(&w, "bytes");
+	jw_int(&w, (long long)sum(c->delivered_bytes, 3));
+	jw_key(&w, "byDestination");
+	jw_obj(&w);
+	for (int i = 0; i < 3; i++)
+		json_counts(&w, end_name[i], c->delivered[i], c->delivered_bytes[i]);
+	jw_end_obj(&w);
+	jw_end_obj(&w);
+	jw_key(&w, "dropped");
+	jw_obj(&w);
+	jw_key(&w, "packets");
+	jw_int(&w, (long long)sum(c->dropped, PATH_DROP_COUNT));
+	jw_key(&w, "bytes");
+	jw_int(&w, (long long)sum(c->dropped_bytes, PATH_DROP_COUNT));
+	jw_key(&w, "byReason");
+	jw_obj(&w);
+	for (int i = 0; i < PATH_DROP_COUNT; i++)
+		if (c->dropped[i])
+			json_counts(&w, path_drop_name[i], c->dropped[i], c->dropped_bytes[i]);
+	jw_end_obj(&w);
+	jw_key(&w, "byRule");
+	jw_arr(&w);
+	for (size_t g = 0; g < t->nnsgs; g++)
+		for (size_t r = 0; r < t->nsgs[g].nrules; r++) {
+			uint64_t n = c->rule_drops[e->rule_base[g] + r];
+
+			if (!n)
+				continue;
+			jw_obj(&w);
+			jw_key(&w, "networkSecurityGroup");
+			jw_str(&w, rule_nsg(t, g)->name);
+			jw_key(&w, "rule");
+			jw_str(&w, names_rule(&t->nsgs[g].rules[r], name, sizeof(name)));
+			jw_key(&w, "packets");
+			jw_int(&w, (long long)n);
+			jw_end_obj(&w);
+		}
+	jw_end_arr(&w);
+	jw_end_obj(&w);
+	jw_key(&w, "unparsed");
+	jw_obj(&w);
+	jw_key(&w, "packets");
+	jw_int(&w, (long long)sum(c->unparsed, DP_UNPARSED_COUNT));
+	jw_key(&w, "bytes");
+	jw_int(&w, (long long)sum(c->unparsed_bytes, DP_UNPARSED_COUNT));
+	jw_key(&w, "byReason");
+	jw_obj(&w);
+	for (int i = 0; i < DP_UNPARSED_COUNT; i++)
+		if (c->unparsed[i])
+			json_counts(&w, dp_unparsed_name[i], c->unparsed[i], c->unparsed_bytes[i]);
+	jw_end_obj(&w);
+	jw_end_obj(&w);
+	jw_key(&w, "flows");
+	jw_obj(&w);
+	jw_key(&w, "admitted");
+	jw_int(&w, (long long)c->flows_admitted);
+	jw_key(&w, "packetsOfAdmittedFlows");
+	jw_int(&w, (long long)c->stateful);
+	jw_key(&w, "tableFull");
+	jw_int(&w, (long long)c->flow_table_full);
+	jw_key(&w, "fragmentsWithoutFirst");
+	jw_int(&w, (long long)c->fragments_unmatched);
+	jw_end_obj(&w);
+	jw_key(&w, "ruleHits");
+	jw_arr(&w);
+	for (size_t g = 0; g < t->nnsgs; g++)
+		for (size_t r = 0; r < t->nsgs[g].nrules; r++) {
+			uint64_t n = c->rule_hits[e->rule_base[g] + r];
+
+			if (!n)
+				continue;
+			jw_obj(&w);
+			jw_key(&w, "networkSecurityGroup");
+			jw_str(&w, t->nsgs[g].name);
+			jw_key(&w, "rule");
+			jw_str(&w, names_rule(&t->nsgs[g].rules[r], name, sizeof(name)));
+			jw_key(&w, "access");
+			jw_str(&w, az_access_name[t->nsgs[g].rules[r].access]);
+			jw_key(&w, "hits");
+			jw_int(&w, (long long)n);
+			jw_end_obj(&w);
+		}
+	jw_end_arr(&w);
+	jw_key(&w, "networkInterfaces");
+	jw_arr(&w);
+	for (size_t n = 0; n < t->nnics; n++) {
+		if (!c->nic_sent[n] && !c->nic_received[n] && !c->nic_dropped[n])
+			continue;
+		jw_obj(&w);
+		jw_key(&w, "name");
+		jw_str(&w, t->nics[n].name);
+		jw_key(&w, "sent");
+		jw_int(&w, (long long)c->nic_sent[n]);
+		jw_key(&w, "received");
+		jw_int(&w, (long long)c->nic_received[n]);
+		jw_key(&w, "droppedHere");
+		jw_int(&w, (long long)c->nic_dropped[n]);
+		jw_end_obj(&w);
+	}
+	jw_end_arr(&w);
+	jw_key(&w, "accountingBalanced");
+	jw_bool(&w, balanced);
+	jw_end_obj(&w);
+	jw_done(&w);
+}
+
+static void report_table(const struct dp_engine *e, const struct capture_stat *cs, int ncs, bool balanced)
+{
+	const struct dp_counters *c = &e->c;
+	const struct topo *t = e->path->t;
+	uint64_t dl = sum(c->delivered, 3), dr = sum(c->dropped, PATH_DROP_COUNT), un = sum(c->unparsed, DP_UNPARSED_COUNT);
+	char name[256];
+
+	for (int i = 0; i < ncs; i++)
+		printf("capture %-48s %-12s %10" PRIu64 " packets\n", cs[i].file, cs[i].linktype ? cs[i].linktype : "?",
+		       cs[i].packets);
+	printf("\n%-44s %12s %14s\n", "", "packets", "bytes");
+	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "received", c->received, c->received_bytes);
+	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "delivered", dl, sum(c->delivered_bytes, 3));
+	for (int i = 0; i < 3; i++)
+		if (c->delivered[i])
+			printf("  to %-40s %12" PRIu64 " %14" PRIu64 "\n", end_name[i], c->delivered[i], c->delivered_bytes[i]);
+	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "dropped", dr, sum(c->dropped_bytes, PATH_DROP_COUNT));
+	for (int i = 0; i < PATH_DROP_COUNT; i++)
+		if (c->dropped[i])
+			printf("  %-42s %12" PRIu64 " %14" PRIu64 "\n", path_drop_name[i], c->dropped[i], c->dropped_bytes[i]);
+	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "unparsed", un, sum(c->unparsed_bytes, DP_UNPARSED_COUNT));
+	for (int i = 0; i < DP_UNPARSED_COUNT; i++)
+		if (c->unparsed[i])
+			printf("  %-42s %12" PRIu64 " %14" PRIu64 "\n", dp_unparsed_name[i], c->unparsed[i], c->unparsed_bytes[i]);
+	printf("\naccounting: received %" PRIu64 " = delivered %" PRIu64 " + dropped %" PRIu64 " + unparsed %" PRIu64 ": %s\n",
+	       c->received, dl, dr, un, balanced ? "balanced" : "NOT BALANCED");
+	printf("flows admitted %" PRIu64 ", packets passed as part of an admitted flow %" PRIu64 "\n", c->flows_admitted,
+	       c->stateful);
+	bool head = false;
+
+	for (size_t g = 0; g < t->nnsgs; g++)
+		for (size_t r = 0; r < t->nsgs[g].nrules; r++) {
+			size_t id = e->rule_base[g] + r;
+
+			if (!c->rule_hits[id])
+				continue;
+			if (!head)
+				printf("\n%-20s %-52s %-6s %10s %10s\n", "NSG", "rule", "access", "hits", "dropped");
+			head = true;
+			printf("%-20s %-52s %-6s %10" PRIu64 " %10" PRIu64 "\n", t->nsgs[g].name,
+			       names_rule(&t->nsgs[g].rules[r], name, sizeof(name)), az_access_name[t->nsgs[g].rules[r].access],
+			       c->rule_hits[id], c->rule_drops[id]);
+		}
+	head = false;
+	for (size_t n = 0; n < t->nnics; n++) {
+		if (!c->nic_sent[n] && !c->nic_received[n] && !c->nic_dropped[n])
+			continue;
+		if (!head)
+			printf("\n%-28s %10s %10s %12s\n", "network interface", "sent", "received", "dropped here");
+		head = true;
+		printf("%-28s %10" PRIu64 " %10" PRIu64 " %12" PRIu64 "\n", t->nics[n].name, c->nic_sent[n], c->nic_received[n],
+		       c->nic_dropped[n]);
+	}
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct cli_common c = { 0 };
+	const char *report = NULL;
+	const struct cli_opt opts[] = { { "--report", 0, &report, NULL }, { NULL, 0, NULL, NULL } };
+	const char **files = calloc((size_t)argc + 1, sizeof(char *));
+	int nfiles = 0, rc;
+	struct nws_err err = { { 0 } };
+	struct app app = { 0 };
+	struct dp_path path;
+	struct dp_engine eng;
+	bool have_path = false, have_eng = false;
+	struct capture_stat *cs = NULL;
+
+	if (!files)
+		return CLI_FAIL;
+	if (cli_parse(argc, argv, opts, &c, &files, &nfiles, &err) < 0 || cli_check_output(&c, &err) < 0) {
+		nws_err_prefix(&err, "replay: ");
+		free(files);
+		return cli_die(CLI_USAGE, &err);
+	}
+	if (c.help) {
+		fputs(usage_text, stdout);
+		free(files);
+		return CLI_OK;
+	}
+	if (nfiles == 0) {
+		nws_err_set(&err, "replay: give at least one capture file");
+		free(files);
+		return cli_die(CLI_USAGE, &err);
+	}
+	cs = calloc((size_t)nfiles, sizeof(*cs));
+	rc = app_open(&app, &c, &err);
+	if (rc != CLI_OK)
+		goto out;
+	rc = app_compile(&app, &c, APP_ACL | APP_ROUTES, &err);
+	if (rc != CLI_OK)
+		goto out;
+	rc = CLI_FAIL;
+	if (dp_path_build(&path, app.t, &app.m, &app.rm, &app.acl, &app.routes, &err) < 0)
+		goto out;
+	have_path = true;
+	if (dp_engine_init(&eng, &path, 1u << 20, &err) < 0)
+		goto out;
+	have_eng = true;
+	rc = CLI_INPUT;
+	for (int i = 0; i < nfiles; i++)
+		if (replay_file(&eng, files[i], &cs[i], &err) < 0)
+			goto out;
+	const struct dp_counters *k = &eng.c;
+	bool balanced = k->received == sum(k->delivered, 3) + sum(k->dropped, PATH_DROP_COUNT) +
+					       sum(k->unparsed, DP_UNPARSED_COUNT);
+
+	if (cli_table(&c) || !c.output)
+		report_table(&eng, cs, nfiles, balanced);
+	else
+		report_json(stdout, &eng, cs, nfiles, balanced);
+	if (report) {
+		FILE *f = fopen(report, "w");
+
+		if (!f) {
+			nws_err_set(&err, "%s: cannot write: %m", report);
+			rc = CLI_FAIL;
+			goto out;
+		}
+		report_json(f, &eng, cs, nfiles, balanced);
+		fclose(f);
+	}
+	rc = balanced ? CLI_OK : CLI_FAIL;
+	if (!balanced)
+		nws_err_set(&err, "replay: accounting does not balance");
+out:
+	if (have_eng)
+		dp_engine_free(&eng);
+	if (have_path)
+		dp_path_free(&path);
+	app_close(&app);
+	free(files);
+	free(cs);
+	if (rc != CLI_OK)
+		return cli_die(rc, &err);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/*
+ * What a worker does with a burst of packets: look each up in its flow table, walk the ones that
+ * are not part of an admitted flow through the compiled path (with NSGs) and the others without
+ * NSGs, admit the flows that get through, and count everything: every packet ends in exactly one
+ * of delivered (by where), dropped (by reason) or unparsed (by reason).
+ */
+#ifndef DP_ENGINE_H
+#define DP_ENGINE_H
+
+#include "dp_flow.h"
+#include "dp_parse.h"
+#include "dp_path.h"
+
+/* One packet handed to the engine, already parsed (or not: unparsed >= 0). */
+struct dp_item {
+	struct dp_pkt pkt;
+	uint32_t wire_len;
+	uint64_t ts_ns;
+	int unparsed; /* enum dp_unparsed, or -1 */
+};
+
+struct dp_outcome {
+	struct path_result r; /* meaningful when the item was parsed */
+	bool stateful;        /* passed as part of an admitted flow, without rule evaluation */
+	int flow_dir;         /* 0 initiator to responder, 1 back; -1 no flow */
+};
+
+/* Written by the worker that owns the engine only; the control thread reads them. */
+struct dp_counters {
+	uint64_t received, received_bytes;
+	uint64_t delivered[3], delivered_bytes[3];          /* enum path_end */
+	uint64_t dropped[PATH_DROP_COUNT], dropped_bytes[PATH_DROP_COUNT];
+	uint64_t unparsed[DP_UNPARSED_COUNT], unparsed_bytes[DP_UNPARSED_COUNT];
+	uint64_t stateful, flows_admitted, flow_table_full, fragments_unmatched;
+	uint64_t *rule_hits;                                /* per rule, numbered by dp_engine_rule_id */
+	uint64_t *rule_drops;                               /* packets each deny rule dropped */
+	uint64_t *nic_sent, *nic_received, *nic_dropped;    /* per NIC */
+};
+
+/* One per worker: its own flow and fragment tables and counters. */
+struct dp_engine {
+	const struct dp_path *path;
+	struct dp_flow_table flows;
+	struct rte_hash *frags; /* first fragment -> its ports, so later fragments join the flow */
+	uint32_t *frag_ports;
+	struct dp_counters c;
+	size_t nrules;
+	size_t *rule_base; /* per NSG: id of its first rule */
+};
+
+int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_capacity, struct nws_err *err);
+void dp_engine_free(struct dp_engine *e);
+/* n at most DP_PATH_BURST. */
+void dp_engine_burst(struct dp_engine *e, struct dp_item *it, struct dp_outcome *out, unsigned n);
+/* The counter index of a rule: NSG by NSG, in file order, user rules then the defaults. */
+size_t dp_engine_rule_id(const struct dp_engine *e, const struct topo_rule *r);
+
+#endif
