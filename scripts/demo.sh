@@ -42,3 +42,7 @@ show show-next-hop -t "$hub" --vm web1 --source-ip 10.1.1.4 --dest-ip 10.2.1.4
 echo
 echo "\$ nwsim show-next-hop -t $hub --batch docs/examples/hub-spoke-queries.txt -o table"
 "$nwsim" show-next-hop -t "$hub" --batch docs/examples/hub-spoke-queries.txt -o table
+
+echo
+echo "Replaying pcap-samples/hub-spoke.pcap through $hub"
+show replay -t "$hub" pcap-samples/hub-spoke.pcap
