@@ -17,13 +17,15 @@
 #include "names.h"
 
 static const char usage_text[] =
-	"usage: nwsim replay -t TOPOLOGY [--report FILE] [-o table|json] [-v] CAPTURE... [-- EAL-OPTIONS]\n"
+	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [-o table|json] [-v] CAPTURE...\n"
+	"                    [-- EAL-OPTIONS]\n"
 	"\n"
 	"Replays pcap or pcapng captures (Ethernet, Linux cooked, raw IP, BSD loopback) through the\n"
 	"topology: every packet is delivered (to a VM, the internet or on-premises) or dropped with one\n"
 	"reason at one hop, or counted unparsed with its reason. NSGs are stateful: the packets of a flow\n"
 	"that was admitted pass without rule evaluation. Prints a summary (a table, or JSON with -o json);\n"
-	"--report FILE writes the JSON summary to FILE as well.\n";
+	"--report FILE writes the JSON summary to FILE as well; --verdicts FILE writes one JSON line per\n"
+	"packet: what happened to it, where, and which rule or route decided.\n";
 
 static const char *const end_name[3] = { "vm", "internet", "onPremises" };
 
@@ -54,14 +56,137 @@ static int link_of(int dlt, enum dp_link *l)
 	}
 }
 
+static const char *hop_label(const struct topo *t, const struct path_hop *h)
+{
+	switch (h->kind) {
+	case PATH_HOP_GATEWAY:
+		return h->vnet >= 0 && t->vnets[h->vnet].gateway ? t->vnets[h->vnet].gateway->name : "gateway";
+	case PATH_HOP_INTERNET:
+		return "Internet";
+	default:
+		return t->nics[h->nic].name;
+	}
+}
+
+static void endpoint_str(const struct nws_ip *ip, uint16_t port, bool ports, char *out, size_t len)
+{
+	char a[NWS_IP_STRLEN];
+
+	nws_ip_str(ip, a);
+	if (!ports)
+		snprintf(out, len, "%s", a);
+	else if (ip->fam == NWS_AF6)
+		snprintf(out, len, "[%s]:%u", a, port);
+	else
+		snprintf(out, len, "%s:%u", a, port);
+}
+
+/* One JSON line for one packet (--verdicts). */
+static void write_verdict(FILE *f, const struct topo *t, const char *file, uint64_t no, const struct dp_item *it,
+			  const struct dp_outcome *o)
+{
+	struct jw w;
+	char b[300];
+
+	jw_init(&w, f, false);
+	jw_obj(&w);
+	jw_key(&w, "capture");
+	jw_str(&w, file);
+	jw_key(&w, "packet");
+	jw_int(&w, (long long)no);
+	if (it->unparsed >= 0) {
+		jw_key(&w, "verdict");
+		jw_str(&w, "Unparsed");
+		jw_key(&w, "reason");
+		jw_str(&w, dp_unparsed_name[it->unparsed]);
+		jw_end_obj(&w);
+		jw_done(&w);
+		return;
+	}
+	const struct nws_flow *fl = &it->pkt.flow;
+	const struct path_result *r = &o->r;
+
+	char pb[8];
+
+	jw_key(&w, "protocol");
+	jw_str(&w, fl->proto == AZ_PROTO_ICMPV6 ? "Icmp" : az_proto_name(fl->proto, pb));
+	jw_key(&w, "source");
+	endpoint_str(&fl->src, fl->sport, fl->has_ports, b, sizeof(b));
+	jw_str(&w, b);
+	jw_key(&w, "destination");
+	endpoint_str(&fl->dst, fl->dport, fl->has_ports, b, sizeof(b));
+	jw_str(&w, b);
+	jw_key(&w, "verdict");
+	jw_str(&w, r->delivered ? "Delivered" : "Dropped");
+	if (r->delivered) {
+		jw_key(&w, "to");
+		jw_str(&w, end_name[r->end]);
+	} else {
+		jw_key(&w, "reason");
+		jw_str(&w, path_drop_name[r->reason]);
+		jw_key(&w, "at");
+		jw_str(&w, hop_label(t, &r->hops[r->drop_hop]));
+	}
+	jw_key(&w, "stateful");
+	jw_bool(&w, o->stateful);
+	jw_key(&w, "hops");
+	jw_arr(&w);
+	for (int h = 0; h < r->nhops; h++) {
+		const struct path_hop *hp = &r->hops[h];
+
+		jw_obj(&w);
+		jw_key(&w, "at");
+		jw_str(&w, hop_label(t, hp));
+		if (hp->has_out || hp->has_in) {
+			const struct nsg_verdict *v[2] = { hp->has_in ? &hp->nsg_in : NULL, hp->has_out ? &hp->nsg_out : NULL };
+			const char *key[2] = { "inbound", "outbound" };
+
+			for (int d = 0; d < 2; d++) {
+				if (!v[d])
+					continue;
+				jw_key(&w, key[d]);
+				jw_obj(&w);
+				jw_key(&w, "access");
+				jw_str(&w, az_access_name[v[d]->access]);
+				jw_key(&w, "ruleName");
+				const char *rn = names_verdict_rule(v[d], b, sizeof(b));
+
+				if (rn)
+					jw_str(&w, rn);
+				else
+					jw_null(&w);
+				jw_end_obj(&w);
+			}
+		}
+		if (hp->route) {
+			jw_key(&w, "nextHopType");
+			jw_str(&w, az_nexthop_name[hp->route->type]);
+			jw_key(&w, "routeTableId");
+			jw_str(&w, hp->route->rt >= 0 ? t->rts[hp->route->rt].id : AZ_SYSTEM_ROUTE);
+		}
+		jw_end_obj(&w);
+	}
+	jw_end_arr(&w);
+	jw_end_obj(&w);
+	jw_done(&w);
+}
+
 struct capture_stat {
 	const char *file;
 	const char *linktype;
 	uint64_t packets;
 };
 
+static void flush_burst(struct dp_engine *e, struct dp_item *items, struct dp_outcome *out, unsigned n, FILE *vf,
+			const char *file, uint64_t first_no)
+{
+	dp_engine_burst(e, items, out, n);
+	for (unsigned i = 0; vf && i < n; i++)
+		write_verdict(vf, e->path->t, file, first_no + i, &items[i], &out[i]);
+}
+
 /* One capture through the engine, a burst at a time. */
-static int replay_file(struct dp_engine *e, const char *file, struct capture_stat *cs, struct nws_err *err)
+static int replay_file(struct dp_engine *e, const char *file, struct capture_stat *cs, FILE *vf, struct nws_err *err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, ebuf);
@@ -110,12 +235,12 @@ static int replay_file(struct dp_engine *e, const char *file, struct capture_sta
 		it->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 		it->unparsed = dp_parse(link, d, h->caplen, &it->pkt, &it->unparsed) < 0 ? it->unparsed : -1;
 		if (++n == DP_PATH_BURST) {
-			dp_engine_burst(e, items, out, n);
+			flush_burst(e, items, out, n, vf, file, cs->packets - n + 1);
 			n = 0;
 		}
 	}
 	if (n)
-		dp_engine_burst(e, items, out, n);
+		flush_burst(e, items, out, n, vf, file, cs->packets - n + 1);
 	pcap_close(pc);
 	return 0;
 }
@@ -336,8 +461,10 @@ static void report_table(const struct dp_engine *e, const struct capture_stat *c
 int cmd_replay(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *report = NULL;
-	const struct cli_opt opts[] = { { "--report", 0, &report, NULL }, { NULL, 0, NULL, NULL } };
+	const char *report = NULL, *verdicts = NULL;
+	const struct cli_opt opts[] = { { "--report", 0, &report, NULL }, { "--verdicts", 0, &verdicts, NULL },
+					{ NULL, 0, NULL, NULL } };
+	FILE *vf = NULL;
 	const char **files = calloc((size_t)argc + 1, sizeof(char *));
 	int nfiles = 0, rc;
 	struct nws_err err = { { 0 } };
@@ -378,9 +505,13 @@ int cmd_replay(int argc, char **argv)
 	if (dp_engine_init(&eng, &path, 1u << 20, &err) < 0)
 		goto out;
 	have_eng = true;
+	if (verdicts && !(vf = fopen(verdicts, "w"))) {
+		nws_err_set(&err, "%s: cannot write: %m", verdicts);
+		goto out;
+	}
 	rc = CLI_INPUT;
 	for (int i = 0; i < nfiles; i++)
-		if (replay_file(&eng, files[i], &cs[i], &err) < 0)
+		if (replay_file(&eng, files[i], &cs[i], vf, &err) < 0)
 			goto out;
 	const struct dp_counters *k = &eng.c;
 	bool balanced = k->received == sum(k->delivered, 3) + sum(k->dropped, PATH_DROP_COUNT) +
@@ -405,6 +536,8 @@ int cmd_replay(int argc, char **argv)
 	if (!balanced)
 		nws_err_set(&err, "replay: accounting does not balance");
 out:
+	if (vf)
+		fclose(vf);
 	if (have_eng)
 		dp_engine_free(&eng);
 	if (have_path)
