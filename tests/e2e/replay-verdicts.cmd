@@ -1,1 +1,1 @@
-replay -t {root}/docs/examples/hub-spoke.json --verdicts /dev/stdout ../../pcap-samples/hub-spoke.pcap -o json --report /dev/null
+replay -t {root}/docs/examples/hub-spoke.json --verdicts /dev/stderr ../../pcap-samples/hub-spoke.pcap -o json
