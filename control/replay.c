@@ -17,15 +17,16 @@
 #include "names.h"
 
 static const char usage_text[] =
-	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [-o table|json] [-v] CAPTURE...\n"
-	"                    [-- EAL-OPTIONS]\n"
+	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--write-allowed FILE]\n"
+	"                    [--write-denied FILE] [-o table|json] [-v] CAPTURE... [-- EAL-OPTIONS]\n"
 	"\n"
 	"Replays pcap or pcapng captures (Ethernet, Linux cooked, raw IP, BSD loopback) through the\n"
 	"topology: every packet is delivered (to a VM, the internet or on-premises) or dropped with one\n"
 	"reason at one hop, or counted unparsed with its reason. NSGs are stateful: the packets of a flow\n"
 	"that was admitted pass without rule evaluation. Prints a summary (a table, or JSON with -o json);\n"
 	"--report FILE writes the JSON summary to FILE as well; --verdicts FILE writes one JSON line per\n"
-	"packet: what happened to it, where, and which rule or route decided.\n";
+	"packet: what happened to it, where, and which rule or route decided. --write-allowed and\n"
+	"--write-denied write the delivered and the dropped packets, as captured, to pcap files.\n";
 
 static const char *const end_name[3] = { "vm", "internet", "onPremises" };
 
@@ -171,22 +172,94 @@ static void write_verdict(FILE *f, const struct topo *t, const char *file, uint6
 	jw_done(&w);
 }
 
+/* --write-allowed / --write-denied: a capture file of the delivered or the dropped packets. */
+struct writer {
+	const char *path;
+	pcap_t *dead;
+	pcap_dumper_t *d;
+	int dlt;
+};
+
+/* The raw packets of the burst in flight, kept only while a writer needs them. */
+struct rawbuf {
+	struct pcap_pkthdr h[DP_PATH_BURST];
+	u_char *data[DP_PATH_BURST];
+	size_t cap[DP_PATH_BURST];
+};
+
+static int writer_open(struct writer *w, int dlt, struct nws_err *err)
+{
+	if (!w->path || w->d) {
+		if (w->d && w->dlt != dlt)
+			return nws_err_set(err, "%s: the captures have different link types (%s and %s); one output capture holds one",
+					   w->path, pcap_datalink_val_to_name(w->dlt), pcap_datalink_val_to_name(dlt));
+		return 0;
+	}
+	w->dead = pcap_open_dead_with_tstamp_precision(dlt, 262144, PCAP_TSTAMP_PRECISION_NANO);
+	w->d = w->dead ? pcap_dump_open(w->dead, w->path) : NULL;
+	w->dlt = dlt;
+	if (!w->d)
+		return nws_err_set(err, "%s: cannot write: %s", w->path, w->dead ? pcap_geterr(w->dead) : "out of memory");
+	return 0;
+}
+
+static void writer_close(struct writer *w)
+{
+	if (w->d)
+		pcap_dump_close(w->d);
+	if (w->dead)
+		pcap_close(w->dead);
+	w->d = NULL;
+	w->dead = NULL;
+}
+
 struct capture_stat {
 	const char *file;
 	const char *linktype;
 	uint64_t packets;
 };
 
-static void flush_burst(struct dp_engine *e, struct dp_item *items, struct dp_outcome *out, unsigned n, FILE *vf,
+/* Where the answers of a replay go besides the counters. */
+struct sinks {
+	FILE *verdicts;
+	struct writer allowed, denied;
+	struct rawbuf *raw; /* NULL when no writer is open */
+};
+
+static void flush_burst(struct dp_engine *e, struct dp_item *items, struct dp_outcome *out, unsigned n, struct sinks *sk,
 			const char *file, uint64_t first_no)
 {
 	dp_engine_burst(e, items, out, n);
-	for (unsigned i = 0; vf && i < n; i++)
-		write_verdict(vf, e->path->t, file, first_no + i, &items[i], &out[i]);
+	for (unsigned i = 0; i < n; i++) {
+		if (sk->verdicts)
+			write_verdict(sk->verdicts, e->path->t, file, first_no + i, &items[i], &out[i]);
+		if (!sk->raw || items[i].unparsed >= 0)
+			continue;
+		struct writer *w = out[i].r.delivered ? &sk->allowed : &sk->denied;
+
+		if (w->d)
+			pcap_dump((u_char *)w->d, &sk->raw->h[i], sk->raw->data[i]);
+	}
+}
+
+static int keep_raw(struct rawbuf *rb, unsigned slot, const struct pcap_pkthdr *h, const u_char *d)
+{
+	if (rb->cap[slot] < h->caplen) {
+		u_char *nb = realloc(rb->data[slot], h->caplen);
+
+		if (!nb)
+			return -1;
+		rb->data[slot] = nb;
+		rb->cap[slot] = h->caplen;
+	}
+	rb->h[slot] = *h;
+	memcpy(rb->data[slot], d, h->caplen);
+	return 0;
 }
 
 /* One capture through the engine, a burst at a time. */
-static int replay_file(struct dp_engine *e, const char *file, struct capture_stat *cs, FILE *vf, struct nws_err *err)
+static int replay_file(struct dp_engine *e, const char *file, struct capture_stat *cs, struct sinks *sk,
+		       struct nws_err *err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, ebuf);
@@ -211,6 +284,10 @@ static int replay_file(struct dp_engine *e, const char *file, struct capture_sta
 		pcap_close(pc);
 		return -1;
 	}
+	if (writer_open(&sk->allowed, pcap_datalink(pc), err) < 0 || writer_open(&sk->denied, pcap_datalink(pc), err) < 0) {
+		pcap_close(pc);
+		return -1;
+	}
 	for (;;) {
 		struct pcap_pkthdr *h;
 		const u_char *d;
@@ -231,16 +308,20 @@ static int replay_file(struct dp_engine *e, const char *file, struct capture_sta
 				fprintf(stderr, "%s: packet %" PRIu64 ": %s\n", file, cs->packets, pcap_geterr(pc));
 			break;
 		}
+		if (sk->raw && keep_raw(sk->raw, n, h, d) < 0) {
+			pcap_close(pc);
+			return nws_err_set(err, "%s: packet %" PRIu64 ": out of memory", file, cs->packets);
+		}
 		it->wire_len = h->len;
 		it->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 		it->unparsed = dp_parse(link, d, h->caplen, &it->pkt, &it->unparsed) < 0 ? it->unparsed : -1;
 		if (++n == DP_PATH_BURST) {
-			flush_burst(e, items, out, n, vf, file, cs->packets - n + 1);
+			flush_burst(e, items, out, n, sk, file, cs->packets - n + 1);
 			n = 0;
 		}
 	}
 	if (n)
-		flush_burst(e, items, out, n, vf, file, cs->packets - n + 1);
+		flush_burst(e, items, out, n, sk, file, cs->packets - n + 1);
 	pcap_close(pc);
 	return 0;
 }
@@ -462,9 +543,10 @@ int cmd_replay(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
 	const char *report = NULL, *verdicts = NULL;
+	struct sinks sk = { 0 };
 	const struct cli_opt opts[] = { { "--report", 0, &report, NULL }, { "--verdicts", 0, &verdicts, NULL },
-					{ NULL, 0, NULL, NULL } };
-	FILE *vf = NULL;
+					{ "--write-allowed", 0, &sk.allowed.path, NULL },
+					{ "--write-denied", 0, &sk.denied.path, NULL }, { NULL, 0, NULL, NULL } };
 	const char **files = calloc((size_t)argc + 1, sizeof(char *));
 	int nfiles = 0, rc;
 	struct nws_err err = { { 0 } };
@@ -505,13 +587,17 @@ int cmd_replay(int argc, char **argv)
 	if (dp_engine_init(&eng, &path, 1u << 20, &err) < 0)
 		goto out;
 	have_eng = true;
-	if (verdicts && !(vf = fopen(verdicts, "w"))) {
+	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {
 		nws_err_set(&err, "%s: cannot write: %m", verdicts);
+		goto out;
+	}
+	if ((sk.allowed.path || sk.denied.path) && !(sk.raw = calloc(1, sizeof(*sk.raw)))) {
+		nws_err_set(&err, "out of memory");
 		goto out;
 	}
 	rc = CLI_INPUT;
 	for (int i = 0; i < nfiles; i++)
-		if (replay_file(&eng, files[i], &cs[i], vf, &err) < 0)
+		if (replay_file(&eng, files[i], &cs[i], &sk, &err) < 0)
 			goto out;
 	const struct dp_counters *k = &eng.c;
 	bool balanced = k->received == sum(k->delivered, 3) + sum(k->dropped, PATH_DROP_COUNT) +
@@ -536,8 +622,13 @@ int cmd_replay(int argc, char **argv)
 	if (!balanced)
 		nws_err_set(&err, "replay: accounting does not balance");
 out:
-	if (vf)
-		fclose(vf);
+	if (sk.verdicts)
+		fclose(sk.verdicts);
+	writer_close(&sk.allowed);
+	writer_close(&sk.denied);
+	for (int i = 0; sk.raw && i < DP_PATH_BURST; i++)
+		free(sk.raw->data[i]);
+	free(sk.raw);
 	if (have_eng)
 		dp_engine_free(&eng);
 	if (have_path)
