@@ -13,12 +13,14 @@
 #include "app.h"
 #include "cmds.h"
 #include "dp_engine.h"
+#include "flowlog.h"
 #include "jw.h"
 #include "names.h"
 
 static const char usage_text[] =
-	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--write-allowed FILE]\n"
-	"                    [--write-denied FILE] [-o table|json] [-v] CAPTURE... [-- EAL-OPTIONS]\n"
+	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--flow-log FILE]\n"
+	"                    [--write-allowed FILE] [--write-denied FILE] [-o table|json] [-v]\n"
+	"                    CAPTURE... [-- EAL-OPTIONS]\n"
 	"\n"
 	"Replays pcap or pcapng captures (Ethernet, Linux cooked, raw IP, BSD loopback) through the\n"
 	"topology: every packet is delivered (to a VM, the internet or on-premises) or dropped with one\n"
@@ -26,7 +28,8 @@ static const char usage_text[] =
 	"that was admitted pass without rule evaluation. Prints a summary (a table, or JSON with -o json);\n"
 	"--report FILE writes the JSON summary to FILE as well; --verdicts FILE writes one JSON line per\n"
 	"packet: what happened to it, where, and which rule or route decided. --write-allowed and\n"
-	"--write-denied write the delivered and the dropped packets, as captured, to pcap files.\n";
+	"--write-denied write the delivered and the dropped packets, as captured, to pcap files.\n"
+	"--flow-log FILE writes NSG flow logs in Azure's version 2 JSON format.\n";
 
 static const char *const end_name[3] = { "vm", "internet", "onPremises" };
 
@@ -222,6 +225,7 @@ struct capture_stat {
 /* Where the answers of a replay go besides the counters. */
 struct sinks {
 	FILE *verdicts;
+	struct flowlog *flowlog; /* NULL without --flow-log */
 	struct writer allowed, denied;
 	struct rawbuf *raw; /* NULL when no writer is open */
 };
@@ -233,6 +237,8 @@ static void flush_burst(struct dp_engine *e, struct dp_item *items, struct dp_ou
 	for (unsigned i = 0; i < n; i++) {
 		if (sk->verdicts)
 			write_verdict(sk->verdicts, e->path->t, file, first_no + i, &items[i], &out[i]);
+		if (sk->flowlog)
+			flowlog_denied(sk->flowlog, &items[i], &out[i]);
 		if (!sk->raw || items[i].unparsed >= 0)
 			continue;
 		struct writer *w = out[i].r.delivered ? &sk->allowed : &sk->denied;
@@ -542,11 +548,13 @@ static void report_table(const struct dp_engine *e, const struct capture_stat *c
 int cmd_replay(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *report = NULL, *verdicts = NULL;
+	const char *report = NULL, *verdicts = NULL, *flowlog = NULL;
 	struct sinks sk = { 0 };
+	struct flowlog fl = { 0 };
 	const struct cli_opt opts[] = { { "--report", 0, &report, NULL }, { "--verdicts", 0, &verdicts, NULL },
 					{ "--write-allowed", 0, &sk.allowed.path, NULL },
-					{ "--write-denied", 0, &sk.denied.path, NULL }, { NULL, 0, NULL, NULL } };
+					{ "--write-denied", 0, &sk.denied.path, NULL }, { "--flow-log", 0, &flowlog, NULL },
+					{ NULL, 0, NULL, NULL } };
 	const char **files = calloc((size_t)argc + 1, sizeof(char *));
 	int nfiles = 0, rc;
 	struct nws_err err = { { 0 } };
@@ -595,10 +603,21 @@ int cmd_replay(int argc, char **argv)
 		nws_err_set(&err, "out of memory");
 		goto out;
 	}
+	if (flowlog) {
+		flowlog_init(&fl, app.t, &app.m);
+		sk.flowlog = &fl;
+	}
 	rc = CLI_INPUT;
 	for (int i = 0; i < nfiles; i++)
 		if (replay_file(&eng, files[i], &cs[i], &sk, &err) < 0)
 			goto out;
+	if (flowlog) {
+		flowlog_flows(&fl, &eng);
+		if (flowlog_write(&fl, flowlog, &err) < 0) {
+			rc = CLI_FAIL;
+			goto out;
+		}
+	}
 	const struct dp_counters *k = &eng.c;
 	bool balanced = k->received == sum(k->delivered, 3) + sum(k->dropped, PATH_DROP_COUNT) +
 					       sum(k->unparsed, DP_UNPARSED_COUNT);
@@ -622,6 +641,7 @@ int cmd_replay(int argc, char **argv)
 	if (!balanced)
 		nws_err_set(&err, "replay: accounting does not balance");
 out:
+	flowlog_free(&fl);
 	if (sk.verdicts)
 		fclose(sk.verdicts);
 	writer_close(&sk.allowed);

@@ -134,6 +134,23 @@ static void count_rules(struct dp_engine *e, const struct path_result *r)
 	}
 }
 
+/* The NSGs that let the flow's first packet through, for its flow log tuples. */
+static void remember_nsgs(struct dp_flow_entry *fe, const struct path_result *r)
+{
+	fe->nnsg = 0;
+	for (int h = 0; h < r->nhops; h++) {
+		const struct path_hop *hp = &r->hops[h];
+		const struct nsg_verdict *v[2] = { hp->has_out ? &hp->nsg_out : NULL, hp->has_in ? &hp->nsg_in : NULL };
+		const enum az_dir d[2] = { AZ_OUTBOUND, AZ_INBOUND };
+
+		for (int k = 0; k < 2; k++)
+			for (int l = 0; v[k] && l < v[k]->nlevels && fe->nnsg < DP_FLOW_NSG_MAX; l++)
+				fe->nsg[fe->nnsg++] = (struct dp_flow_nsg){
+					.inst = v[k]->level_inst[l], .nic = hp->nic, .dir = (uint8_t)d[k], .rule = v[k]->level_rule[l],
+				};
+	}
+}
+
 /* The packets of a burst waiting for one path walk. */
 struct pending {
 	struct nws_flow f[DP_PATH_BURST];
@@ -172,6 +189,8 @@ static void flush(struct dp_engine *e, struct pending *pd, struct dp_item *it, s
 					e->c.flows_admitted++;
 					fe->packets[0] = 1;
 					fe->bytes[0] = it[i].wire_len;
+					fe->init = pd->f[j];
+					remember_nsgs(fe, r);
 					out[i].flow_dir = 0;
 				} else {
 					e->c.flow_table_full++;
@@ -238,6 +257,9 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *it, struct dp_outcome 
 		if (fe) {
 			fe->packets[out[i].flow_dir]++;
 			fe->bytes[out[i].flow_dir] += it[i].wire_len;
+			/* FIN or RST: the flow log's E state. */
+			if (it[i].pkt.flow.proto == AZ_PROTO_TCP && (it[i].pkt.tcp_flags & 0x05))
+				fe->ended = true;
 		}
 		pd.idx[k] = (uint8_t)i;
 		pd.k = k + 1;

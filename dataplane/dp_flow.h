@@ -21,10 +21,23 @@ struct dp_flow_key {
 	uint8_t ip_lo[16], ip_hi[16];
 };
 
+/* An NSG that admitted the flow, for flow logs: which instance, at which NIC, which way, which rule. */
+struct dp_flow_nsg {
+	int32_t inst, nic;
+	uint8_t dir; /* enum az_dir */
+	const struct topo_rule *rule;
+};
+
+#define DP_FLOW_NSG_MAX 8
+
 struct dp_flow_entry {
 	uint64_t first_ns, last_ns;
 	uint64_t packets[2], bytes[2]; /* [0] initiator to responder, [1] back */
 	bool init_lo;                  /* the initiator is the key's lower end */
+	bool ended;                    /* a TCP FIN or RST was seen */
+	uint8_t nnsg;
+	struct dp_flow_nsg nsg[DP_FLOW_NSG_MAX];
+	struct nws_flow init;          /* the first packet's 5-tuple */
 };
 
 /* Owned by one worker lcore: never shared, so no locks. */

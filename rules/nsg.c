@@ -313,9 +313,12 @@ void nsg_combine(int n, const int inst[2], const struct topo_rule *const matched
 	v->rule = NULL;
 	v->inst = -1;
 	v->platform = -1;
+	v->nlevels = 0;
 	for (int i = 0; i < n; i++) {
 		v->rule = matched[i];
 		v->inst = inst[i];
+		v->level_inst[v->nlevels] = inst[i];
+		v->level_rule[v->nlevels++] = matched[i];
 		/* No match cannot happen (DenyAll* match everything); fail closed if it ever did. */
 		if (!matched[i] || matched[i]->access == AZ_DENY) {
 			v->access = AZ_DENY;

@@ -51,6 +51,10 @@ struct nsg_verdict {
 	const struct topo_rule *rule; /* the deciding rule; NULL when no NSG or platform */
 	int inst;                     /* instance of rule, or -1 */
 	int platform;                 /* index into az_platform_rule_name, or -1 */
+	/* Each NSG evaluated, in order, with the rule it matched (flow logs are per NSG). */
+	int nlevels;
+	int level_inst[2];
+	const struct topo_rule *level_rule[2];
 };
 
 int nsg_model_build(struct nsg_model *m, const struct topo *t, struct nws_err *err);

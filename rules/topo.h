@@ -147,6 +147,7 @@ struct topo_nic {
 	bool ip_forwarding;
 	bool has_public_ip;
 	struct nws_ip public_ip;
+	char mac[13]; /* 12 upper-case hex digits, as flow logs print it */
 };
 
 struct topo_vm {

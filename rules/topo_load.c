@@ -1308,6 +1308,47 @@ static int ipcfg_address(struct ld *ld, const cJSON *obj, struct topo_ipcfg *c)
 	return 0;
 }
 
+/*
+ * macAddress as Azure prints it ("00-0D-3A-11-22-33") or bare; without one, a stable address
+ * in Azure's 00-0D-3A range made from the NIC's name, so flow logs always have one.
+ */
+static int nic_mac(struct ld *ld, const cJSON *obj, struct topo_nic *nic)
+{
+	const char *s = NULL;
+	int r = opt_str(ld, obj, "macAddress", &s);
+	size_t n = 0;
+
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		uint32_t h = 2166136261u;
+
+		for (const char *p = nic->name; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		snprintf(nic->mac, sizeof(nic->mac), "000D3A%06X", h & 0xffffff);
+		return 0;
+	}
+	for (const char *p = s; *p; p++) {
+		if (*p == '-' || *p == ':')
+			continue;
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')) || n == 12) {
+			size_t m;
+
+			field(ld, obj, "macAddress", &m);
+			return fail(ld, "'%s' is not a MAC address", s);
+		}
+		nic->mac[n++] = (char)(*p >= 'a' ? *p - 32 : *p);
+	}
+	if (n != 12) {
+		size_t m;
+
+		field(ld, obj, "macAddress", &m);
+		return fail(ld, "'%s' is not a MAC address", s);
+	}
+	nic->mac[12] = 0;
+	return 0;
+}
+
 static int load_nic(struct ld *ld, const cJSON *obj, int vm, struct topo_nic *nic)
 {
 	size_t m;
@@ -1372,6 +1413,8 @@ static int load_nic(struct ld *ld, const cJSON *obj, int vm, struct topo_nic *ni
 		pop(ld, m);
 	}
 	if (opt_bool(ld, obj, "enableIpForwarding", &nic->ip_forwarding) < 0)
+		return -1;
+	if (nic_mac(ld, obj, nic) < 0)
 		return -1;
 	if ((v = field(ld, obj, "publicIpAddress", &m))) {
 		if (cJSON_IsString(v)) {
