@@ -157,7 +157,7 @@ struct pending {
 	bool skip[DP_PATH_BURST], lo_src[DP_PATH_BURST];
 	struct dp_flow_key key[DP_PATH_BURST];
 	uint32_t khash[DP_PATH_BURST];
-	struct path_result res[DP_PATH_BURST];
+	struct path_result *res[DP_PATH_BURST]; /* into the caller's outcomes */
 	uint8_t idx[DP_PATH_BURST];
 	unsigned k;
 };
@@ -166,12 +166,11 @@ static void flush(struct dp_engine *e, struct pending *pd, struct dp_item *it, s
 {
 	if (!pd->k)
 		return;
-	dp_path_walk(e->path, pd->f, pd->skip, pd->res, pd->k);
+	dp_path_walk_into(e->path, pd->f, pd->skip, pd->res, pd->k);
 	for (unsigned j = 0; j < pd->k; j++) {
 		unsigned i = pd->idx[j];
-		const struct path_result *r = &pd->res[j];
+		const struct path_result *r = pd->res[j];
 
-		out[i].r = *r;
 		out[i].stateful = pd->skip[j];
 		if (pd->skip[j])
 			e->c.stateful++;
@@ -262,6 +261,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *it, struct dp_outcome 
 				fe->ended = true;
 		}
 		pd.idx[k] = (uint8_t)i;
+		pd.res[k] = &out[i].r;
 		pd.k = k + 1;
 	}
 	flush(e, &pd, it, out);

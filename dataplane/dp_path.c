@@ -270,7 +270,12 @@ static void start(const struct dp_path *p, struct walk *w, struct path_result *r
 	const struct topo *t = p->t;
 	int ipcfg, nic = find_nic(p, -1, &f->src, &ipcfg);
 
-	memset(r, 0, sizeof(*r));
+	/* Only the header: each hop is cleared as it is added, and a result is about 1 KB. */
+	r->delivered = false;
+	r->nhops = 0;
+	r->drop_hop = 0;
+	r->reason = 0;
+	r->end = 0;
 	if (nic >= 0) {
 		hop_add(r, PATH_HOP_SOURCE, nic, ipcfg);
 		r->origin = PATH_FROM_VM;
@@ -302,8 +307,18 @@ static void start(const struct dp_path *p, struct walk *w, struct path_result *r
 	to_vm(p, w, r, PATH_HOP_DESTINATION, nic, ipcfg);
 }
 
-void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *r,
+void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *res,
 		  unsigned n)
+{
+	struct path_result *rp[DP_PATH_BURST];
+
+	for (unsigned i = 0; i < n; i++)
+		rp[i] = &res[i];
+	dp_path_walk_into(p, f, skip, rp, n);
+}
+
+void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
+		       unsigned n)
 {
 	struct walk w[DP_PATH_BURST];
 	struct nsg_query q[DP_PATH_BURST];
@@ -316,7 +331,7 @@ void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool 
 	for (unsigned i = 0; i < n; i++) {
 		w[i].skip = skip && skip[i];
 		w[i].forwarded = false;
-		start(p, &w[i], &r[i], &f[i]);
+		start(p, &w[i], r[i], &f[i]);
 		active += w[i].phase != PH_DONE;
 	}
 	/* Every round moves each packet at least one phase on; hops are bounded, so this ends. */
@@ -327,10 +342,10 @@ void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool 
 			if (w[i].phase != PH_NSG_OUT && w[i].phase != PH_NSG_IN)
 				continue;
 			if (w[i].skip) {
-				after_nsg(p, &w[i], &r[i], NULL);
+				after_nsg(p, &w[i], r[i], NULL);
 				continue;
 			}
-			const struct path_hop *h = &r[i].hops[r[i].nhops - 1];
+			const struct path_hop *h = &r[i]->hops[r[i]->nhops - 1];
 
 			q[k] = (struct nsg_query){ .nic = h->nic, .ipcfg = h->ipcfg, .flow = f[i],
 						   .dir = w[i].phase == PH_NSG_IN ? AZ_INBOUND : AZ_OUTBOUND };
@@ -339,7 +354,7 @@ void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool 
 		if (k)
 			dp_verify(p->acl, p->nsg, q, v, k);
 		for (unsigned j = 0; j < k; j++)
-			after_nsg(p, &w[idx[j]], &r[idx[j]], &v[j]);
+			after_nsg(p, &w[idx[j]], r[idx[j]], &v[j]);
 		k = 0;
 		for (unsigned i = 0; i < n; i++)
 			if (w[i].phase == PH_ROUTE) {
@@ -349,7 +364,7 @@ void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool 
 		if (k)
 			dp_routes_lookup(p->routes, rq, rh, k);
 		for (unsigned j = 0; j < k; j++)
-			after_route(p, &w[idx[j]], &r[idx[j]], &f[idx[j]], &rh[j]);
+			after_route(p, &w[idx[j]], r[idx[j]], &f[idx[j]], &rh[j]);
 		active = 0;
 		for (unsigned i = 0; i < n; i++)
 			active += w[i].phase != PH_DONE;
