@@ -20,7 +20,8 @@
 
 static const char usage_text[] =
 	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--flow-log FILE]\n"
-	"                    [--write-allowed FILE] [--write-denied FILE] [--loop N] [-o table|json] [-v]\n"
+	"                    [--write-allowed FILE] [--write-denied FILE] [--at NIC] [--loop N]\n"
+	"                    [-o table|json] [-v]\n"
 	"                    CAPTURE... [-- EAL-OPTIONS]\n"
 	"\n"
 	"Replays pcap or pcapng captures (Ethernet, Linux cooked, raw IP, BSD loopback) through the\n"
@@ -31,9 +32,10 @@ static const char usage_text[] =
 	"packet: what happened to it, where, and which rule or route decided. --write-allowed and\n"
 	"--write-denied write the delivered and the dropped packets, as captured, to pcap files.\n"
 	"--flow-log FILE writes NSG flow logs in Azure's version 2 JSON format. --loop N reads the\n"
-	"captures into memory and replays them N times (-v reports the packet rate).\n";
+	"captures into memory and replays them N times (-v reports the packet rate). --at NIC judges a\n"
+	"capture taken on one VM: only that NIC's NSGs, and its subnet's route for what it sends.\n";
 
-static const char *const end_name[3] = { "vm", "internet", "onPremises" };
+static const char *const end_name[PATH_END_COUNT] = { "vm", "internet", "onPremises", "network" };
 
 static int link_of(int dlt, enum dp_link *l)
 {
@@ -455,13 +457,14 @@ static void report_json(FILE *f, const struct dp_engine *e, const struct capture
 	jw_key(&w, "delivered");
 	jw_obj(&w);
 	jw_key(&w, "packets");
-	jw_int(&w, (long long)sum(c->delivered, 3));
+	jw_int(&w, (long long)sum(c->delivered, PATH_END_COUNT));
 	jw_key(&w, "bytes");
-	jw_int(&w, (long long)sum(c->delivered_bytes, 3));
+	jw_int(&w, (long long)sum(c->delivered_bytes, PATH_END_COUNT));
 	jw_key(&w, "byDestination");
 	jw_obj(&w);
-	for (int i = 0; i < 3; i++)
-		json_counts(&w, end_name[i], c->delivered[i], c->delivered_bytes[i]);
+	for (int i = 0; i < PATH_END_COUNT; i++)
+		if (i != PATH_END_NETWORK || c->delivered[i])
+			json_counts(&w, end_name[i], c->delivered[i], c->delivered_bytes[i]);
 	jw_end_obj(&w);
 	jw_end_obj(&w);
 	jw_key(&w, "dropped");
@@ -566,7 +569,7 @@ static void report_table(const struct dp_engine *e, const struct capture_stat *c
 {
 	const struct dp_counters *c = &e->c;
 	const struct topo *t = e->path->t;
-	uint64_t dl = sum(c->delivered, 3), dr = sum(c->dropped, PATH_DROP_COUNT), un = sum(c->unparsed, DP_UNPARSED_COUNT);
+	uint64_t dl = sum(c->delivered, PATH_END_COUNT), dr = sum(c->dropped, PATH_DROP_COUNT), un = sum(c->unparsed, DP_UNPARSED_COUNT);
 	char name[256];
 
 	for (int i = 0; i < ncs; i++)
@@ -574,8 +577,8 @@ static void report_table(const struct dp_engine *e, const struct capture_stat *c
 		       cs[i].packets);
 	printf("\n%-44s %12s %14s\n", "", "packets", "bytes");
 	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "received", c->received, c->received_bytes);
-	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "delivered", dl, sum(c->delivered_bytes, 3));
-	for (int i = 0; i < 3; i++)
+	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "delivered", dl, sum(c->delivered_bytes, PATH_END_COUNT));
+	for (int i = 0; i < PATH_END_COUNT; i++)
 		if (c->delivered[i])
 			printf("  to %-40s %12" PRIu64 " %14" PRIu64 "\n", end_name[i], c->delivered[i], c->delivered_bytes[i]);
 	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "dropped", dr, sum(c->dropped_bytes, PATH_DROP_COUNT));
@@ -620,7 +623,7 @@ static void report_table(const struct dp_engine *e, const struct capture_stat *c
 int cmd_replay(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *report = NULL, *verdicts = NULL, *flowlog = NULL, *loop = NULL;
+	const char *report = NULL, *verdicts = NULL, *flowlog = NULL, *loop = NULL, *at = NULL;
 	struct memcap mem = { 0 };
 	unsigned passes = 1;
 	struct sinks sk = { 0 };
@@ -628,7 +631,7 @@ int cmd_replay(int argc, char **argv)
 	const struct cli_opt opts[] = { { "--report", 0, &report, NULL }, { "--verdicts", 0, &verdicts, NULL },
 					{ "--write-allowed", 0, &sk.allowed.path, NULL },
 					{ "--write-denied", 0, &sk.denied.path, NULL }, { "--flow-log", 0, &flowlog, NULL },
-					{ "--loop", 0, &loop, NULL }, { NULL, 0, NULL, NULL } };
+					{ "--loop", 0, &loop, NULL }, { "--at", 0, &at, NULL }, { NULL, 0, NULL, NULL } };
 	const char **files = calloc((size_t)argc + 1, sizeof(char *));
 	int nfiles = 0, rc;
 	struct nws_err err = { { 0 } };
@@ -684,6 +687,15 @@ int cmd_replay(int argc, char **argv)
 	if (dp_path_build(&path, app.t, &app.m, &app.rm, &app.acl, &app.routes, &err) < 0)
 		goto out;
 	have_path = true;
+	if (at) {
+		path.at_nic = topo_find_nic(app.t, at);
+		path.at = true;
+		if (path.at_nic < 0) {
+			nws_err_set(&err, "replay: --at: no network interface '%s' in %s", at, app.t->file);
+			rc = CLI_USAGE;
+			goto out;
+		}
+	}
 	if (dp_engine_init(&eng, &path, 1u << 20, &err) < 0)
 		goto out;
 	have_eng = true;
@@ -720,7 +732,7 @@ int cmd_replay(int argc, char **argv)
 		}
 	}
 	const struct dp_counters *k = &eng.c;
-	bool balanced = k->received == sum(k->delivered, 3) + sum(k->dropped, PATH_DROP_COUNT) +
+	bool balanced = k->received == sum(k->delivered, PATH_END_COUNT) + sum(k->dropped, PATH_DROP_COUNT) +
 					       sum(k->unparsed, DP_UNPARSED_COUNT);
 
 	if (cli_table(&c) || !c.output)

@@ -28,7 +28,7 @@ struct dp_outcome {
 /* Written by the worker that owns the engine only; the control thread reads them. */
 struct dp_counters {
 	uint64_t received, received_bytes;
-	uint64_t delivered[3], delivered_bytes[3];          /* enum path_end */
+	uint64_t delivered[PATH_END_COUNT], delivered_bytes[PATH_END_COUNT];
 	uint64_t dropped[PATH_DROP_COUNT], dropped_bytes[PATH_DROP_COUNT];
 	uint64_t unparsed[DP_UNPARSED_COUNT], unparsed_bytes[DP_UNPARSED_COUNT];
 	uint64_t stateful, flows_admitted, flow_table_full, fragments_unmatched;

@@ -220,6 +220,8 @@ static void after_route(const struct dp_path *p, struct walk *w, struct path_res
 	cur->route = rh->route;
 	if (!rh->route)
 		return done_drop(w, r, PATH_DROP_NO_ROUTE);
+	if (p->at) /* one NIC's view: the packet left it onto this route */
+		return rh->type == AZ_NH_NONE ? done_drop(w, r, PATH_DROP_ROUTE_NONE) : done_deliver(w, r, PATH_END_NETWORK);
 	switch (rh->type) {
 	case AZ_NH_NONE:
 		return done_drop(w, r, PATH_DROP_ROUTE_NONE);
@@ -276,6 +278,21 @@ static void start(const struct dp_path *p, struct walk *w, struct path_result *r
 	r->drop_hop = 0;
 	r->reason = 0;
 	r->end = 0;
+	if (p->at) {
+		int c = topo_find_ipcfg(t, p->at_nic, &f->src);
+
+		if (c >= 0) {
+			nic = p->at_nic;
+			ipcfg = c;
+		} else {
+			c = topo_find_ipcfg(t, p->at_nic, &f->dst);
+			r->origin = PATH_FROM_INTERNET;
+			if (c >= 0)
+				return to_vm(p, w, r, PATH_HOP_DESTINATION, p->at_nic, c);
+			hop_add(r, PATH_HOP_INTERNET, -1, -1);
+			return done_drop(w, r, PATH_DROP_NOT_AT_NIC);
+		}
+	}
 	if (nic >= 0) {
 		hop_add(r, PATH_HOP_SOURCE, nic, ipcfg);
 		r->origin = PATH_FROM_VM;

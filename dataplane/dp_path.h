@@ -28,6 +28,8 @@ struct dp_path {
 	const struct dp_routes *routes;
 	struct rte_hash *addr; /* (network or -1, address) -> NIC and IP configuration */
 	struct dp_vnet *vnet;
+	bool at;               /* --at: one NIC's point of view (see struct path_env) */
+	int at_nic;
 };
 
 /* Burst size of dp_path_walk. */

@@ -206,12 +206,51 @@ static void route_from(const struct path_env *e, int subnet, const struct nws_fl
 	}
 }
 
+static int nic_owns(const struct topo *t, int nic, const struct nws_ip *ip)
+{
+	return topo_find_ipcfg(t, nic, ip);
+}
+
+/* --at: only the one NIC's NSGs, and for what it sends, its subnet's route. */
+static void walk_at(const struct path_env *e, const struct nws_flow *f, bool skip, struct path_result *r)
+{
+	const struct topo *t = e->t;
+	int ipcfg = nic_owns(t, e->at_nic, &f->src);
+
+	if (ipcfg >= 0) {
+		struct path_hop *h = add_hop(r, PATH_HOP_SOURCE, e->at_nic, ipcfg);
+		struct route_hop rh;
+
+		r->origin = PATH_FROM_VM;
+		if (!t->vms[vm_of(t, e->at_nic)].running)
+			return drop(r, PATH_DROP_VM_STOPPED);
+		if (!nsg_pass(e, h, AZ_OUTBOUND, f, skip))
+			return drop(r, PATH_DROP_NSG_OUTBOUND);
+		route_ref_lookup(&e->rm->subnet[t->nics[e->at_nic].ipcfgs[ipcfg].subnet], &f->dst, &rh);
+		h->route = rh.route;
+		if (!rh.route)
+			return drop(r, PATH_DROP_NO_ROUTE);
+		if (rh.type == AZ_NH_NONE)
+			return drop(r, PATH_DROP_ROUTE_NONE);
+		return deliver(r, PATH_END_NETWORK);
+	}
+	/* Whatever does not come from the NIC comes from elsewhere, as far as it can tell. */
+	r->origin = PATH_FROM_INTERNET;
+	ipcfg = nic_owns(t, e->at_nic, &f->dst);
+	if (ipcfg >= 0)
+		return arrive(e, e->at_nic, ipcfg, f, skip, r);
+	add_hop(r, PATH_HOP_INTERNET, -1, -1);
+	drop(r, PATH_DROP_NOT_AT_NIC);
+}
+
 void path_walk(const struct path_env *e, const struct nws_flow *f, bool skip_nsg, struct path_result *r)
 {
 	const struct topo *t = e->t;
 	int ipcfg, nic = path_find_nic(t, -1, &f->src, &ipcfg);
 
 	memset(r, 0, sizeof(*r));
+	if (e->at)
+		return walk_at(e, f, skip_nsg, r);
 	if (nic >= 0) {
 		struct path_hop *h = add_hop(r, PATH_HOP_SOURCE, nic, ipcfg);
 

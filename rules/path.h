@@ -24,7 +24,8 @@
 	X(GATEWAY_NO_ROUTE, "gateway-no-route")                                                   \
 	X(VM_STOPPED, "vm-stopped")                                                               \
 	X(ROUTING_LOOP, "routing-loop")                                                           \
-	X(OUTSIDE_TOPOLOGY, "outside-topology")
+	X(OUTSIDE_TOPOLOGY, "outside-topology")                                                   \
+	X(NOT_AT_NIC, "not-at-nic")
 
 enum path_drop {
 #define X(e, s) PATH_DROP_##e,
@@ -36,7 +37,8 @@ enum path_drop {
 extern const char *const path_drop_name[PATH_DROP_COUNT];
 
 enum path_hop_kind { PATH_HOP_SOURCE, PATH_HOP_APPLIANCE, PATH_HOP_DESTINATION, PATH_HOP_GATEWAY, PATH_HOP_INTERNET };
-enum path_end { PATH_END_VM, PATH_END_INTERNET, PATH_END_ON_PREMISES };
+/* Where a delivered packet went; NETWORK: with --at, it left the NIC onto its route. */
+enum path_end { PATH_END_VM, PATH_END_INTERNET, PATH_END_ON_PREMISES, PATH_END_NETWORK, PATH_END_COUNT };
 
 /* Where a packet enters the topology. */
 enum path_origin { PATH_FROM_VM, PATH_FROM_ON_PREMISES, PATH_FROM_INTERNET };
@@ -67,6 +69,12 @@ struct path_env {
 	const struct topo *t;
 	const struct nsg_model *nsg;
 	const struct route_model *rm;
+	/*
+	 * at: judge every packet from one NIC's point of view (a capture taken on its VM): what it
+	 * sends meets its outbound NSGs and its subnet's route, what it receives its inbound NSGs.
+	 */
+	bool at;
+	int at_nic;
 };
 
 /*

@@ -17,7 +17,7 @@
 #include "tutil.h"
 
 static size_t walks;
-static size_t seen_reason[PATH_DROP_COUNT], seen_end[3], seen_appliance;
+static size_t seen_reason[PATH_DROP_COUNT], seen_end[PATH_END_COUNT], seen_appliance;
 
 static bool same_route(const struct route_entry *a, const struct route_entry *b)
 {
@@ -113,8 +113,8 @@ static char *slurp(const char *name)
 	return buf;
 }
 
-/* json: a topology to use, or NULL for a random one. */
-static int run(uint64_t seed, size_t nflows, char *json)
+/* json: a topology to use, or NULL for a random one; at: judge from one random NIC (--at). */
+static int run(uint64_t seed, size_t nflows, char *json, bool at)
 {
 	uint64_t r = seed;
 	struct tgen_opts o = { .nnsgs = 2 + (int)tu_below(&r, 3), .max_rules = 30, .tag_pct = 15, .v6_pct = 30 };
@@ -133,6 +133,11 @@ static int run(uint64_t seed, size_t nflows, char *json)
 	    dp_path_build(&dp, n.t, &n.m, &rm, &n.acl, &dr, &err) < 0)
 		fail_msg("%s", err.msg);
 	struct path_env env = { .t = n.t, .nsg = &n.m, .rm = &rm };
+
+	if (at) {
+		env.at = dp.at = true;
+		env.at_nic = dp.at_nic = (int)tu_below(&r, (uint32_t)n.t->nnics);
+	}
 
 	for (size_t done = 0; done < nflows;) {
 		struct nws_flow f[DP_PATH_BURST];
@@ -190,17 +195,18 @@ static void test_random_paths(void **s)
 					     "paths-stopped.json", "paths-noforwarded.json", "paths-loop.json" };
 
 	for (uint64_t seed = 1; seed <= 30; seed++)
-		bad += run(seed * 0x2545f491, 4000, NULL);
+		bad += run(seed * 0x2545f491, 4000, NULL, seed % 5 == 0);
 	/* The hand-made hub and spoke variants: loops, blocked forwarding, stopped VMs. */
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		bad += run(0x77 + i, 3000, slurp(fixed[i]));
-	printf("differential: %zu packet paths compared; delivered to VMs %zu, internet %zu, on-premises %zu; %zu appliance hops\n",
-	       walks, seen_end[PATH_END_VM], seen_end[PATH_END_INTERNET], seen_end[PATH_END_ON_PREMISES], seen_appliance);
+		bad += run(0x77 + i, 3000, slurp(fixed[i]), false) + run(0x99 + i, 1500, slurp(fixed[i]), true);
+	printf("differential: %zu packet paths compared; delivered to VMs %zu, internet %zu, on-premises %zu, out of an --at NIC %zu; %zu appliance hops\n",
+	       walks, seen_end[PATH_END_VM], seen_end[PATH_END_INTERNET], seen_end[PATH_END_ON_PREMISES],
+	       seen_end[PATH_END_NETWORK], seen_appliance);
 	for (int k = 0; k < PATH_DROP_COUNT; k++)
 		printf("  dropped %-36s %zu\n", path_drop_name[k], seen_reason[k]);
 	assert_int_equal(bad, 0);
 	/* The random topologies must reach the interesting cases, or the comparison proves little. */
-	assert_true(seen_appliance > 1000 && seen_end[PATH_END_ON_PREMISES] > 100);
+	assert_true(seen_appliance > 1000 && seen_end[PATH_END_ON_PREMISES] > 100 && seen_end[PATH_END_NETWORK] > 100);
 	for (int k = 0; k < PATH_DROP_COUNT; k++)
 		if (k != PATH_DROP_NO_ROUTE) /* reached only by IPv6 through an IPv4-only appliance subnet */
 			assert_true(seen_reason[k] > 0);

@@ -1,0 +1,1 @@
+replay -t valid.json --at nic9 ../e2e/cut.pcap
