@@ -151,6 +151,46 @@ static void remember_nsgs(struct dp_flow_entry *fe, const struct path_result *r)
 	}
 }
 
+_Static_assert(PATH_MAX_HOPS == 8, "struct dp_flow_path holds PATH_MAX_HOPS hops");
+
+static void path_save(struct dp_flow_path *c, const struct path_result *r)
+{
+	c->valid = 1;
+	c->nhops = (uint8_t)r->nhops;
+	c->delivered = r->delivered;
+	c->code = (uint8_t)(r->delivered ? (int)r->end : (int)r->reason);
+	c->drop_hop = (uint8_t)r->drop_hop;
+	c->origin = (uint8_t)r->origin;
+	for (int h = 0; h < r->nhops; h++) {
+		c->hop[h].nic = (int16_t)r->hops[h].nic;
+		c->hop[h].vnet = (int16_t)r->hops[h].vnet;
+		c->hop[h].kind = (uint8_t)r->hops[h].kind;
+		c->hop[h].ipcfg = (uint8_t)r->hops[h].ipcfg;
+		c->hop[h].route = r->hops[h].route;
+	}
+}
+
+/* The result a walk without NSGs would give, from the flow's cached path. */
+static void path_load(const struct dp_flow_path *c, struct path_result *r)
+{
+	r->nhops = c->nhops;
+	r->delivered = c->delivered;
+	r->end = c->delivered ? (enum path_end)c->code : 0;
+	r->reason = c->delivered ? 0 : (enum path_drop)c->code;
+	r->drop_hop = c->drop_hop;
+	r->origin = (enum path_origin)c->origin;
+	for (int h = 0; h < c->nhops; h++) {
+		struct path_hop *hp = &r->hops[h];
+
+		hp->kind = (enum path_hop_kind)c->hop[h].kind;
+		hp->nic = c->hop[h].nic;
+		hp->ipcfg = c->hop[h].ipcfg;
+		hp->vnet = c->hop[h].vnet;
+		hp->route = c->hop[h].route;
+		hp->has_in = hp->has_out = false;
+	}
+}
+
 /* The packets of a burst waiting for one path walk. */
 struct pending {
 	struct nws_flow f[DP_PATH_BURST];
@@ -158,9 +198,37 @@ struct pending {
 	struct dp_flow_key key[DP_PATH_BURST];
 	uint32_t khash[DP_PATH_BURST];
 	struct path_result *res[DP_PATH_BURST]; /* into the caller's outcomes */
+	struct dp_flow_entry *fe[DP_PATH_BURST]; /* the admitted flow, for its path cache */
+	int8_t dir[DP_PATH_BURST];
 	uint8_t idx[DP_PATH_BURST];
 	unsigned k;
 };
+
+/* Count one walked (or cached) packet: every packet lands in exactly one counter. */
+static void account(struct dp_engine *e, const struct dp_item *it, const struct path_result *r)
+{
+	if (r->hops[0].kind == PATH_HOP_SOURCE)
+		e->c.nic_sent[r->hops[0].nic]++;
+	if (r->delivered) {
+		e->c.delivered[r->end]++;
+		e->c.delivered_bytes[r->end] += it->wire_len;
+		if (r->end == PATH_END_VM)
+			e->c.nic_received[r->hops[r->nhops - 1].nic]++;
+		return;
+	}
+	e->c.dropped[r->reason]++;
+	e->c.dropped_bytes[r->reason] += it->wire_len;
+	const struct path_hop *h = &r->hops[r->drop_hop];
+
+	if (h->nic >= 0)
+		e->c.nic_dropped[h->nic]++;
+	if (r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND) {
+		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
+
+		if (v->rule)
+			e->c.rule_drops[dp_engine_rule_id(e, v->rule)]++;
+	}
+}
 
 static void flush(struct dp_engine *e, struct pending *pd, struct dp_item *it, struct dp_outcome *out)
 {
@@ -174,37 +242,23 @@ static void flush(struct dp_engine *e, struct pending *pd, struct dp_item *it, s
 		out[i].stateful = pd->skip[j];
 		if (pd->skip[j])
 			e->c.stateful++;
-		if (r->hops[0].kind == PATH_HOP_SOURCE)
-			e->c.nic_sent[r->hops[0].nic]++;
-		if (r->delivered) {
-			e->c.delivered[r->end]++;
-			e->c.delivered_bytes[r->end] += it[i].wire_len;
-			if (r->end == PATH_END_VM)
-				e->c.nic_received[r->hops[r->nhops - 1].nic]++;
-			if (!pd->skip[j]) {
-				struct dp_flow_entry *fe = dp_flow_admit(&e->flows, &pd->key[j], pd->lo_src[j], it[i].ts_ns);
+		if (pd->fe[j])
+			path_save(&pd->fe[j]->path[pd->dir[j]], r);
+		account(e, &it[i], r);
+		if (r->delivered && !pd->skip[j]) {
+			struct dp_flow_entry *fe = dp_flow_admit(&e->flows, &pd->key[j], pd->lo_src[j], it[i].ts_ns);
 
-				if (fe) {
-					e->c.flows_admitted++;
-					fe->packets[0] = 1;
-					fe->bytes[0] = it[i].wire_len;
-					fe->init = pd->f[j];
-					remember_nsgs(fe, r);
-					out[i].flow_dir = 0;
-				} else {
-					e->c.flow_table_full++;
-				}
+			if (fe) {
+				e->c.flows_admitted++;
+				fe->packets[0] = 1;
+				fe->bytes[0] = it[i].wire_len;
+				fe->init = pd->f[j];
+				remember_nsgs(fe, r);
+				path_save(&fe->path[0], r);
+				out[i].flow_dir = 0;
+			} else {
+				e->c.flow_table_full++;
 			}
-		} else {
-			e->c.dropped[r->reason]++;
-			e->c.dropped_bytes[r->reason] += it[i].wire_len;
-			const struct path_hop *h = &r->hops[r->drop_hop];
-			const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
-
-			if (h->nic >= 0)
-				e->c.nic_dropped[h->nic]++;
-			if ((r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND) && v->rule)
-				e->c.rule_drops[dp_engine_rule_id(e, v->rule)]++;
 		}
 		count_rules(e, r);
 	}
@@ -253,12 +307,22 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *it, struct dp_outcome 
 		struct dp_flow_entry *fe = dp_flow_find(&e->flows, &pd.key[k], pd.lo_src[k], it[i].ts_ns, &out[i].flow_dir);
 
 		pd.skip[k] = fe != NULL;
+		pd.fe[k] = fe;
+		pd.dir[k] = (int8_t)out[i].flow_dir;
 		if (fe) {
 			fe->packets[out[i].flow_dir]++;
 			fe->bytes[out[i].flow_dir] += it[i].wire_len;
 			/* FIN or RST: the flow log's E state. */
 			if (it[i].pkt.flow.proto == AZ_PROTO_TCP && (it[i].pkt.tcp_flags & 0x05))
 				fe->ended = true;
+			/* A path already known for this direction needs no walk. */
+			if (fe->path[out[i].flow_dir].valid) {
+				path_load(&fe->path[out[i].flow_dir], &out[i].r);
+				out[i].stateful = true;
+				e->c.stateful++;
+				account(e, &it[i], &out[i].r);
+				continue;
+			}
 		}
 		pd.idx[k] = (uint8_t)i;
 		pd.res[k] = &out[i].r;

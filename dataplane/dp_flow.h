@@ -30,6 +30,19 @@ struct dp_flow_nsg {
 
 #define DP_FLOW_NSG_MAX 8
 
+/*
+ * A flow's path in one direction, once known: later packets of an admitted flow take the same
+ * hops (no NSG is evaluated for them), so they are answered from here without a walk.
+ */
+struct dp_flow_path {
+	uint8_t valid, nhops, delivered, code, drop_hop, origin; /* code: enum path_end or path_drop */
+	struct {
+		int16_t nic, vnet;
+		uint8_t kind, ipcfg;
+		const struct route_entry *route;
+	} hop[8];
+};
+
 struct dp_flow_entry {
 	uint64_t first_ns, last_ns;
 	uint64_t packets[2], bytes[2]; /* [0] initiator to responder, [1] back */
@@ -38,6 +51,7 @@ struct dp_flow_entry {
 	uint8_t nnsg;
 	struct dp_flow_nsg nsg[DP_FLOW_NSG_MAX];
 	struct nws_flow init;          /* the first packet's 5-tuple */
+	struct dp_flow_path path[2];   /* per direction */
 };
 
 /* Owned by one worker lcore: never shared, so no locks. */
