@@ -20,7 +20,7 @@
 
 static const char usage_text[] =
 	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--flow-log FILE]\n"
-	"                    [--write-allowed FILE] [--write-denied FILE] [--at NIC] [--loop N]\n"
+	"                    [--write-allowed FILE] [--write-denied FILE] [--at NIC] [--loop N] [--flows N]\n"
 	"                    [-o table|json] [-v]\n"
 	"                    CAPTURE... [-- EAL-OPTIONS]\n"
 	"\n"
@@ -33,7 +33,8 @@ static const char usage_text[] =
 	"--write-denied write the delivered and the dropped packets, as captured, to pcap files.\n"
 	"--flow-log FILE writes NSG flow logs in Azure's version 2 JSON format. --loop N reads the\n"
 	"captures into memory and replays them N times (-v reports the packet rate). --at NIC judges a\n"
-	"capture taken on one VM: only that NIC's NSGs, and its subnet's route for what it sends.\n";
+	"capture taken on one VM: only that NIC's NSGs, and its subnet's route for what it sends.\n"
+	"--flows N sizes the flow table (default 524288 flows).\n";
 
 static const char *const end_name[PATH_END_COUNT] = { "vm", "internet", "onPremises", "network" };
 
@@ -593,6 +594,9 @@ static void report_table(const struct dp_engine *e, const struct capture_stat *c
 	       c->received, dl, dr, un, balanced ? "balanced" : "NOT BALANCED");
 	printf("flows admitted %" PRIu64 ", packets passed as part of an admitted flow %" PRIu64 "\n", c->flows_admitted,
 	       c->stateful);
+	if (c->flow_table_full)
+		printf("warning: the flow table was full %" PRIu64 " times; those flows were not remembered (see --flows)\n",
+		       c->flow_table_full);
 	bool head = false;
 
 	for (size_t g = 0; g < t->nnsgs; g++)
@@ -623,7 +627,8 @@ static void report_table(const struct dp_engine *e, const struct capture_stat *c
 int cmd_replay(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *report = NULL, *verdicts = NULL, *flowlog = NULL, *loop = NULL, *at = NULL;
+	const char *report = NULL, *verdicts = NULL, *flowlog = NULL, *loop = NULL, *at = NULL, *flows = NULL;
+	unsigned long nflows = DP_FLOW_DEFAULT_CAPACITY;
 	struct memcap mem = { 0 };
 	unsigned passes = 1;
 	struct sinks sk = { 0 };
@@ -631,7 +636,8 @@ int cmd_replay(int argc, char **argv)
 	const struct cli_opt opts[] = { { "--report", 0, &report, NULL }, { "--verdicts", 0, &verdicts, NULL },
 					{ "--write-allowed", 0, &sk.allowed.path, NULL },
 					{ "--write-denied", 0, &sk.denied.path, NULL }, { "--flow-log", 0, &flowlog, NULL },
-					{ "--loop", 0, &loop, NULL }, { "--at", 0, &at, NULL }, { NULL, 0, NULL, NULL } };
+					{ "--loop", 0, &loop, NULL }, { "--at", 0, &at, NULL }, { "--flows", 0, &flows, NULL },
+					{ NULL, 0, NULL, NULL } };
 	const char **files = calloc((size_t)argc + 1, sizeof(char *));
 	int nfiles = 0, rc;
 	struct nws_err err = { { 0 } };
@@ -675,6 +681,16 @@ int cmd_replay(int argc, char **argv)
 		passes = (unsigned)v;
 		sk.mem = &mem;
 	}
+	if (flows) {
+		char *end;
+
+		nflows = strtoul(flows, &end, 10);
+		if (!*flows || *end || nflows < 1024 || nflows > (1ul << 26)) {
+			nws_err_set(&err, "replay: --flows: '%s' is not a flow table size in 1024..67108864", flows);
+			free(files);
+			return cli_die(CLI_USAGE, &err);
+		}
+	}
 	sk.files = files;
 	cs = calloc((size_t)nfiles, sizeof(*cs));
 	rc = app_open(&app, &c, &err);
@@ -696,7 +712,7 @@ int cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (dp_engine_init(&eng, &path, 1u << 20, &err) < 0)
+	if (dp_engine_init(&eng, &path, (uint32_t)nflows, &err) < 0)
 		goto out;
 	have_eng = true;
 	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {

@@ -64,6 +64,7 @@ struct dp_flow_table {
 };
 
 #define DP_FLOW_IDLE_S 240 /* nwsim's choice: Azure documents no NSG flow idle time */
+#define DP_FLOW_DEFAULT_CAPACITY (1u << 19)
 
 int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, struct nws_err *err);
 void dp_flow_free(struct dp_flow_table *ft);
