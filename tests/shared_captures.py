@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Every capture of ../shared/samples/pcaps replays without a crash, and for each one received =
+delivered + dropped + unparsed, against each example topology, plain and from one NIC (--at).
+
+usage: shared_captures.py NWSIM PROJECT-ROOT
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+
+def main():
+    nwsim, root = sys.argv[1], sys.argv[2]
+    caps = sorted(glob.glob(os.path.join(root, "..", "shared", "samples", "pcaps", "*.pcap*")))
+    if not caps:
+        sys.exit("no captures under ../shared/samples/pcaps")
+    ok = bad = 0
+    for topo, at in (("hub-spoke.json", None), ("web-app.json", None), ("hub-spoke.json", "web1-nic")):
+        for cap in caps:
+            args = [nwsim, "replay", "-t", os.path.join(root, "docs", "examples", topo), "-o", "json", cap]
+            if at:
+                args += ["--at", at]
+            p = subprocess.run(args, capture_output=True, text=True)
+            good = p.returncode == 0
+            if good:
+                r = json.loads(p.stdout)
+                total = r["delivered"]["packets"] + r["dropped"]["packets"] + r["unparsed"]["packets"]
+                good = r["accountingBalanced"] and total == r["received"]["packets"] > 0
+            print("%s %s %s%s" % ("ok  " if good else "FAIL", topo, os.path.basename(cap), " --at " + at if at else ""))
+            if not good:
+                print(p.stderr)
+            ok += good
+            bad += not good
+    print("%d passed, %d failed" % (ok, bad))
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
