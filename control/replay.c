@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include <pcap/pcap.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "batch.h"
@@ -20,7 +23,8 @@
 
 static const char usage_text[] =
 	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--flow-log FILE]\n"
-	"                    [--write-allowed FILE] [--write-denied FILE] [--at NIC] [--loop N] [--flows N]\n"
+	"                    [--write-allowed FILE] [--write-denied FILE] [--at NIC] [--loop N] [--rate PPS]\n"
+	"                    [--flows N]\n"
 	"                    [-o table|json] [-v]\n"
 	"                    CAPTURE... [-- EAL-OPTIONS]\n"
 	"\n"
@@ -34,7 +38,8 @@ static const char usage_text[] =
 	"--flow-log FILE writes NSG flow logs in Azure's version 2 JSON format. --loop N reads the\n"
 	"captures into memory and replays them N times (-v reports the packet rate). --at NIC judges a\n"
 	"capture taken on one VM: only that NIC's NSGs, and its subnet's route for what it sends.\n"
-	"--flows N sizes the flow table (default 524288 flows).\n";
+	"--rate PPS paces the replay to that many packets per second. --flows N sizes the flow table\n"
+	"(default 524288 flows). On a terminal, a progress line shows how far the replay is.\n";
 
 static const char *const end_name[PATH_END_COUNT] = { "vm", "internet", "onPremises", "network" };
 
@@ -237,6 +242,11 @@ struct memcap {
 
 /* Where the answers of a replay go besides the counters. */
 struct sinks {
+	double rate;        /* --rate: packets per second to pace to, 0 for as fast as possible */
+	double t0;          /* when pacing started */
+	uint64_t paced;     /* packets handed to the engine so far */
+	bool progress;      /* standard error is a terminal: show how far the replay is */
+	double last_progress;
 	struct memcap *mem; /* set: keep the packets instead of replaying them now */
 	const char *const *files;
 	uint32_t file_idx;
@@ -246,9 +256,27 @@ struct sinks {
 	struct rawbuf *raw; /* NULL when no writer is open */
 };
 
+/* --rate: wait until this burst is due. */
+static void pace(struct sinks *sk, unsigned n)
+{
+	if (sk->rate <= 0)
+		return;
+	if (sk->paced == 0)
+		sk->t0 = batch_now();
+	sk->paced += n;
+	double due = sk->t0 + (double)sk->paced / sk->rate, now = batch_now();
+
+	if (due > now) {
+		struct timespec ts = { .tv_sec = (time_t)(due - now), .tv_nsec = (long)((due - now - (double)(time_t)(due - now)) * 1e9) };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void flush_burst(struct dp_engine *e, struct dp_item *items, struct dp_outcome *out, unsigned n, struct sinks *sk,
 			const char *file, uint64_t first_no)
 {
+	pace(sk, n);
 	dp_engine_burst(e, items, out, n);
 	for (unsigned i = 0; i < n; i++) {
 		if (sk->verdicts)
@@ -262,6 +290,19 @@ static void flush_burst(struct dp_engine *e, struct dp_item *items, struct dp_ou
 		if (w->d)
 			pcap_dump((u_char *)w->d, &sk->raw->h[i], sk->raw->data[i]);
 	}
+}
+
+/* A progress line on a terminal: how far into the capture file, a few times a second. */
+static void show_progress(struct sinks *sk, pcap_t *pc, const char *file, uint64_t packets)
+{
+	FILE *f = pcap_file(pc);
+	struct stat st;
+	double now = batch_now();
+
+	if (now - sk->last_progress < 0.25 || !f || fstat(fileno(f), &st) < 0 || st.st_size <= 0)
+		return;
+	sk->last_progress = now;
+	fprintf(stderr, "\r%s: %" PRIu64 " packets, %3.0f%%", file, packets, 100.0 * (double)ftell(f) / (double)st.st_size);
 }
 
 static int keep(struct memcap *m, const struct dp_item *it, unsigned n, uint32_t file, uint64_t first_no)
@@ -360,6 +401,8 @@ static int replay_file(struct dp_engine *e, const char *file, struct capture_sta
 		it->wire_len = h->len;
 		it->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 		it->unparsed = dp_parse(link, d, h->caplen, &it->pkt, &it->unparsed) < 0 ? it->unparsed : -1;
+		if (sk->progress && (cs->packets & 0xffff) == 0)
+			show_progress(sk, pc, file, cs->packets);
 		if (++n == DP_PATH_BURST) {
 			if (sk->mem ? keep(sk->mem, items, n, sk->file_idx, cs->packets - n + 1) < 0
 				    : (flush_burst(e, items, out, n, sk, file, cs->packets - n + 1), 0)) {
@@ -389,6 +432,16 @@ static double replay_memory(struct dp_engine *e, const struct memcap *m, unsigne
 		for (size_t i = 0; i < m->n; i += DP_PATH_BURST) {
 			unsigned n = m->n - i < DP_PATH_BURST ? (unsigned)(m->n - i) : DP_PATH_BURST;
 
+			pace(sk, n);
+			if (sk->progress && (i & 0xffff) == 0) {
+				double now = batch_now();
+
+				if (now - sk->last_progress > 0.25) {
+					fprintf(stderr, "\rreplaying from memory: pass %u of %u, %3.0f%%", p + 1, passes,
+						100.0 * (double)i / (double)(m->n ? m->n : 1));
+					sk->last_progress = now;
+				}
+			}
 			/* The engine joins fragments in place: each pass starts from the parsed copy. */
 			memcpy(items, m->it + i, n * sizeof(*items));
 			if (!sk->verdicts && !sk->flowlog) {
@@ -627,7 +680,8 @@ static void report_table(const struct dp_engine *e, const struct capture_stat *c
 int cmd_replay(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *report = NULL, *verdicts = NULL, *flowlog = NULL, *loop = NULL, *at = NULL, *flows = NULL;
+	const char *report = NULL, *verdicts = NULL, *flowlog = NULL, *loop = NULL, *at = NULL, *flows = NULL,
+		   *rate = NULL;
 	unsigned long nflows = DP_FLOW_DEFAULT_CAPACITY;
 	struct memcap mem = { 0 };
 	unsigned passes = 1;
@@ -637,7 +691,7 @@ int cmd_replay(int argc, char **argv)
 					{ "--write-allowed", 0, &sk.allowed.path, NULL },
 					{ "--write-denied", 0, &sk.denied.path, NULL }, { "--flow-log", 0, &flowlog, NULL },
 					{ "--loop", 0, &loop, NULL }, { "--at", 0, &at, NULL }, { "--flows", 0, &flows, NULL },
-					{ NULL, 0, NULL, NULL } };
+					{ "--rate", 0, &rate, NULL }, { NULL, 0, NULL, NULL } };
 	const char **files = calloc((size_t)argc + 1, sizeof(char *));
 	int nfiles = 0, rc;
 	struct nws_err err = { { 0 } };
@@ -691,6 +745,17 @@ int cmd_replay(int argc, char **argv)
 			return cli_die(CLI_USAGE, &err);
 		}
 	}
+	if (rate) {
+		char *end;
+
+		sk.rate = strtod(rate, &end);
+		if (!*rate || *end || !(sk.rate >= 1 && sk.rate <= 1e9)) {
+			nws_err_set(&err, "replay: --rate: '%s' is not a packet rate in 1..1000000000 per second", rate);
+			free(files);
+			return cli_die(CLI_USAGE, &err);
+		}
+	}
+	sk.progress = isatty(STDERR_FILENO) && !c.verbose;
 	sk.files = files;
 	cs = calloc((size_t)nfiles, sizeof(*cs));
 	rc = app_open(&app, &c, &err);
@@ -747,6 +812,8 @@ int cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (sk.progress && sk.last_progress > 0)
+		fputs("\r\033[K", stderr);
 	const struct dp_counters *k = &eng.c;
 	bool balanced = k->received == sum(k->delivered, PATH_END_COUNT) + sum(k->dropped, PATH_DROP_COUNT) +
 					       sum(k->unparsed, DP_UNPARSED_COUNT);
