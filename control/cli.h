@@ -27,6 +27,7 @@ struct cli_common {
 	bool help;
 	int neal; /* EAL options after "--" */
 	char **eal;
+	const char *lcores; /* set by the command: the lcores EAL gets unless the user names some */
 };
 
 /*

@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include <pcap/pcap.h>
+#include <rte_lcore.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include "batch.h"
 #include "cmds.h"
 #include "dp_engine.h"
+#include "dp_worker.h"
 #include "flowlog.h"
 #include "jw.h"
 #include "names.h"
@@ -24,7 +28,7 @@
 static const char usage_text[] =
 	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--flow-log FILE]\n"
 	"                    [--write-allowed FILE] [--write-denied FILE] [--at NIC] [--loop N] [--rate PPS]\n"
-	"                    [--flows N]\n"
+	"                    [--flows N] [--workers N]\n"
 	"                    [-o table|json] [-v]\n"
 	"                    CAPTURE... [-- EAL-OPTIONS]\n"
 	"\n"
@@ -39,7 +43,9 @@ static const char usage_text[] =
 	"captures into memory and replays them N times (-v reports the packet rate). --at NIC judges a\n"
 	"capture taken on one VM: only that NIC's NSGs, and its subnet's route for what it sends.\n"
 	"--rate PPS paces the replay to that many packets per second. --flows N sizes the flow table\n"
-	"(default 524288 flows). On a terminal, a progress line shows how far the replay is.\n";
+	"(default 524288 flows, per worker). --workers N sets the worker lcores (default: one per CPU\n"
+	"but the main one's; 0 runs everything on the main lcore). On a terminal, a progress line\n"
+	"shows how far the replay is.\n";
 
 static const char *const end_name[PATH_END_COUNT] = { "vm", "internet", "onPremises", "network" };
 
@@ -193,13 +199,6 @@ struct writer {
 	int dlt;
 };
 
-/* The raw packets of the burst in flight, kept only while a writer needs them. */
-struct rawbuf {
-	struct pcap_pkthdr h[DP_PATH_BURST];
-	u_char *data[DP_PATH_BURST];
-	size_t cap[DP_PATH_BURST];
-};
-
 static int writer_open(struct writer *w, int dlt, struct nws_err *err)
 {
 	if (!w->path || w->d) {
@@ -235,9 +234,34 @@ struct capture_stat {
 /* --loop: the parsed packets of every capture, replayed from memory. */
 struct memcap {
 	struct dp_item *it;
-	uint32_t *file;  /* which capture each came from */
-	uint64_t *no;    /* its number in that capture */
+	uint32_t *file; /* which capture each came from */
+	uint64_t *no;   /* its number in that capture */
 	size_t n, cap;
+};
+
+#define MAX_WORKERS 64
+#define SLOTS_PER_WORKER 4096
+
+/*
+ * Hands packets to the workers and takes their answers back. A packet travels in a slot: the
+ * reader fills it, a worker answers it in place, the reader writes the outputs and reuses it.
+ * With no worker lcore the reader runs the engine itself (`inline_engine`).
+ */
+struct feeder {
+	struct dp_worker *w;
+	unsigned nw;
+	bool inline_engine;
+	struct dp_slot *slots;
+	size_t nslots;
+	struct dp_slot **free;
+	size_t nfree;
+	struct dp_slot *pend[MAX_WORKERS][DP_PATH_BURST];
+	unsigned npend[MAX_WORKERS];
+	uint64_t sent[MAX_WORKERS], done[MAX_WORKERS];
+	/* The raw packet of each slot, kept only while a capture writer needs it. */
+	struct pcap_pkthdr *rawh;
+	u_char **raw;
+	size_t *rawcap;
 };
 
 /* Where the answers of a replay go besides the counters. */
@@ -253,10 +277,10 @@ struct sinks {
 	FILE *verdicts;
 	struct flowlog *flowlog; /* NULL without --flow-log */
 	struct writer allowed, denied;
-	struct rawbuf *raw; /* NULL when no writer is open */
+	const struct topo *t;
 };
 
-/* --rate: wait until this burst is due. */
+/* --rate: wait until this many more packets are due. */
 static void pace(struct sinks *sk, unsigned n)
 {
 	if (sk->rate <= 0)
@@ -267,29 +291,148 @@ static void pace(struct sinks *sk, unsigned n)
 	double due = sk->t0 + (double)sk->paced / sk->rate, now = batch_now();
 
 	if (due > now) {
-		struct timespec ts = { .tv_sec = (time_t)(due - now), .tv_nsec = (long)((due - now - (double)(time_t)(due - now)) * 1e9) };
+		double d = due - now;
+		struct timespec ts = { .tv_sec = (time_t)d, .tv_nsec = (long)((d - (double)(time_t)d) * 1e9) };
 
 		nanosleep(&ts, NULL);
 	}
 }
 
-static void flush_burst(struct dp_engine *e, struct dp_item *items, struct dp_outcome *out, unsigned n, struct sinks *sk,
-			const char *file, uint64_t first_no)
+/* An answered packet: its outputs, then its slot is free again. */
+static void answered(struct feeder *fd, struct sinks *sk, struct dp_slot *s)
 {
-	pace(sk, n);
-	dp_engine_burst(e, items, out, n);
-	for (unsigned i = 0; i < n; i++) {
-		if (sk->verdicts)
-			write_verdict(sk->verdicts, e->path->t, file, first_no + i, &items[i], &out[i]);
-		if (sk->flowlog)
-			flowlog_denied(sk->flowlog, &items[i], &out[i]);
-		if (!sk->raw || items[i].unparsed >= 0)
-			continue;
-		struct writer *w = out[i].r.delivered ? &sk->allowed : &sk->denied;
+	size_t idx = (size_t)(s - fd->slots);
+
+	if (sk->verdicts)
+		write_verdict(sk->verdicts, sk->t, sk->files[s->file], s->no, &s->item, &s->out);
+	if (sk->flowlog)
+		flowlog_denied(sk->flowlog, &s->item, &s->out);
+	if (fd->raw && s->item.unparsed < 0) {
+		struct writer *w = s->out.r.delivered ? &sk->allowed : &sk->denied;
 
 		if (w->d)
-			pcap_dump((u_char *)w->d, &sk->raw->h[i], sk->raw->data[i]);
+			pcap_dump((u_char *)w->d, &fd->rawh[idx], fd->raw[idx]);
 	}
+	fd->free[fd->nfree++] = s;
+}
+
+/* Collect what the workers have answered. */
+static void drain(struct feeder *fd, struct sinks *sk)
+{
+	struct dp_slot *s[DP_PATH_BURST];
+
+	for (unsigned w = 0; w < fd->nw && !fd->inline_engine; w++) {
+		unsigned n;
+
+		while ((n = rte_ring_dequeue_burst(fd->w[w].done, (void **)s, DP_PATH_BURST, NULL)) > 0) {
+			fd->done[w] += n;
+			for (unsigned i = 0; i < n; i++)
+				answered(fd, sk, s[i]);
+		}
+	}
+}
+
+static void send_pending(struct feeder *fd, struct sinks *sk, unsigned w)
+{
+	unsigned n = fd->npend[w], k = 0;
+
+	if (!n)
+		return;
+	pace(sk, n);
+	if (fd->inline_engine) {
+		struct dp_item *it[DP_PATH_BURST];
+		struct dp_outcome *out[DP_PATH_BURST];
+
+		for (unsigned i = 0; i < n; i++) {
+			it[i] = &fd->pend[w][i]->item;
+			out[i] = &fd->pend[w][i]->out;
+		}
+		dp_engine_burst(&fd->w[0].eng, it, out, n);
+		for (unsigned i = 0; i < n; i++)
+			answered(fd, sk, fd->pend[w][i]);
+	} else {
+		while (k < n) {
+			k += rte_ring_enqueue_burst(fd->w[w].in, (void **)fd->pend[w] + k, n - k, NULL);
+			if (k < n)
+				drain(fd, sk);
+		}
+		fd->sent[w] += n;
+	}
+	fd->npend[w] = 0;
+}
+
+static struct dp_slot *get_slot(struct feeder *fd, struct sinks *sk)
+{
+	while (!fd->nfree) {
+		/* Everything is in flight: hand over what waits, then take answers back. */
+		for (unsigned w = 0; w < fd->nw; w++)
+			send_pending(fd, sk, w);
+		drain(fd, sk);
+		if (!fd->nfree)
+			rte_pause();
+	}
+	return fd->free[--fd->nfree];
+}
+
+static void submit(struct feeder *fd, struct sinks *sk, struct dp_slot *s)
+{
+	unsigned w = fd->inline_engine ? 0 : dp_worker_pick(&s->item, fd->nw);
+
+	fd->pend[w][fd->npend[w]++] = s;
+	if (fd->npend[w] == DP_PATH_BURST)
+		send_pending(fd, sk, w);
+}
+
+/* Everything handed over and answered. */
+static void finish(struct feeder *fd, struct sinks *sk)
+{
+	for (unsigned w = 0; w < fd->nw; w++)
+		send_pending(fd, sk, w);
+	for (unsigned w = 0; w < fd->nw && !fd->inline_engine; w++)
+		while (fd->done[w] < fd->sent[w]) {
+			drain(fd, sk);
+			rte_pause();
+		}
+}
+
+static int keep_raw(struct feeder *fd, struct dp_slot *s, const struct pcap_pkthdr *h, const u_char *d)
+{
+	size_t i = (size_t)(s - fd->slots);
+
+	if (fd->rawcap[i] < h->caplen) {
+		u_char *nb = realloc(fd->raw[i], h->caplen);
+
+		if (!nb)
+			return -1;
+		fd->raw[i] = nb;
+		fd->rawcap[i] = h->caplen;
+	}
+	fd->rawh[i] = *h;
+	memcpy(fd->raw[i], d, h->caplen);
+	return 0;
+}
+
+static int keep(struct memcap *m, const struct dp_item *it, uint32_t file, uint64_t no)
+{
+	if (m->n == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 65536;
+		struct dp_item *ni = realloc(m->it, nc * sizeof(*ni));
+		uint32_t *nf = ni ? realloc(m->file, nc * sizeof(*nf)) : NULL;
+		uint64_t *nn = nf ? realloc(m->no, nc * sizeof(*nn)) : NULL;
+
+		if (ni)
+			m->it = ni;
+		if (nf)
+			m->file = nf;
+		if (!nn)
+			return -1;
+		m->no = nn;
+		m->cap = nc;
+	}
+	m->it[m->n] = *it;
+	m->file[m->n] = file;
+	m->no[m->n++] = no;
+	return 0;
 }
 
 /* A progress line on a terminal: how far into the capture file, a few times a second. */
@@ -305,57 +448,13 @@ static void show_progress(struct sinks *sk, pcap_t *pc, const char *file, uint64
 	fprintf(stderr, "\r%s: %" PRIu64 " packets, %3.0f%%", file, packets, 100.0 * (double)ftell(f) / (double)st.st_size);
 }
 
-static int keep(struct memcap *m, const struct dp_item *it, unsigned n, uint32_t file, uint64_t first_no)
-{
-	if (m->n + n > m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 65536;
-		struct dp_item *ni = realloc(m->it, nc * sizeof(*ni));
-		uint32_t *nf = ni ? realloc(m->file, nc * sizeof(*nf)) : NULL;
-		uint64_t *nn = nf ? realloc(m->no, nc * sizeof(*nn)) : NULL;
-
-		if (ni)
-			m->it = ni;
-		if (nf)
-			m->file = nf;
-		if (!nn)
-			return -1;
-		m->no = nn;
-		m->cap = nc;
-	}
-	for (unsigned k = 0; k < n; k++) {
-		m->it[m->n] = it[k];
-		m->file[m->n] = file;
-		m->no[m->n++] = first_no + k;
-	}
-	return 0;
-}
-
-static int keep_raw(struct rawbuf *rb, unsigned slot, const struct pcap_pkthdr *h, const u_char *d)
-{
-	if (rb->cap[slot] < h->caplen) {
-		u_char *nb = realloc(rb->data[slot], h->caplen);
-
-		if (!nb)
-			return -1;
-		rb->data[slot] = nb;
-		rb->cap[slot] = h->caplen;
-	}
-	rb->h[slot] = *h;
-	memcpy(rb->data[slot], d, h->caplen);
-	return 0;
-}
-
-/* One capture through the engine, a burst at a time. */
-static int replay_file(struct dp_engine *e, const char *file, struct capture_stat *cs, struct sinks *sk,
+/* One capture: each record parsed into a slot and handed over (or kept, for --loop). */
+static int replay_file(struct feeder *fd, const char *file, struct capture_stat *cs, struct sinks *sk,
 		       struct nws_err *err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	static struct dp_item items[DP_PATH_BURST];
-	static struct dp_outcome out[DP_PATH_BURST];
 	enum dp_link link;
-	unsigned n = 0;
-	int rc;
 
 	if (!pc) {
 		/* libpcap often starts its message with the file name already. */
@@ -379,60 +478,62 @@ static int replay_file(struct dp_engine *e, const char *file, struct capture_sta
 	for (;;) {
 		struct pcap_pkthdr *h;
 		const u_char *d;
+		int rc = pcap_next_ex(pc, &h, &d);
+		struct dp_item tmp, *it;
+		struct dp_slot *s = NULL;
 
-		rc = pcap_next_ex(pc, &h, &d);
 		if (rc == PCAP_ERROR_BREAK)
 			break;
-		struct dp_item *it = &items[n];
-
 		cs->packets++;
+		if (sk->progress && (cs->packets & 0xffff) == 0)
+			show_progress(sk, pc, file, cs->packets);
+		if (!sk->mem) {
+			s = get_slot(fd, sk);
+			s->file = sk->file_idx;
+			s->no = cs->packets;
+		}
+		it = s ? &s->item : &tmp;
 		if (rc != 1) {
 			/* A record cut short by the end of the file: counted, and the capture ends there. */
 			it->unparsed = DP_UNPARSED_CAPTURE_CUT;
 			it->wire_len = 0;
 			it->ts_ns = 0;
-			n++;
-			break;
-		}
-		if (sk->raw && keep_raw(sk->raw, n, h, d) < 0) {
-			pcap_close(pc);
-			return nws_err_set(err, "%s: packet %" PRIu64 ": out of memory", file, cs->packets);
-		}
-		it->wire_len = h->len;
-		it->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
-		it->unparsed = dp_parse(link, d, h->caplen, &it->pkt, &it->unparsed) < 0 ? it->unparsed : -1;
-		if (sk->progress && (cs->packets & 0xffff) == 0)
-			show_progress(sk, pc, file, cs->packets);
-		if (++n == DP_PATH_BURST) {
-			if (sk->mem ? keep(sk->mem, items, n, sk->file_idx, cs->packets - n + 1) < 0
-				    : (flush_burst(e, items, out, n, sk, file, cs->packets - n + 1), 0)) {
+		} else {
+			if (s && fd->raw && keep_raw(fd, s, h, d) < 0) {
 				pcap_close(pc);
-				return nws_err_set(err, "%s: out of memory holding the capture for --loop", file);
+				return nws_err_set(err, "%s: packet %" PRIu64 ": out of memory", file, cs->packets);
 			}
-			n = 0;
+			it->wire_len = h->len;
+			it->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+			it->unparsed = dp_parse(link, d, h->caplen, &it->pkt, &it->unparsed) < 0 ? it->unparsed : -1;
 		}
-	}
-	if (n && (sk->mem ? keep(sk->mem, items, n, sk->file_idx, cs->packets - n + 1) < 0
-			   : (flush_burst(e, items, out, n, sk, file, cs->packets - n + 1), 0))) {
-		pcap_close(pc);
-		return nws_err_set(err, "%s: out of memory holding the capture for --loop", file);
+		if (s) {
+			submit(fd, sk, s);
+		} else if (keep(sk->mem, it, sk->file_idx, cs->packets) < 0) {
+			pcap_close(pc);
+			return nws_err_set(err, "%s: out of memory holding the capture for --loop", file);
+		}
+		if (rc != 1)
+			break;
 	}
 	pcap_close(pc);
 	return 0;
 }
 
-/* Replay what --loop holds, passes times; returns the seconds the engine took. */
-static double replay_memory(struct dp_engine *e, const struct memcap *m, unsigned passes, struct sinks *sk)
+/* Replay what --loop holds, passes times; returns the seconds it took. */
+static double replay_memory(struct feeder *fd, const struct memcap *m, unsigned passes, struct sinks *sk)
 {
-	static struct dp_item items[DP_PATH_BURST];
-	static struct dp_outcome out[DP_PATH_BURST];
 	double t0 = batch_now();
 
 	for (unsigned p = 0; p < passes; p++)
-		for (size_t i = 0; i < m->n; i += DP_PATH_BURST) {
-			unsigned n = m->n - i < DP_PATH_BURST ? (unsigned)(m->n - i) : DP_PATH_BURST;
+		for (size_t i = 0; i < m->n; i++) {
+			struct dp_slot *s = get_slot(fd, sk);
 
-			pace(sk, n);
+			/* The engine joins fragments in place: each pass starts from the parsed copy. */
+			s->item = m->it[i];
+			s->file = m->file[i];
+			s->no = m->no[i];
+			submit(fd, sk, s);
 			if (sk->progress && (i & 0xffff) == 0) {
 				double now = batch_now();
 
@@ -442,21 +543,8 @@ static double replay_memory(struct dp_engine *e, const struct memcap *m, unsigne
 					sk->last_progress = now;
 				}
 			}
-			/* The engine joins fragments in place: each pass starts from the parsed copy. */
-			memcpy(items, m->it + i, n * sizeof(*items));
-			if (!sk->verdicts && !sk->flowlog) {
-				dp_engine_burst(e, items, out, n);
-				continue;
-			}
-			dp_engine_burst(e, items, out, n);
-			for (unsigned k = 0; k < n; k++) {
-				if (sk->verdicts)
-					write_verdict(sk->verdicts, e->path->t, sk->files[m->file[i + k]], m->no[i + k], &items[k],
-						      &out[k]);
-				if (sk->flowlog)
-					flowlog_denied(sk->flowlog, &items[k], &out[k]);
-			}
 		}
+	finish(fd, sk);
 	return batch_now() - t0;
 }
 
@@ -681,7 +769,7 @@ int cmd_replay(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
 	const char *report = NULL, *verdicts = NULL, *flowlog = NULL, *loop = NULL, *at = NULL, *flows = NULL,
-		   *rate = NULL;
+		   *rate = NULL, *workers = NULL;
 	unsigned long nflows = DP_FLOW_DEFAULT_CAPACITY;
 	struct memcap mem = { 0 };
 	unsigned passes = 1;
@@ -691,15 +779,19 @@ int cmd_replay(int argc, char **argv)
 					{ "--write-allowed", 0, &sk.allowed.path, NULL },
 					{ "--write-denied", 0, &sk.denied.path, NULL }, { "--flow-log", 0, &flowlog, NULL },
 					{ "--loop", 0, &loop, NULL }, { "--at", 0, &at, NULL }, { "--flows", 0, &flows, NULL },
-					{ "--rate", 0, &rate, NULL }, { NULL, 0, NULL, NULL } };
+					{ "--rate", 0, &rate, NULL }, { "--workers", 0, &workers, NULL },
+					{ NULL, 0, NULL, NULL } };
 	const char **files = calloc((size_t)argc + 1, sizeof(char *));
 	int nfiles = 0, rc;
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
 	struct dp_path path;
-	struct dp_engine eng;
-	bool have_path = false, have_eng = false;
+	bool have_path = false;
 	struct capture_stat *cs = NULL;
+	struct feeder fd = { 0 };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long nworkers = ncpu > 1 ? (unsigned long)ncpu - 1 : 0;
+	char lcores[32];
 
 	if (!files)
 		return CLI_FAIL;
@@ -755,6 +847,21 @@ int cmd_replay(int argc, char **argv)
 			return cli_die(CLI_USAGE, &err);
 		}
 	}
+	if (workers) {
+		char *end;
+
+		nworkers = strtoul(workers, &end, 10);
+		if (!*workers || *end || nworkers > MAX_WORKERS) {
+			nws_err_set(&err, "replay: --workers: '%s' is not a number of worker lcores in 0..%d", workers, MAX_WORKERS);
+			free(files);
+			return cli_die(CLI_USAGE, &err);
+		}
+	}
+	if (nworkers > MAX_WORKERS)
+		nworkers = MAX_WORKERS;
+	/* The main lcore reads the captures; the workers are lcores 1..N unless the user says otherwise. */
+	snprintf(lcores, sizeof(lcores), nworkers ? "0-%lu" : "0", nworkers);
+	c.lcores = lcores;
 	sk.progress = isatty(STDERR_FILENO) && !c.verbose;
 	sk.files = files;
 	cs = calloc((size_t)nfiles, sizeof(*cs));
@@ -777,16 +884,54 @@ int cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (dp_engine_init(&eng, &path, (uint32_t)nflows, &err) < 0)
+	/* As many workers as were asked for and EAL has lcores for. */
+	if (nworkers > rte_lcore_count() - 1)
+		nworkers = rte_lcore_count() - 1;
+	fd.inline_engine = nworkers == 0;
+	fd.nw = nworkers ? (unsigned)nworkers : 1;
+	fd.nslots = (size_t)fd.nw * SLOTS_PER_WORKER;
+	fd.w = calloc(fd.nw, sizeof(*fd.w));
+	fd.slots = calloc(fd.nslots, sizeof(*fd.slots));
+	fd.free = calloc(fd.nslots, sizeof(*fd.free));
+	if (!fd.w || !fd.slots || !fd.free) {
+		nws_err_set(&err, "out of memory");
 		goto out;
-	have_eng = true;
+	}
+	{
+		unsigned ring = 1;
+
+		/* A worker's rings may hold every slot, should the hash send them all its way. */
+		while (ring <= fd.nslots)
+			ring <<= 1;
+		for (unsigned i = 0; i < fd.nw; i++)
+			if (dp_worker_init(&fd.w[i], &path, (uint32_t)nflows, ring, &err) < 0)
+				goto out;
+	}
+	for (size_t i = 0; i < fd.nslots; i++)
+		fd.free[fd.nfree++] = &fd.slots[fd.nslots - 1 - i];
+	if (sk.allowed.path || sk.denied.path) {
+		fd.rawh = calloc(fd.nslots, sizeof(*fd.rawh));
+		fd.raw = calloc(fd.nslots, sizeof(*fd.raw));
+		fd.rawcap = calloc(fd.nslots, sizeof(*fd.rawcap));
+		if (!fd.rawh || !fd.raw || !fd.rawcap) {
+			nws_err_set(&err, "out of memory");
+			goto out;
+		}
+	}
 	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {
 		nws_err_set(&err, "%s: cannot write: %m", verdicts);
 		goto out;
 	}
-	if ((sk.allowed.path || sk.denied.path) && !(sk.raw = calloc(1, sizeof(*sk.raw)))) {
-		nws_err_set(&err, "out of memory");
-		goto out;
+	sk.t = app.t;
+	if (!fd.inline_engine) {
+		unsigned i = 0, lc;
+
+		RTE_LCORE_FOREACH_WORKER(lc) {
+			if (i == fd.nw)
+				break;
+			if (dp_worker_launch(&fd.w[i++], lc, &err) < 0)
+				goto out;
+		}
 	}
 	if (flowlog) {
 		flowlog_init(&fl, app.t, &app.m);
@@ -795,33 +940,42 @@ int cmd_replay(int argc, char **argv)
 	rc = CLI_INPUT;
 	for (int i = 0; i < nfiles; i++) {
 		sk.file_idx = (uint32_t)i;
-		if (replay_file(&eng, files[i], &cs[i], &sk, &err) < 0)
+		if (replay_file(&fd, files[i], &cs[i], &sk, &err) < 0)
 			goto out;
 	}
+	finish(&fd, &sk);
 	if (sk.mem) {
-		double secs = replay_memory(&eng, &mem, passes, &sk);
+		double secs = replay_memory(&fd, &mem, passes, &sk);
 
 		if (c.verbose)
-			fprintf(stderr, "nwsim: %zu packets x %u passes replayed from memory in %.1f ms: %.2f million packets per second on one worker\n",
-				mem.n, passes, secs * 1e3, secs > 0 ? (double)mem.n * passes / secs / 1e6 : 0.0);
+			fprintf(stderr, "nwsim: %zu packets x %u passes replayed from memory in %.1f ms: %.2f million packets per second on %u worker%s\n",
+				mem.n, passes, secs * 1e3, secs > 0 ? (double)mem.n * passes / secs / 1e6 : 0.0, fd.nw,
+				fd.inline_engine ? " (the main lcore)" : fd.nw > 1 ? "s" : "");
 	}
+	for (unsigned i = 0; i < fd.nw; i++)
+		dp_worker_stop(&fd.w[i]);
+	/* The summary adds up the workers' own counters. */
+	for (unsigned i = 1; i < fd.nw; i++)
+		dp_counters_add(&fd.w[0].eng.c, &fd.w[i].eng.c, fd.w[0].eng.nrules, app.t->nnics);
 	if (flowlog) {
-		flowlog_flows(&fl, &eng);
+		for (unsigned i = 0; i < fd.nw; i++)
+			flowlog_flows(&fl, &fd.w[i].eng);
 		if (flowlog_write(&fl, flowlog, &err) < 0) {
 			rc = CLI_FAIL;
 			goto out;
 		}
 	}
+	const struct dp_engine *eng = &fd.w[0].eng;
 	if (sk.progress && sk.last_progress > 0)
 		fputs("\r\033[K", stderr);
-	const struct dp_counters *k = &eng.c;
+	const struct dp_counters *k = &eng->c;
 	bool balanced = k->received == sum(k->delivered, PATH_END_COUNT) + sum(k->dropped, PATH_DROP_COUNT) +
 					       sum(k->unparsed, DP_UNPARSED_COUNT);
 
 	if (cli_table(&c) || !c.output)
-		report_table(&eng, cs, nfiles, balanced);
+		report_table(eng, cs, nfiles, balanced);
 	else
-		report_json(stdout, &eng, cs, nfiles, balanced);
+		report_json(stdout, eng, cs, nfiles, balanced);
 	if (report) {
 		FILE *f = fopen(report, "w");
 
@@ -830,7 +984,7 @@ int cmd_replay(int argc, char **argv)
 			rc = CLI_FAIL;
 			goto out;
 		}
-		report_json(f, &eng, cs, nfiles, balanced);
+		report_json(f, eng, cs, nfiles, balanced);
 		fclose(f);
 	}
 	rc = balanced ? CLI_OK : CLI_FAIL;
@@ -845,11 +999,18 @@ out:
 		fclose(sk.verdicts);
 	writer_close(&sk.allowed);
 	writer_close(&sk.denied);
-	for (int i = 0; sk.raw && i < DP_PATH_BURST; i++)
-		free(sk.raw->data[i]);
-	free(sk.raw);
-	if (have_eng)
-		dp_engine_free(&eng);
+	for (unsigned i = 0; fd.w && i < fd.nw; i++) {
+		dp_worker_stop(&fd.w[i]);
+		dp_worker_free(&fd.w[i]);
+	}
+	for (size_t i = 0; fd.raw && i < fd.nslots; i++)
+		free(fd.raw[i]);
+	free(fd.raw);
+	free(fd.rawh);
+	free(fd.rawcap);
+	free(fd.w);
+	free(fd.slots);
+	free(fd.free);
 	if (have_path)
 		dp_path_free(&path);
 	app_close(&app);

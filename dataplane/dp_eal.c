@@ -59,7 +59,7 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 	argv[argc++] = "nwsim";
 	if (!user_has(o, lcore_opts)) {
 		argv[argc++] = "-l";
-		argv[argc++] = "0";
+		argv[argc++] = (char *)(o->lcores ? o->lcores : "0");
 	}
 	bool nohuge = user_has(o, (const char *const[]){ "--no-huge", NULL });
 

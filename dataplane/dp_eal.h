@@ -9,6 +9,7 @@
 struct dp_eal_opts {
 	bool verbose;    /* DPDK's own logging at info level instead of errors only */
 	bool want_ports; /* testbed mode: keep PCI and telemetry */
+	const char *lcores; /* -l value unless the user gives lcores; NULL: "0" */
 	int nuser;       /* EAL options the user gave after "--"; they win over defaults */
 	char **user;
 };

@@ -230,7 +230,7 @@ static void account(struct dp_engine *e, const struct dp_item *it, const struct 
 	}
 }
 
-static void flush(struct dp_engine *e, struct pending *pd, struct dp_item *it, struct dp_outcome *out)
+static void flush(struct dp_engine *e, struct pending *pd, struct dp_item *const *it, struct dp_outcome *const *out)
 {
 	if (!pd->k)
 		return;
@@ -239,23 +239,23 @@ static void flush(struct dp_engine *e, struct pending *pd, struct dp_item *it, s
 		unsigned i = pd->idx[j];
 		const struct path_result *r = pd->res[j];
 
-		out[i].stateful = pd->skip[j];
+		out[i]->stateful = pd->skip[j];
 		if (pd->skip[j])
 			e->c.stateful++;
 		if (pd->fe[j])
 			path_save(&pd->fe[j]->path[pd->dir[j]], r);
-		account(e, &it[i], r);
+		account(e, it[i], r);
 		if (r->delivered && !pd->skip[j]) {
-			struct dp_flow_entry *fe = dp_flow_admit(&e->flows, &pd->key[j], pd->lo_src[j], it[i].ts_ns);
+			struct dp_flow_entry *fe = dp_flow_admit(&e->flows, &pd->key[j], pd->lo_src[j], it[i]->ts_ns);
 
 			if (fe) {
 				e->c.flows_admitted++;
 				fe->packets[0] = 1;
-				fe->bytes[0] = it[i].wire_len;
+				fe->bytes[0] = it[i]->wire_len;
 				fe->init = pd->f[j];
 				remember_nsgs(fe, r);
 				path_save(&fe->path[0], r);
-				out[i].flow_dir = 0;
+				out[i]->flow_dir = 0;
 			} else {
 				e->c.flow_table_full++;
 			}
@@ -265,25 +265,25 @@ static void flush(struct dp_engine *e, struct pending *pd, struct dp_item *it, s
 	pd->k = 0;
 }
 
-void dp_engine_burst(struct dp_engine *e, struct dp_item *it, struct dp_outcome *out, unsigned n)
+void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
 {
 	struct pending pd;
 
 	pd.k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		e->c.received++;
-		e->c.received_bytes += it[i].wire_len;
-		out[i].stateful = false;
-		out[i].flow_dir = -1;
-		if (it[i].unparsed >= 0) {
-			e->c.unparsed[it[i].unparsed]++;
-			e->c.unparsed_bytes[it[i].unparsed] += it[i].wire_len;
+		e->c.received_bytes += it[i]->wire_len;
+		out[i]->stateful = false;
+		out[i]->flow_dir = -1;
+		if (it[i]->unparsed >= 0) {
+			e->c.unparsed[it[i]->unparsed]++;
+			e->c.unparsed_bytes[it[i]->unparsed] += it[i]->wire_len;
 			continue;
 		}
-		join_fragment(e, &it[i].pkt);
+		join_fragment(e, &it[i]->pkt);
 		unsigned k = pd.k;
 
-		pd.f[k] = it[i].pkt.flow;
+		pd.f[k] = it[i]->pkt.flow;
 		dp_flow_key(&pd.key[k], &pd.f[k], &pd.lo_src[k]);
 		pd.khash[k] = rte_jhash(&pd.key[k], sizeof(pd.key[k]), 0);
 		/*
@@ -298,35 +298,66 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *it, struct dp_outcome 
 
 				flush(e, &pd, it, out);
 				k = 0;
-				pd.f[0] = it[i].pkt.flow;
+				pd.f[0] = it[i]->pkt.flow;
 				pd.key[0] = kk;
 				pd.khash[0] = kh;
 				pd.lo_src[0] = lo;
 				break;
 			}
-		struct dp_flow_entry *fe = dp_flow_find(&e->flows, &pd.key[k], pd.lo_src[k], it[i].ts_ns, &out[i].flow_dir);
+		struct dp_flow_entry *fe = dp_flow_find(&e->flows, &pd.key[k], pd.lo_src[k], it[i]->ts_ns, &out[i]->flow_dir);
 
 		pd.skip[k] = fe != NULL;
 		pd.fe[k] = fe;
-		pd.dir[k] = (int8_t)out[i].flow_dir;
+		pd.dir[k] = (int8_t)out[i]->flow_dir;
 		if (fe) {
-			fe->packets[out[i].flow_dir]++;
-			fe->bytes[out[i].flow_dir] += it[i].wire_len;
+			fe->packets[out[i]->flow_dir]++;
+			fe->bytes[out[i]->flow_dir] += it[i]->wire_len;
 			/* FIN or RST: the flow log's E state. */
-			if (it[i].pkt.flow.proto == AZ_PROTO_TCP && (it[i].pkt.tcp_flags & 0x05))
+			if (it[i]->pkt.flow.proto == AZ_PROTO_TCP && (it[i]->pkt.tcp_flags & 0x05))
 				fe->ended = true;
 			/* A path already known for this direction needs no walk. */
-			if (fe->path[out[i].flow_dir].valid) {
-				path_load(&fe->path[out[i].flow_dir], &out[i].r);
-				out[i].stateful = true;
+			if (fe->path[out[i]->flow_dir].valid) {
+				path_load(&fe->path[out[i]->flow_dir], &out[i]->r);
+				out[i]->stateful = true;
 				e->c.stateful++;
-				account(e, &it[i], &out[i].r);
+				account(e, it[i], &out[i]->r);
 				continue;
 			}
 		}
 		pd.idx[k] = (uint8_t)i;
-		pd.res[k] = &out[i].r;
+		pd.res[k] = &out[i]->r;
 		pd.k = k + 1;
 	}
 	flush(e, &pd, it, out);
+}
+
+void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics)
+{
+	dst->received += src->received;
+	dst->received_bytes += src->received_bytes;
+	for (int i = 0; i < PATH_END_COUNT; i++) {
+		dst->delivered[i] += src->delivered[i];
+		dst->delivered_bytes[i] += src->delivered_bytes[i];
+	}
+	for (int i = 0; i < PATH_DROP_COUNT; i++) {
+		dst->dropped[i] += src->dropped[i];
+		dst->dropped_bytes[i] += src->dropped_bytes[i];
+	}
+	for (int i = 0; i < DP_UNPARSED_COUNT; i++) {
+		dst->unparsed[i] += src->unparsed[i];
+		dst->unparsed_bytes[i] += src->unparsed_bytes[i];
+	}
+	dst->stateful += src->stateful;
+	dst->flows_admitted += src->flows_admitted;
+	dst->flow_table_full += src->flow_table_full;
+	dst->fragments_unmatched += src->fragments_unmatched;
+	for (size_t r = 0; r <= nrules; r++) {
+		dst->rule_hits[r] += src->rule_hits[r];
+		dst->rule_drops[r] += src->rule_drops[r];
+	}
+	for (size_t n = 0; n < nnics; n++) {
+		dst->nic_sent[n] += src->nic_sent[n];
+		dst->nic_received[n] += src->nic_received[n];
+		dst->nic_dropped[n] += src->nic_dropped[n];
+	}
 }

@@ -50,8 +50,10 @@ struct dp_engine {
 
 int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_capacity, struct nws_err *err);
 void dp_engine_free(struct dp_engine *e);
-/* n at most DP_PATH_BURST. */
-void dp_engine_burst(struct dp_engine *e, struct dp_item *it, struct dp_outcome *out, unsigned n);
+/* n at most DP_PATH_BURST; the items and outcomes are wherever their owner keeps them. */
+void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n);
+/* dst += src, for the summary of several workers. */
+void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics);
 /* The counter index of a rule: NSG by NSG, in file order, user rules then the defaults. */
 size_t dp_engine_rule_id(const struct dp_engine *e, const struct topo_rule *r);
 

@@ -1,0 +1,106 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "dp_worker.h"
+
+int dp_worker_init(struct dp_worker *w, const struct dp_path *p, uint32_t flows, unsigned ring_size, struct nws_err *err)
+{
+	static unsigned seq;
+	char name[RTE_RING_NAMESIZE];
+
+	memset(w, 0, sizeof(*w));
+	if (dp_engine_init(&w->eng, p, flows, err) < 0)
+		return -1;
+	snprintf(name, sizeof(name), "w-in-%u", seq);
+	w->in = rte_ring_create(name, ring_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "w-done-%u", seq++);
+	w->done = rte_ring_create(name, ring_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!w->in || !w->done) {
+		dp_worker_free(w);
+		return nws_err_set(err, "worker rings: %s", rte_strerror(rte_errno));
+	}
+	return 0;
+}
+
+void dp_worker_free(struct dp_worker *w)
+{
+	if (!w)
+		return;
+	rte_ring_free(w->in);
+	rte_ring_free(w->done);
+	dp_engine_free(&w->eng);
+	memset(w, 0, sizeof(*w));
+}
+
+/* The worker's loop: bursts in, the engine, the same slots out. No lock, no allocation. */
+static int worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp_slot *s[DP_PATH_BURST];
+	struct dp_item *it[DP_PATH_BURST];
+	struct dp_outcome *out[DP_PATH_BURST];
+
+	for (;;) {
+		unsigned n = rte_ring_dequeue_burst(w->in, (void **)s, DP_PATH_BURST, NULL);
+
+		if (n == 0) {
+			if (w->stop && rte_ring_empty(w->in))
+				break;
+			rte_pause();
+			continue;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			rte_prefetch0(&s[i]->item);
+			it[i] = &s[i]->item;
+			out[i] = &s[i]->out;
+		}
+		dp_engine_burst(&w->eng, it, out, n);
+		/* The done ring is as large as the number of slots, so this cannot fill. */
+		unsigned k = 0;
+
+		while (k < n)
+			k += rte_ring_enqueue_burst(w->done, (void **)s + k, n - k, NULL);
+	}
+	return 0;
+}
+
+int dp_worker_launch(struct dp_worker *w, unsigned lcore, struct nws_err *err)
+{
+	w->lcore = lcore;
+	w->stop = false;
+	if (rte_eal_remote_launch(worker_main, w, lcore) != 0)
+		return nws_err_set(err, "cannot start a worker on lcore %u", lcore);
+	w->running = true;
+	return 0;
+}
+
+void dp_worker_stop(struct dp_worker *w)
+{
+	if (!w->running)
+		return;
+	w->stop = true;
+	rte_eal_wait_lcore(w->lcore);
+	w->running = false;
+}
+
+unsigned dp_worker_pick(const struct dp_item *it, unsigned n)
+{
+	if (n <= 1 || it->unparsed >= 0)
+		return 0;
+	const struct nws_flow *f = &it->pkt.flow;
+	/* Sum and xor of the two addresses: the same whichever way the packet goes. */
+	uint64_t a = (uint64_t)f->src.v ^ (uint64_t)(f->src.v >> 64), b = (uint64_t)f->dst.v ^ (uint64_t)(f->dst.v >> 64);
+	uint64_t x = (a + b) * 0x9e3779b97f4a7c15ull ^ ((a ^ b) + f->proto);
+
+	/* A 64-bit finaliser (splitmix64) spreads the pair evenly over the workers. */
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return (unsigned)((x ^ (x >> 31)) % n);
+}

@@ -1,0 +1,40 @@
+/*
+ * Worker lcores: each owns an engine (flow table, counters) and is fed packets through a ring by
+ * the lcore that reads them; answered packets go back through a second ring. Packets are spread
+ * by a hash of the address pair and protocol, the same both ways, so both directions of a flow
+ * (and all fragments of a datagram) meet the same flow table.
+ */
+#ifndef DP_WORKER_H
+#define DP_WORKER_H
+
+#include "dp_engine.h"
+
+struct rte_ring;
+
+/* One packet's round trip: filled by the reader, answered by a worker, read back by the reader. */
+struct dp_slot {
+	struct dp_item item;
+	struct dp_outcome out;
+	uint32_t file;  /* for the reader's bookkeeping */
+	uint64_t no;
+};
+
+/* The engine and rings are the worker's; `stop` is written by the reader only. */
+struct dp_worker {
+	struct dp_engine eng;
+	struct rte_ring *in, *done;
+	volatile bool stop;
+	unsigned lcore;
+	bool running;
+	char pad[64];
+};
+
+int dp_worker_init(struct dp_worker *w, const struct dp_path *p, uint32_t flows, unsigned ring_size, struct nws_err *err);
+void dp_worker_free(struct dp_worker *w);
+int dp_worker_launch(struct dp_worker *w, unsigned lcore, struct nws_err *err);
+/* Tell the worker to finish what it has and return; waits for it. */
+void dp_worker_stop(struct dp_worker *w);
+/* Which of n workers a packet goes to (symmetric in source and destination). */
+unsigned dp_worker_pick(const struct dp_item *it, unsigned n);
+
+#endif
