@@ -67,7 +67,8 @@ def check(nwsim, topo_path, seed, count):
         out = os.path.join(tmp, "verdicts.jsonl")
         write_pcap(cap, [ipv4_udp_or_tcp(s[1], d[1], p, sp, dp) for s, d, p, sp, dp in packets])
         run(nwsim, ["replay", "-t", topo_path, "--verdicts", out, cap])
-        verdicts = [json.loads(line) for line in open(out)]
+        # With several workers the lines come in the order packets are answered: put them back.
+        verdicts = sorted((json.loads(line) for line in open(out)), key=lambda v: v["packet"])
     assert len(verdicts) == len(packets), "one verdict per packet"
     flow_q, nh_q, checks = [], [], []
     for (s, d, proto, sport, dport), v in zip(packets, verdicts):

@@ -40,7 +40,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         a, d, v = (os.path.join(tmp, n) for n in ("allowed.pcap", "denied.pcap", "v.jsonl"))
         full = replay(nwsim, topo, [cap], ["--write-allowed", a, "--write-denied", d, "--verdicts", v])
-        verdicts = [json.loads(l)["verdict"] for l in open(v)]
+        verdicts = [x["verdict"] for x in sorted((json.loads(l) for l in open(v)), key=lambda x: x["packet"])]
         original = records(cap)
         want_a = [p for p, x in zip(original, verdicts) if x == "Delivered"]
         want_d = [p for p, x in zip(original, verdicts) if x == "Dropped"]

@@ -1,1 +1,1 @@
-replay -t {root}/docs/examples/hub-spoke.json --verdicts /dev/stderr ../../pcap-samples/hub-spoke.pcap -o json
+replay -t {root}/docs/examples/hub-spoke.json --workers 1 --verdicts /dev/stderr ../../pcap-samples/hub-spoke.pcap -o json
