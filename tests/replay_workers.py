@@ -15,7 +15,7 @@ def main():
     nwsim, root = sys.argv[1], sys.argv[2]
     topo = os.path.join(root, "docs", "examples", "hub-spoke.json")
     caps = [os.path.join(root, "pcap-samples", "hub-spoke.pcap")] + \
-        sorted(glob.glob(os.path.join(root, "..", "shared", "samples", "pcaps", "*.pcap")))[:4]
+        sorted(glob.glob(os.path.join(root, "pcap-samples", "public", "*.pcap")))[:4]
     ok = bad = 0
     for extra in ([], ["--loop", "50"]):
         outs = {}

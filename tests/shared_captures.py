@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Every capture of ../shared/samples/pcaps replays without a crash, and for each one received =
+"""Every public capture of pcap-samples/public (copied from shared/samples/pcaps) replays without a crash, and for each one received =
 delivered + dropped + unparsed, against each example topology, plain and from one NIC (--at).
 
 usage: shared_captures.py NWSIM PROJECT-ROOT
@@ -13,9 +13,9 @@ import sys
 
 def main():
     nwsim, root = sys.argv[1], sys.argv[2]
-    caps = sorted(glob.glob(os.path.join(root, "..", "shared", "samples", "pcaps", "*.pcap*")))
+    caps = sorted(glob.glob(os.path.join(root, "pcap-samples", "public", "*.pcap*")))
     if not caps:
-        sys.exit("no captures under ../shared/samples/pcaps")
+        sys.exit("no captures under pcap-samples/public")
     ok = bad = 0
     for topo, at in (("hub-spoke.json", None), ("web-app.json", None), ("hub-spoke.json", "web1-nic")):
         for cap in caps:
