@@ -213,27 +213,19 @@ int nsg_platform(const struct nsg_model *m, enum az_dir dir, const struct nws_fl
 	return -1;
 }
 
-static bool in_plist(const struct topo_plist *l, const struct nws_ip *ip)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (nws_prefix_contains(&l->p[i], ip))
-			return true;
-	return false;
-}
-
 static bool tag_contains(const struct nsg_model *m, int vnet, int tag, const struct nws_ip *ip)
 {
 	switch (tag) {
 	case AZ_TAG_VIRTUALNETWORK:
-		return in_plist(&m->vnet_tag[vnet], ip);
+		return topo_plist_contains(&m->vnet_tag[vnet], ip);
 	case AZ_TAG_AZURELOADBALANCER:
-		return in_plist(&m->alb, ip);
+		return topo_plist_contains(&m->alb, ip);
 	case AZ_TAG_INTERNET:
 		if (m->internet_tag >= 0)
-			return in_plist(&m->t->tags[m->internet_tag].pfx, ip);
-		return !in_plist(&m->vnet_tag[vnet], ip) && !in_plist(&m->not_internet, ip);
+			return topo_plist_contains(&m->t->tags[m->internet_tag].pfx, ip);
+		return !topo_plist_contains(&m->vnet_tag[vnet], ip) && !topo_plist_contains(&m->not_internet, ip);
 	default:
-		return in_plist(&m->t->tags[tag - AZ_TAG_BUILTIN_COUNT].pfx, ip);
+		return topo_plist_contains(&m->t->tags[tag - AZ_TAG_BUILTIN_COUNT].pfx, ip);
 	}
 }
 
@@ -259,7 +251,7 @@ static bool side_matches(const struct nsg_model *m, int vnet, const struct topo_
 	case TOPO_SIDE_ANY:
 		return true;
 	case TOPO_SIDE_PREFIXES:
-		return in_plist(&s->pfx, ip);
+		return topo_plist_contains(&s->pfx, ip);
 	case TOPO_SIDE_TAG:
 		return tag_contains(m, vnet, s->tag, ip);
 	case TOPO_SIDE_ASG:

@@ -22,18 +22,10 @@ int path_find_nic(const struct topo *t, int vnet, const struct nws_ip *ip, int *
 	return -1;
 }
 
-static bool in_plist(const struct topo_plist *l, const struct nws_ip *ip)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (nws_prefix_contains(&l->p[i], ip))
-			return true;
-	return false;
-}
-
 static bool gateway_has(const struct topo_gateway *gw, const struct nws_ip *ip)
 {
 	for (size_t i = 0; gw && i < gw->nlocalnets; i++)
-		if (in_plist(&gw->localnets[i].pfx, ip))
+		if (topo_plist_contains(&gw->localnets[i].pfx, ip))
 			return true;
 	return false;
 }

@@ -101,3 +101,11 @@ const char *topo_tag_name(const struct topo *t, int tag)
 		return az_tag_name[tag];
 	return t->tags[tag - AZ_TAG_BUILTIN_COUNT].name;
 }
+
+bool topo_plist_contains(const struct topo_plist *l, const struct nws_ip *ip)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (nws_prefix_contains(&l->p[i], ip))
+			return true;
+	return false;
+}

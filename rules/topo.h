@@ -199,5 +199,7 @@ int topo_find_nic(const struct topo *t, const char *name);
 int topo_find_ipcfg(const struct topo *t, int nic, const struct nws_ip *ip);
 int topo_nic_vnet(const struct topo *t, int nic);
 const char *topo_tag_name(const struct topo *t, int tag);
+/* Linear: whether any listed prefix holds ip (the reference evaluators' membership test). */
+bool topo_plist_contains(const struct topo_plist *l, const struct nws_ip *ip);
 
 #endif

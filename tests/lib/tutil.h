@@ -29,6 +29,9 @@ struct nsg_verdict tu_verify(const struct tu_net *n, const char *vm, const char 
 /* "Allow securityRules/X", "Deny defaultSecurityRules/Y", "Allow -" (no NSG), "Allow platform..." */
 const char *tu_verdict_str(const struct nsg_verdict *v, char *buf, size_t len);
 
+/* The whole of dir/name, NUL-terminated and malloc'd; fails the test when unreadable. */
+char *tu_slurp(const char *dir, const char *name);
+
 /* Deterministic PRNG (splitmix64) so a failing seed can be replayed. */
 uint64_t tu_rand(uint64_t *s);
 static inline uint32_t tu_below(uint64_t *s, uint32_t n)

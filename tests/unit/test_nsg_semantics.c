@@ -17,31 +17,10 @@
 static const char *datadir = "tests/data";
 static struct tu_net sem, ovr;
 
-static char *slurp(const char *name)
-{
-	char path[512];
-	FILE *f;
-	long n;
-	char *buf;
-
-	snprintf(path, sizeof(path), "%s/%s", datadir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("cannot read %s", path);
-	fclose(f);
-	return buf;
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	char *a = slurp("semantics.json"), *b = slurp("tags-override.json");
+	char *a = tu_slurp(datadir, "semantics.json"), *b = tu_slurp(datadir, "tags-override.json");
 
 	tu_net_open(&sem, a);
 	tu_net_open(&ovr, b);

@@ -92,27 +92,6 @@ static void rand_endpoint(uint64_t *r, const struct topo *t, uint8_t fam, struct
 
 static const char *datadir = "tests/data";
 
-static char *slurp(const char *name)
-{
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", datadir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("cannot read %s", path);
-	fclose(f);
-	return buf;
-}
-
 /* json: a topology to use, or NULL for a random one; at: judge from one random NIC (--at). */
 static int run(uint64_t seed, size_t nflows, char *json, bool at)
 {
@@ -198,7 +177,7 @@ static void test_random_paths(void **s)
 		bad += run(seed * 0x2545f491, 4000, NULL, seed % 5 == 0);
 	/* The hand-made hub and spoke variants: loops, blocked forwarding, stopped VMs. */
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		bad += run(0x77 + i, 3000, slurp(fixed[i]), false) + run(0x99 + i, 1500, slurp(fixed[i]), true);
+		bad += run(0x77 + i, 3000, tu_slurp(datadir, fixed[i]), false) + run(0x99 + i, 1500, tu_slurp(datadir, fixed[i]), true);
 	printf("differential: %zu packet paths compared; delivered to VMs %zu, internet %zu, on-premises %zu, out of an --at NIC %zu; %zu appliance hops\n",
 	       walks, seen_end[PATH_END_VM], seen_end[PATH_END_INTERNET], seen_end[PATH_END_ON_PREMISES],
 	       seen_end[PATH_END_NETWORK], seen_appliance);
