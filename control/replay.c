@@ -20,7 +20,7 @@
 #include "batch.h"
 #include "cmds.h"
 #include "dp_engine.h"
-#include "dp_worker.h"
+#include "feed.h"
 #include "flowlog.h"
 #include "summary.h"
 #include "jw.h"
@@ -234,31 +234,6 @@ struct memcap {
 	size_t n, cap;
 };
 
-#define MAX_WORKERS 64
-#define SLOTS_PER_WORKER 4096
-
-/*
- * Hands packets to the workers and takes their answers back. A packet travels in a slot: the
- * reader fills it, a worker answers it in place, the reader writes the outputs and reuses it.
- * With no worker lcore the reader runs the engine itself (`inline_engine`).
- */
-struct feeder {
-	struct dp_worker *w;
-	unsigned nw;
-	bool inline_engine;
-	struct dp_slot *slots;
-	size_t nslots;
-	struct dp_slot **free;
-	size_t nfree;
-	struct dp_slot *pend[MAX_WORKERS][DP_PATH_BURST];
-	unsigned npend[MAX_WORKERS];
-	uint64_t sent[MAX_WORKERS], done[MAX_WORKERS];
-	/* The raw packet of each slot, kept only while a capture writer needs it. */
-	struct pcap_pkthdr *rawh;
-	u_char **raw;
-	size_t *rawcap;
-};
-
 /* Where the answers of a replay go besides the counters. */
 struct sinks {
 	double rate;        /* --rate: packets per second to pace to, 0 for as fast as possible */
@@ -273,11 +248,14 @@ struct sinks {
 	struct flowlog *flowlog; /* NULL without --flow-log */
 	struct writer allowed, denied;
 	const struct topo *t;
+	struct feeder *fd;
 };
 
 /* --rate: wait until this many more packets are due. */
-static void pace(struct sinks *sk, unsigned n)
+static void pace_cb(void *ctx, unsigned n)
 {
+	struct sinks *sk = ctx;
+
 	if (sk->rate <= 0)
 		return;
 	if (sk->paced == 0)
@@ -293,9 +271,11 @@ static void pace(struct sinks *sk, unsigned n)
 	}
 }
 
-/* An answered packet: its outputs, then its slot is free again. */
-static void answered(struct feeder *fd, struct sinks *sk, struct dp_slot *s)
+/* An answered packet: its outputs (the feeder frees the slot after this). */
+static void answered(void *ctx, struct dp_slot *s)
 {
+	struct sinks *sk = ctx;
+	struct feeder *fd = sk->fd;
 	size_t idx = (size_t)(s - fd->slots);
 
 	if (sk->verdicts)
@@ -308,86 +288,6 @@ static void answered(struct feeder *fd, struct sinks *sk, struct dp_slot *s)
 		if (w->d)
 			pcap_dump((u_char *)w->d, &fd->rawh[idx], fd->raw[idx]);
 	}
-	fd->free[fd->nfree++] = s;
-}
-
-/* Collect what the workers have answered. */
-static void drain(struct feeder *fd, struct sinks *sk)
-{
-	struct dp_slot *s[DP_PATH_BURST];
-
-	for (unsigned w = 0; w < fd->nw && !fd->inline_engine; w++) {
-		unsigned n;
-
-		while ((n = rte_ring_dequeue_burst(fd->w[w].done, (void **)s, DP_PATH_BURST, NULL)) > 0) {
-			fd->done[w] += n;
-			for (unsigned i = 0; i < n; i++)
-				answered(fd, sk, s[i]);
-		}
-	}
-}
-
-static void send_pending(struct feeder *fd, struct sinks *sk, unsigned w)
-{
-	unsigned n = fd->npend[w], k = 0;
-
-	if (!n)
-		return;
-	pace(sk, n);
-	if (fd->inline_engine) {
-		struct dp_item *it[DP_PATH_BURST];
-		struct dp_outcome *out[DP_PATH_BURST];
-
-		for (unsigned i = 0; i < n; i++) {
-			it[i] = &fd->pend[w][i]->item;
-			out[i] = &fd->pend[w][i]->out;
-		}
-		dp_engine_burst(&fd->w[0].eng, it, out, n);
-		for (unsigned i = 0; i < n; i++)
-			answered(fd, sk, fd->pend[w][i]);
-	} else {
-		while (k < n) {
-			k += rte_ring_enqueue_burst(fd->w[w].in, (void **)fd->pend[w] + k, n - k, NULL);
-			if (k < n)
-				drain(fd, sk);
-		}
-		fd->sent[w] += n;
-	}
-	fd->npend[w] = 0;
-}
-
-static struct dp_slot *get_slot(struct feeder *fd, struct sinks *sk)
-{
-	while (!fd->nfree) {
-		/* Everything is in flight: hand over what waits, then take answers back. */
-		for (unsigned w = 0; w < fd->nw; w++)
-			send_pending(fd, sk, w);
-		drain(fd, sk);
-		if (!fd->nfree)
-			rte_pause();
-	}
-	return fd->free[--fd->nfree];
-}
-
-static void submit(struct feeder *fd, struct sinks *sk, struct dp_slot *s)
-{
-	unsigned w = fd->inline_engine ? 0 : dp_worker_pick(&s->item, fd->nw);
-
-	fd->pend[w][fd->npend[w]++] = s;
-	if (fd->npend[w] == DP_PATH_BURST)
-		send_pending(fd, sk, w);
-}
-
-/* Everything handed over and answered. */
-static void finish(struct feeder *fd, struct sinks *sk)
-{
-	for (unsigned w = 0; w < fd->nw; w++)
-		send_pending(fd, sk, w);
-	for (unsigned w = 0; w < fd->nw && !fd->inline_engine; w++)
-		while (fd->done[w] < fd->sent[w]) {
-			drain(fd, sk);
-			rte_pause();
-		}
 }
 
 static int keep_raw(struct feeder *fd, struct dp_slot *s, const struct pcap_pkthdr *h, const u_char *d)
@@ -483,7 +383,7 @@ static int replay_file(struct feeder *fd, const char *file, struct source_stat *
 		if (sk->progress && (cs->packets & 0xffff) == 0)
 			show_progress(sk, pc, file, cs->packets);
 		if (!sk->mem) {
-			s = get_slot(fd, sk);
+			s = feed_get_slot(fd);
 			s->file = sk->file_idx;
 			s->no = cs->packets;
 		}
@@ -503,7 +403,7 @@ static int replay_file(struct feeder *fd, const char *file, struct source_stat *
 			it->unparsed = dp_parse(link, d, h->caplen, &it->pkt, &it->unparsed) < 0 ? it->unparsed : -1;
 		}
 		if (s) {
-			submit(fd, sk, s);
+			feed_submit(fd, s);
 		} else if (keep(sk->mem, it, sk->file_idx, cs->packets) < 0) {
 			pcap_close(pc);
 			return nws_err_set(err, "%s: out of memory holding the capture for --loop", file);
@@ -522,13 +422,13 @@ static double replay_memory(struct feeder *fd, const struct memcap *m, unsigned 
 
 	for (unsigned p = 0; p < passes; p++)
 		for (size_t i = 0; i < m->n; i++) {
-			struct dp_slot *s = get_slot(fd, sk);
+			struct dp_slot *s = feed_get_slot(fd);
 
 			/* The engine joins fragments in place: each pass starts from the parsed copy. */
 			s->item = m->it[i];
 			s->file = m->file[i];
 			s->no = m->no[i];
-			submit(fd, sk, s);
+			feed_submit(fd, s);
 			if (sk->progress && (i & 0xffff) == 0) {
 				double now = batch_now();
 
@@ -539,7 +439,7 @@ static double replay_memory(struct feeder *fd, const struct memcap *m, unsigned 
 				}
 			}
 		}
-	finish(fd, sk);
+	feed_finish(fd);
 	return batch_now() - t0;
 }
 
@@ -701,6 +601,10 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	sk.t = app.t;
+	sk.fd = &fd;
+	fd.answered = answered;
+	fd.pace = pace_cb;
+	fd.ctx = &sk;
 	if (!fd.inline_engine) {
 		unsigned i = 0, lc;
 
@@ -721,7 +625,7 @@ int cmd_replay(int argc, char **argv)
 		if (replay_file(&fd, files[i], &cs[i], &sk, &err) < 0)
 			goto out;
 	}
-	finish(&fd, &sk);
+	feed_finish(&fd);
 	if (sk.mem) {
 		double secs = replay_memory(&fd, &mem, passes, &sk);
 

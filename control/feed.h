@@ -1,0 +1,52 @@
+/*
+ * Hands packets to the worker lcores and takes their answers back (replay and run share it). A
+ * packet travels in a slot: the reader fills it, a worker answers it in place, the reader's
+ * `answered` callback consumes the answer and the slot is reused. With no worker lcore the reader
+ * runs the engine itself (`inline_engine`).
+ */
+#ifndef FEED_H
+#define FEED_H
+
+#include <pcap/pcap.h>
+
+#include "dp_worker.h"
+
+#define MAX_WORKERS 64
+#define SLOTS_PER_WORKER 4096
+
+/*
+ * Hands packets to the workers and takes their answers back. A packet travels in a slot: the
+ * reader fills it, a worker answers it in place, the reader writes the outputs and reuses it.
+ * With no worker lcore the reader runs the engine itself (`inline_engine`).
+ */
+struct feeder {
+	struct dp_worker *w;
+	unsigned nw;
+	bool inline_engine;
+	struct dp_slot *slots;
+	size_t nslots;
+	struct dp_slot **free;
+	size_t nfree;
+	struct dp_slot *pend[MAX_WORKERS][DP_PATH_BURST];
+	unsigned npend[MAX_WORKERS];
+	uint64_t sent[MAX_WORKERS], done[MAX_WORKERS];
+	/* Called with each answered packet before its slot is reused, and before each burst is sent. */
+	void (*answered)(void *ctx, struct dp_slot *s);
+	void (*pace)(void *ctx, unsigned n);
+	void *ctx;
+	/* replay: the raw packet of each slot, kept only while a capture writer needs it. */
+	struct pcap_pkthdr *rawh;
+	u_char **raw;
+	size_t *rawcap;
+};
+
+/* A free slot, waiting for answers while every slot is in flight. */
+struct dp_slot *feed_get_slot(struct feeder *fd);
+/* Hand a filled slot to its worker (sent 64 at a time). */
+void feed_submit(struct feeder *fd, struct dp_slot *s);
+/* Take back what the workers have answered so far. */
+void feed_drain(struct feeder *fd);
+/* Send everything pending and wait for every answer. */
+void feed_finish(struct feeder *fd);
+
+#endif
