@@ -1,3 +1,7 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_lcore.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
 
@@ -90,3 +94,87 @@ void feed_finish(struct feeder *fd)
 		}
 }
 
+
+int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, uint32_t flows, bool raw, struct nws_err *err)
+{
+	memset(fd, 0, sizeof(*fd));
+	/* As many workers as were asked for and EAL has lcores for. */
+	if (nworkers > rte_lcore_count() - 1)
+		nworkers = rte_lcore_count() - 1;
+	fd->inline_engine = nworkers == 0;
+	fd->nw = nworkers ? (unsigned)nworkers : 1;
+	fd->nslots = (size_t)fd->nw * SLOTS_PER_WORKER;
+	fd->w = calloc(fd->nw, sizeof(*fd->w));
+	fd->slots = calloc(fd->nslots, sizeof(*fd->slots));
+	fd->free = calloc(fd->nslots, sizeof(*fd->free));
+	if (!fd->w || !fd->slots || !fd->free) {
+		nws_err_set(err, "out of memory");
+		goto fail;
+	}
+	{
+		unsigned ring = 1;
+
+		/* A worker's rings may hold every slot, should the hash send them all its way. */
+		while (ring <= fd->nslots)
+			ring <<= 1;
+		for (unsigned i = 0; i < fd->nw; i++)
+			if (dp_worker_init(&fd->w[i], p, flows, ring, err) < 0)
+				goto fail;
+	}
+	for (size_t i = 0; i < fd->nslots; i++)
+		fd->free[fd->nfree++] = &fd->slots[fd->nslots - 1 - i];
+	if (raw) {
+		fd->rawh = calloc(fd->nslots, sizeof(*fd->rawh));
+		fd->raw = calloc(fd->nslots, sizeof(*fd->raw));
+		fd->rawcap = calloc(fd->nslots, sizeof(*fd->rawcap));
+		if (!fd->rawh || !fd->raw || !fd->rawcap) {
+			nws_err_set(err, "out of memory");
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	feed_free(fd);
+	return -1;
+}
+
+int feed_launch(struct feeder *fd, struct nws_err *err)
+{
+	if (!fd->inline_engine) {
+		unsigned i = 0, lc;
+
+		RTE_LCORE_FOREACH_WORKER(lc) {
+			if (i == fd->nw)
+				break;
+			if (dp_worker_launch(&fd->w[i++], lc, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+void feed_stop(struct feeder *fd, size_t nnics)
+{
+	for (unsigned i = 0; i < fd->nw; i++)
+		dp_worker_stop(&fd->w[i]);
+	/* The summary adds up the workers' own counters into the first one's. */
+	for (unsigned i = 1; i < fd->nw; i++)
+		dp_counters_add(&fd->w[0].eng.c, &fd->w[i].eng.c, fd->w[0].eng.nrules, nnics);
+}
+
+void feed_free(struct feeder *fd)
+{
+	for (unsigned i = 0; fd->w && i < fd->nw; i++) {
+		dp_worker_stop(&fd->w[i]);
+		dp_worker_free(&fd->w[i]);
+	}
+	for (size_t i = 0; fd->raw && i < fd->nslots; i++)
+		free(fd->raw[i]);
+	free(fd->raw);
+	free(fd->rawh);
+	free(fd->rawcap);
+	free(fd->w);
+	free(fd->slots);
+	free(fd->free);
+	memset(fd, 0, sizeof(*fd));
+}

@@ -40,6 +40,17 @@ struct feeder {
 	size_t *rawcap;
 };
 
+/*
+ * nworkers worker lcores (0: the engine runs on the reading lcore), each with a flow table of
+ * flows entries; raw: keep each slot's raw packet (capture writers).
+ */
+int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, uint32_t flows, bool raw, struct nws_err *err);
+/* Start the workers on EAL's worker lcores. */
+int feed_launch(struct feeder *fd, struct nws_err *err);
+/* Stop the workers and add their counters up into fd->w[0].eng.c. */
+void feed_stop(struct feeder *fd, size_t nnics);
+void feed_free(struct feeder *fd);
+
 /* A free slot, waiting for answers while every slot is in flight. */
 struct dp_slot *feed_get_slot(struct feeder *fd);
 /* Hand a filled slot to its worker (sent 64 at a time). */

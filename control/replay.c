@@ -562,40 +562,8 @@ int cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* As many workers as were asked for and EAL has lcores for. */
-	if (nworkers > rte_lcore_count() - 1)
-		nworkers = rte_lcore_count() - 1;
-	fd.inline_engine = nworkers == 0;
-	fd.nw = nworkers ? (unsigned)nworkers : 1;
-	fd.nslots = (size_t)fd.nw * SLOTS_PER_WORKER;
-	fd.w = calloc(fd.nw, sizeof(*fd.w));
-	fd.slots = calloc(fd.nslots, sizeof(*fd.slots));
-	fd.free = calloc(fd.nslots, sizeof(*fd.free));
-	if (!fd.w || !fd.slots || !fd.free) {
-		nws_err_set(&err, "out of memory");
+	if (feed_init(&fd, &path, (unsigned)nworkers, (uint32_t)nflows, sk.allowed.path || sk.denied.path, &err) < 0)
 		goto out;
-	}
-	{
-		unsigned ring = 1;
-
-		/* A worker's rings may hold every slot, should the hash send them all its way. */
-		while (ring <= fd.nslots)
-			ring <<= 1;
-		for (unsigned i = 0; i < fd.nw; i++)
-			if (dp_worker_init(&fd.w[i], &path, (uint32_t)nflows, ring, &err) < 0)
-				goto out;
-	}
-	for (size_t i = 0; i < fd.nslots; i++)
-		fd.free[fd.nfree++] = &fd.slots[fd.nslots - 1 - i];
-	if (sk.allowed.path || sk.denied.path) {
-		fd.rawh = calloc(fd.nslots, sizeof(*fd.rawh));
-		fd.raw = calloc(fd.nslots, sizeof(*fd.raw));
-		fd.rawcap = calloc(fd.nslots, sizeof(*fd.rawcap));
-		if (!fd.rawh || !fd.raw || !fd.rawcap) {
-			nws_err_set(&err, "out of memory");
-			goto out;
-		}
-	}
 	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {
 		nws_err_set(&err, "%s: cannot write: %m", verdicts);
 		goto out;
@@ -605,20 +573,12 @@ int cmd_replay(int argc, char **argv)
 	fd.answered = answered;
 	fd.pace = pace_cb;
 	fd.ctx = &sk;
-	if (!fd.inline_engine) {
-		unsigned i = 0, lc;
-
-		RTE_LCORE_FOREACH_WORKER(lc) {
-			if (i == fd.nw)
-				break;
-			if (dp_worker_launch(&fd.w[i++], lc, &err) < 0)
-				goto out;
-		}
-	}
 	if (flowlog) {
 		flowlog_init(&fl, app.t, &app.m);
 		sk.flowlog = &fl;
 	}
+	if (feed_launch(&fd, &err) < 0)
+		goto out;
 	rc = CLI_INPUT;
 	for (int i = 0; i < nfiles; i++) {
 		sk.file_idx = (uint32_t)i;
@@ -634,11 +594,7 @@ int cmd_replay(int argc, char **argv)
 				mem.n, passes, secs * 1e3, secs > 0 ? (double)mem.n * passes / secs / 1e6 : 0.0, fd.nw,
 				fd.inline_engine ? " (the main lcore)" : fd.nw > 1 ? "s" : "");
 	}
-	for (unsigned i = 0; i < fd.nw; i++)
-		dp_worker_stop(&fd.w[i]);
-	/* The summary adds up the workers' own counters. */
-	for (unsigned i = 1; i < fd.nw; i++)
-		dp_counters_add(&fd.w[0].eng.c, &fd.w[i].eng.c, fd.w[0].eng.nrules, app.t->nnics);
+	feed_stop(&fd, app.t->nnics);
 	if (flowlog) {
 		for (unsigned i = 0; i < fd.nw; i++)
 			flowlog_flows(&fl, &fd.w[i].eng);
@@ -681,18 +637,7 @@ out:
 		fclose(sk.verdicts);
 	writer_close(&sk.allowed);
 	writer_close(&sk.denied);
-	for (unsigned i = 0; fd.w && i < fd.nw; i++) {
-		dp_worker_stop(&fd.w[i]);
-		dp_worker_free(&fd.w[i]);
-	}
-	for (size_t i = 0; fd.raw && i < fd.nslots; i++)
-		free(fd.raw[i]);
-	free(fd.raw);
-	free(fd.rawh);
-	free(fd.rawcap);
-	free(fd.w);
-	free(fd.slots);
-	free(fd.free);
+	feed_free(&fd);
 	if (have_path)
 		dp_path_free(&path);
 	app_close(&app);
