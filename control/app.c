@@ -26,7 +26,7 @@ int app_open(struct app *a, const struct cli_common *c, struct nws_err *err)
 
 int app_compile(struct app *a, const struct cli_common *c, unsigned tables, struct nws_err *err)
 {
-	struct dp_eal_opts eo = { .verbose = c->verbose, .nuser = c->neal, .user = c->eal, .lcores = c->lcores };
+	struct dp_eal_opts eo = { .verbose = c->verbose, .nuser = c->neal, .user = c->eal, .lcores = c->lcores, .want_ports = c->ports };
 
 	if (dp_eal_init(&eo, err) < 0)
 		return CLI_FAIL;

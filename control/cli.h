@@ -28,6 +28,7 @@ struct cli_common {
 	int neal; /* EAL options after "--" */
 	char **eal;
 	const char *lcores; /* set by the command: the lcores EAL gets unless the user names some */
+	bool ports;         /* set by the command: EAL may probe devices and keep telemetry on */
 };
 
 /*

@@ -7,5 +7,6 @@ int cmd_list_effective_nsg(int argc, char **argv);
 int cmd_show_next_hop(int argc, char **argv);
 int cmd_show_effective_route_table(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -82,6 +82,12 @@ void feed_submit(struct feeder *fd, struct dp_slot *s)
 		send_pending(fd, w);
 }
 
+void feed_kick(struct feeder *fd)
+{
+	for (unsigned w = 0; w < fd->nw; w++)
+		send_pending(fd, w);
+}
+
 /* Everything handed over and answered. */
 void feed_finish(struct feeder *fd)
 {

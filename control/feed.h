@@ -55,6 +55,8 @@ void feed_free(struct feeder *fd);
 struct dp_slot *feed_get_slot(struct feeder *fd);
 /* Hand a filled slot to its worker (sent 64 at a time). */
 void feed_submit(struct feeder *fd, struct dp_slot *s);
+/* Send what waits now, even less than a burst (ports: packets must not wait for company). */
+void feed_kick(struct feeder *fd);
 /* Take back what the workers have answered so far. */
 void feed_drain(struct feeder *fd);
 /* Send everything pending and wait for every answer. */

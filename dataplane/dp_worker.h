@@ -10,13 +10,15 @@
 #include "dp_engine.h"
 
 struct rte_ring;
+struct rte_mbuf;
 
 /* One packet's round trip: filled by the reader, answered by a worker, read back by the reader. */
 struct dp_slot {
 	struct dp_item item;
 	struct dp_outcome out;
-	uint32_t file;  /* for the reader's bookkeeping */
+	uint32_t file;      /* for the reader's bookkeeping: capture, or port */
 	uint64_t no;
+	struct rte_mbuf *m; /* run: the received packet itself */
 };
 
 /* The engine and rings are the worker's; `stop` is written by the reader only. */

@@ -1,0 +1,308 @@
+/*
+ * nwsim run: the testbed mode. Packets received on the ports are judged by the workers; what the
+ * simulated network delivers leaves on the egress port, the rest is dropped and counted. Runs
+ * until SIGINT/SIGTERM (or --duration, or --idle-exit), then prints the summary, cross-checked
+ * against the ports' own counters. Live counters: /nwsim/counters on DPDK's telemetry socket.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_telemetry.h>
+
+#include "app.h"
+#include "batch.h"
+#include "cmds.h"
+#include "dp_eal.h"
+#include "dp_port.h"
+#include "feed.h"
+#include "summary.h"
+
+static const char usage_text[] =
+	"usage: nwsim run -t TOPOLOGY [--egress PORT] [--workers N] [--duration S] [--idle-exit S]\n"
+	"                 [--flows N] [--report FILE] [-o table|json] [-v] -- EAL-OPTIONS\n"
+	"\n"
+	"Testbed mode: packets received on every port DPDK finds (real NICs, or vdevs such as\n"
+	"net_pcap, net_tap, net_af_packet, net_ring given after '--') go through the simulated\n"
+	"network; delivered packets leave on the egress port (default: the other port of a pair,\n"
+	"port 0<->1, 2<->3, ...; with one port, that port), dropped ones are freed and counted. Stops on\n"
+	"SIGINT or SIGTERM, after --duration seconds, or after --idle-exit seconds without a packet,\n"
+	"then prints the summary and the ports' own counters. While it runs, /nwsim/counters on the\n"
+	"telemetry socket (dpdk-telemetry.py) gives the live counters.\n";
+
+#define RX_BURST 32
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* Per port: where its delivered packets go, and what left or could not. */
+struct run_state {
+	struct feeder *fd;
+	struct dp_ports *ports;
+	uint16_t egress[DP_PORT_MAX];  /* index into ports */
+	struct rte_mbuf *tx[DP_PORT_MAX][RX_BURST];
+	unsigned ntx[DP_PORT_MAX];
+	uint64_t rx[DP_PORT_MAX], sent[DP_PORT_MAX], tx_failed;
+};
+
+static void tx_flush(struct run_state *rs, unsigned p)
+{
+	unsigned n = rs->ntx[p], k = rte_eth_tx_burst(rs->ports->id[p], 0, rs->tx[p], (uint16_t)n);
+
+	rs->sent[p] += k;
+	/* A port that cannot take them: freed, and counted apart from the verdicts. */
+	for (unsigned i = k; i < n; i++)
+		rte_pktmbuf_free(rs->tx[p][i]);
+	rs->tx_failed += n - k;
+	rs->ntx[p] = 0;
+}
+
+/* A worker's answer: delivered packets are queued for their egress port, others freed. */
+static void answered(void *ctx, struct dp_slot *s)
+{
+	struct run_state *rs = ctx;
+
+	if (!s->m)
+		return;
+	if (s->item.unparsed < 0 && s->out.r.delivered) {
+		unsigned p = rs->egress[s->file];
+
+		rs->tx[p][rs->ntx[p]++] = s->m;
+		if (rs->ntx[p] == RX_BURST)
+			tx_flush(rs, p);
+	} else {
+		rte_pktmbuf_free(s->m);
+	}
+	s->m = NULL;
+}
+
+/* The live counters, for telemetry. Read while workers write them: each value is one word. */
+static struct feeder *tel_fd;
+
+static int tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	uint64_t rx = 0, dl = 0, dr = 0, un = 0;
+
+	for (unsigned i = 0; tel_fd && i < tel_fd->nw; i++) {
+		const struct dp_counters *c = &tel_fd->w[i].eng.c;
+
+		rx += c->received;
+		dl += summary_sum(c->delivered, PATH_END_COUNT);
+		dr += summary_sum(c->dropped, PATH_DROP_COUNT);
+		un += summary_sum(c->unparsed, DP_UNPARSED_COUNT);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "received", rx);
+	rte_tel_data_add_dict_u64(d, "delivered", dl);
+	rte_tel_data_add_dict_u64(d, "dropped", dr);
+	rte_tel_data_add_dict_u64(d, "unparsed", un);
+	return 0;
+}
+
+static int parse_num(const char *opt, const char *s, double lo, double hi, double *v, struct nws_err *err)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	if (!*s || *end || !(*v >= lo && *v <= hi))
+		return nws_err_set(err, "run: %s: '%s' is not a number in %g..%g", opt, s, lo, hi);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct cli_common c = { 0 };
+	const char *egress = NULL, *workers = NULL, *duration = NULL, *idle = NULL, *flows = NULL, *report = NULL;
+	const struct cli_opt opts[] = {
+		{ "--egress", 0, &egress, NULL }, { "--workers", 0, &workers, NULL }, { "--duration", 0, &duration, NULL },
+		{ "--idle-exit", 0, &idle, NULL }, { "--flows", 0, &flows, NULL }, { "--report", 0, &report, NULL },
+		{ NULL, 0, NULL, NULL },
+	};
+	struct nws_err err = { { 0 } };
+	struct app app = { 0 };
+	struct dp_path path;
+	bool have_path = false, have_ports = false;
+	struct dp_ports ports = { 0 };
+	static struct feeder fd;
+	static struct run_state rs;
+	double dur = 0, idle_s = 0, v;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned nworkers = ncpu > 1 ? (unsigned)ncpu - 1 : 0;
+	uint32_t nflows = DP_FLOW_DEFAULT_CAPACITY;
+	int eg = -1, rc;
+	char lcores[32];
+
+	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
+		nws_err_prefix(&err, "run: ");
+		return cli_die(CLI_USAGE, &err);
+	}
+	if (c.help) {
+		fputs(usage_text, stdout);
+		return CLI_OK;
+	}
+	if ((duration && parse_num("--duration", duration, 0.001, 1e9, &dur, &err) < 0) ||
+	    (idle && parse_num("--idle-exit", idle, 0.001, 1e9, &idle_s, &err) < 0) ||
+	    (workers && parse_num("--workers", workers, 0, MAX_WORKERS, &v, &err) < 0) ||
+	    (egress && parse_num("--egress", egress, 0, DP_PORT_MAX - 1, &v, &err) < 0) ||
+	    (flows && parse_num("--flows", flows, 1024, 1 << 26, &v, &err) < 0))
+		return cli_die(CLI_USAGE, &err);
+	if (workers)
+		parse_num("--workers", workers, 0, MAX_WORKERS, &v, &err), nworkers = (unsigned)v;
+	if (egress)
+		parse_num("--egress", egress, 0, DP_PORT_MAX - 1, &v, &err), eg = (int)v;
+	if (flows)
+		parse_num("--flows", flows, 1024, 1 << 26, &v, &err), nflows = (uint32_t)v;
+	snprintf(lcores, sizeof(lcores), nworkers ? "0-%u" : "0", nworkers);
+	c.lcores = lcores;
+	c.ports = true;
+	rc = app_open(&app, &c, &err);
+	if (rc != CLI_OK)
+		goto out;
+	rc = app_compile(&app, &c, APP_ACL | APP_ROUTES, &err);
+	if (rc != CLI_OK)
+		goto out;
+	rc = CLI_FAIL;
+	if (dp_path_build(&path, app.t, &app.m, &app.rm, &app.acl, &app.routes, &err) < 0)
+		goto out;
+	have_path = true;
+	if (dp_ports_start(&ports, 8191 + 4096 * (nworkers + 1), &err) < 0)
+		goto out;
+	have_ports = true;
+	if (eg >= (int)ports.n) {
+		nws_err_set(&err, "run: --egress: port %d does not exist (%u port%s)", eg, ports.n, ports.n == 1 ? "" : "s");
+		rc = CLI_USAGE;
+		goto out;
+	}
+	for (unsigned p = 0; p < ports.n; p++)
+		rs.egress[p] = (uint16_t)(eg >= 0 ? (unsigned)eg : (p ^ 1u) < ports.n ? p ^ 1u : p);
+	if (feed_init(&fd, &path, nworkers, nflows, false, &err) < 0)
+		goto out;
+	rs.fd = &fd;
+	rs.ports = &ports;
+	fd.answered = answered;
+	fd.ctx = &rs;
+	tel_fd = &fd;
+	rte_telemetry_register_cmd("/nwsim/counters", tel_counters, "nwsim's packet counters. Takes no parameters");
+	if (feed_launch(&fd, &err) < 0)
+		goto out;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_get_tsc_cycles(), last = t0;
+	struct rte_mbuf *mb[RX_BURST];
+
+	while (!stopping) {
+		uint64_t now = rte_get_tsc_cycles();
+		unsigned got = 0;
+
+		for (unsigned p = 0; p < ports.n; p++) {
+			unsigned n = rte_eth_rx_burst(ports.id[p], 0, mb, RX_BURST);
+
+			got += n;
+			rs.rx[p] += n;
+			for (unsigned i = 0; i < n; i++) {
+				struct dp_slot *s = feed_get_slot(&fd);
+				struct rte_mbuf *m = mb[i];
+				uint8_t hdr[256];
+				uint32_t len = rte_pktmbuf_pkt_len(m) < sizeof(hdr) ? rte_pktmbuf_pkt_len(m) : sizeof(hdr);
+				/* The headers may span segments: read them into one place. */
+				const uint8_t *d = rte_pktmbuf_read(m, 0, len, hdr);
+
+				s->m = m;
+				s->file = p;
+				s->no = rs.rx[p] - n + i + 1;
+				s->item.wire_len = rte_pktmbuf_pkt_len(m);
+				s->item.ts_ns = (uint64_t)((double)(now - t0) * 1e9 / (double)hz);
+				s->item.unparsed = d && dp_parse(DP_LINK_ETHERNET, d, len, &s->item.pkt, &s->item.unparsed) == 0
+							   ? -1 : (d ? s->item.unparsed : DP_UNPARSED_TRUNCATED_LINK);
+				feed_submit(&fd, s);
+			}
+		}
+		feed_kick(&fd);
+		feed_drain(&fd);
+		for (unsigned p = 0; p < ports.n; p++)
+			if (rs.ntx[p])
+				tx_flush(&rs, p);
+		if (got)
+			last = now;
+		if (dur > 0 && (double)(now - t0) / (double)hz >= dur)
+			break;
+		if (idle_s > 0 && (double)(now - last) / (double)hz >= idle_s)
+			break;
+	}
+	feed_finish(&fd);
+	for (unsigned p = 0; p < ports.n; p++)
+		if (rs.ntx[p])
+			tx_flush(&rs, p);
+	feed_stop(&fd, app.t->nnics);
+	tel_fd = NULL;
+
+	const struct dp_engine *eng = &fd.w[0].eng;
+	const struct dp_counters *k = &eng->c;
+	bool balanced = k->received == summary_sum(k->delivered, PATH_END_COUNT) + summary_sum(k->dropped, PATH_DROP_COUNT) +
+					       summary_sum(k->unparsed, DP_UNPARSED_COUNT);
+	struct source_stat src[DP_PORT_MAX];
+	bool ports_agree = true;
+
+	for (unsigned p = 0; p < ports.n; p++) {
+		src[p] = (struct source_stat){ .file = ports.name[p], .linktype = ports.driver[p], .packets = rs.rx[p],
+					       .is_port = true };
+	}
+	if (cli_table(&c) || !c.output)
+		summary_table(eng, src, (int)ports.n, balanced);
+	else
+		summary_json(stdout, eng, src, (int)ports.n, balanced);
+	/* The ports' own counters, beside nwsim's: what came in, and what left. */
+	for (unsigned p = 0; p < ports.n; p++) {
+		struct dp_port_stats st;
+
+		if (dp_port_stats(ports.id[p], &st) < 0)
+			continue;
+		ports_agree &= st.ipackets == rs.rx[p];
+		fprintf(cli_table(&c) || !c.output ? stdout : stderr,
+			"port %u (%s): port counted %" PRIu64 " in, %" PRIu64 " out, %" PRIu64 " missed; nwsim received %" PRIu64
+			", sent %" PRIu64 "\n",
+			p, ports.name[p], st.ipackets, st.opackets, st.imissed, rs.rx[p], rs.sent[p]);
+	}
+	if (rs.tx_failed)
+		fprintf(stderr, "nwsim: %" PRIu64 " delivered packets could not be sent (egress port full)\n", rs.tx_failed);
+	if (report) {
+		FILE *f = fopen(report, "w");
+
+		if (!f) {
+			nws_err_set(&err, "%s: cannot write: %m", report);
+			goto out;
+		}
+		summary_json(f, eng, src, (int)ports.n, balanced);
+		fclose(f);
+	}
+	rc = balanced && ports_agree ? CLI_OK : CLI_FAIL;
+	if (!balanced)
+		nws_err_set(&err, "run: accounting does not balance");
+	else if (!ports_agree)
+		nws_err_set(&err, "run: the ports counted other numbers of packets than nwsim received");
+out:
+	feed_free(&fd);
+	if (have_ports)
+		dp_ports_stop(&ports);
+	if (have_path)
+		dp_path_free(&path);
+	app_close(&app);
+	if (rc != CLI_OK)
+		return cli_die(rc, &err);
+	return rc;
+}
