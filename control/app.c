@@ -43,6 +43,11 @@ int app_compile(struct app *a, const struct cli_common *c, unsigned tables, stru
 	if (dp_acl_build(&a->acl, &a->m, 0, err) < 0)
 		return CLI_FAIL;
 	a->have_acl = true;
+	if ((tables & APP_PATH) == APP_PATH) {
+		if (dp_path_build(&a->path, a->t, &a->m, &a->rm, &a->acl, &a->routes, err) < 0)
+			return CLI_FAIL;
+		a->have_path = true;
+	}
 	if (c->verbose) {
 		const struct dp_acl *x = &a->acl;
 
@@ -59,6 +64,8 @@ void app_close(struct app *a)
 {
 	if (a->have_acl)
 		dp_acl_free(&a->acl);
+	if (a->have_path)
+		dp_path_free(&a->path);
 	if (a->have_routes)
 		dp_routes_free(&a->routes);
 	if (a->have_model) {

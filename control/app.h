@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "dp_acl.h"
+#include "dp_path.h"
 #include "dp_route.h"
 #include "nsg.h"
 
@@ -13,10 +14,12 @@ struct app {
 	struct route_model rm;
 	struct dp_acl acl;
 	struct dp_routes routes;
-	bool have_model, have_acl, have_routes;
+	struct dp_path path; /* APP_PATH: the packet path on the compiled tables */
+	bool have_model, have_acl, have_routes, have_path;
 };
 
-enum app_tables { APP_ACL = 1, APP_ROUTES = 2 };
+/* APP_PATH needs (and implies) the other two. */
+enum app_tables { APP_ACL = 1, APP_ROUTES = 2, APP_PATH = 4 | APP_ACL | APP_ROUTES };
 
 /* Loads and validates the topology. Returns an exit code (CLI_OK on success). */
 int app_open(struct app *a, const struct cli_common *c, struct nws_err *err);

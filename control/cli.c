@@ -1,4 +1,6 @@
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -92,5 +94,15 @@ int cli_check_output(const struct cli_common *c, struct nws_err *err)
 {
 	if (c->output && strcmp(c->output, "json") && strcmp(c->output, "table"))
 		return nws_err_set(err, "--output: '%s' is not json or table", c->output);
+	return 0;
+}
+
+int cli_number(const char *s, double lo, double hi, bool whole, double *v)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	if (!*s || *end || !(*v >= lo && *v <= hi) || (whole && *v != floor(*v)))
+		return -1;
 	return 0;
 }

@@ -39,6 +39,8 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 	      int *npos, struct nws_err *err);
 /* One-line error on stderr; returns code so callers can `return cli_die(...)`. */
 int cli_die(int code, const struct nws_err *err);
+/* A number option's value: lo..hi, and whole when asked. -1 when it is not; the caller says why. */
+int cli_number(const char *s, double lo, double hi, bool whole, double *v);
 bool cli_table(const struct cli_common *c);
 int cli_check_output(const struct cli_common *c, struct nws_err *err);
 

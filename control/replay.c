@@ -463,8 +463,6 @@ int cmd_replay(int argc, char **argv)
 	int nfiles = 0, rc;
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
-	struct dp_path path;
-	bool have_path = false;
 	struct source_stat *cs = NULL;
 	struct feeder fd = { 0 };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -475,8 +473,7 @@ int cmd_replay(int argc, char **argv)
 		return CLI_FAIL;
 	if (cli_parse(argc, argv, opts, &c, &files, &nfiles, &err) < 0 || cli_check_output(&c, &err) < 0) {
 		nws_err_prefix(&err, "replay: ");
-		free(files);
-		return cli_die(CLI_USAGE, &err);
+		goto usage;
 	}
 	if (c.help) {
 		fputs(usage_text, stdout);
@@ -485,55 +482,39 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (nfiles == 0) {
 		nws_err_set(&err, "replay: give at least one capture file");
-		free(files);
-		return cli_die(CLI_USAGE, &err);
+		goto usage;
 	}
-	if (loop) {
-		char *end;
-		unsigned long v = strtoul(loop, &end, 10);
+	double v;
 
-		if (!*loop || *end || v < 1 || v > 1000000) {
+	if (loop) {
+		if (cli_number(loop, 1, 1000000, true, &v) < 0) {
 			nws_err_set(&err, "replay: --loop: '%s' is not a number of passes in 1..1000000", loop);
-			free(files);
-			return cli_die(CLI_USAGE, &err);
+			goto usage;
 		}
 		if (sk.allowed.path || sk.denied.path) {
 			nws_err_set(&err, "replay: --loop replays from memory and cannot write captures; drop --write-allowed/--write-denied");
-			free(files);
-			return cli_die(CLI_USAGE, &err);
+			goto usage;
 		}
 		passes = (unsigned)v;
 		sk.mem = &mem;
 	}
 	if (flows) {
-		char *end;
-
-		nflows = strtoul(flows, &end, 10);
-		if (!*flows || *end || nflows < 1024 || nflows > (1ul << 26)) {
+		if (cli_number(flows, 1024, 1 << 26, true, &v) < 0) {
 			nws_err_set(&err, "replay: --flows: '%s' is not a flow table size in 1024..67108864", flows);
-			free(files);
-			return cli_die(CLI_USAGE, &err);
+			goto usage;
 		}
+		nflows = (unsigned long)v;
 	}
-	if (rate) {
-		char *end;
-
-		sk.rate = strtod(rate, &end);
-		if (!*rate || *end || !(sk.rate >= 1 && sk.rate <= 1e9)) {
-			nws_err_set(&err, "replay: --rate: '%s' is not a packet rate in 1..1000000000 per second", rate);
-			free(files);
-			return cli_die(CLI_USAGE, &err);
-		}
+	if (rate && cli_number(rate, 1, 1e9, false, &sk.rate) < 0) {
+		nws_err_set(&err, "replay: --rate: '%s' is not a packet rate in 1..1000000000 per second", rate);
+		goto usage;
 	}
 	if (workers) {
-		char *end;
-
-		nworkers = strtoul(workers, &end, 10);
-		if (!*workers || *end || nworkers > MAX_WORKERS) {
+		if (cli_number(workers, 0, MAX_WORKERS, true, &v) < 0) {
 			nws_err_set(&err, "replay: --workers: '%s' is not a number of worker lcores in 0..%d", workers, MAX_WORKERS);
-			free(files);
-			return cli_die(CLI_USAGE, &err);
+			goto usage;
 		}
+		nworkers = (unsigned long)v;
 	}
 	if (nworkers > MAX_WORKERS)
 		nworkers = MAX_WORKERS;
@@ -546,23 +527,20 @@ int cmd_replay(int argc, char **argv)
 	rc = app_open(&app, &c, &err);
 	if (rc != CLI_OK)
 		goto out;
-	rc = app_compile(&app, &c, APP_ACL | APP_ROUTES, &err);
+	rc = app_compile(&app, &c, APP_PATH, &err);
 	if (rc != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
-	if (dp_path_build(&path, app.t, &app.m, &app.rm, &app.acl, &app.routes, &err) < 0)
-		goto out;
-	have_path = true;
 	if (at) {
-		path.at_nic = topo_find_nic(app.t, at);
-		path.at = true;
-		if (path.at_nic < 0) {
+		app.path.at_nic = topo_find_nic(app.t, at);
+		app.path.at = true;
+		if (app.path.at_nic < 0) {
 			nws_err_set(&err, "replay: --at: no network interface '%s' in %s", at, app.t->file);
 			rc = CLI_USAGE;
 			goto out;
 		}
 	}
-	if (feed_init(&fd, &path, (unsigned)nworkers, (uint32_t)nflows, sk.allowed.path || sk.denied.path, &err) < 0)
+	if (feed_init(&fd, &app.path, (unsigned)nworkers, (uint32_t)nflows, sk.allowed.path || sk.denied.path, &err) < 0)
 		goto out;
 	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {
 		nws_err_set(&err, "%s: cannot write: %m", verdicts);
@@ -607,8 +585,7 @@ int cmd_replay(int argc, char **argv)
 	if (sk.progress && sk.last_progress > 0)
 		fputs("\r\033[K", stderr);
 	const struct dp_counters *k = &eng->c;
-	bool balanced = k->received == summary_sum(k->delivered, PATH_END_COUNT) + summary_sum(k->dropped, PATH_DROP_COUNT) +
-					       summary_sum(k->unparsed, DP_UNPARSED_COUNT);
+	bool balanced = summary_balanced(k);
 
 	if (cli_table(&c) || !c.output)
 		summary_table(eng, cs, nfiles, balanced);
@@ -638,12 +615,13 @@ out:
 	writer_close(&sk.allowed);
 	writer_close(&sk.denied);
 	feed_free(&fd);
-	if (have_path)
-		dp_path_free(&path);
 	app_close(&app);
 	free(files);
 	free(cs);
 	if (rc != CLI_OK)
 		return cli_die(rc, &err);
 	return rc;
+usage:
+	free(files);
+	return cli_die(CLI_USAGE, &err);
 }

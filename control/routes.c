@@ -298,7 +298,7 @@ int cmd_show_next_hop(int argc, char **argv)
 	return query_main(&cmd, argc, argv);
 }
 
-static void route_json(struct jw *w, const struct topo *t, const struct route_entry *r, bool disable_bgp)
+static void route_json(struct jw *w, const struct route_entry *r, bool disable_bgp)
 {
 	char b[NWS_PREFIX_STRLEN];
 
@@ -326,7 +326,6 @@ static void route_json(struct jw *w, const struct topo *t, const struct route_en
 	jw_key(w, "nextHopType");
 	jw_str(w, az_nexthop_name[r->type]);
 	jw_end_obj(w);
-	(void)t;
 }
 
 int cmd_show_effective_route_table(int argc, char **argv)
@@ -359,7 +358,7 @@ int cmd_show_effective_route_table(int argc, char **argv)
 		jw_key(&w, "value");
 		jw_arr(&w);
 		for (size_t i = 0; i < tb->n; i++)
-			route_json(&w, app.t, &tb->e[i], tb->disable_bgp);
+			route_json(&w, &tb->e[i], tb->disable_bgp);
 		jw_end_arr(&w);
 		jw_end_obj(&w);
 		jw_done(&w);

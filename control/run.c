@@ -113,16 +113,6 @@ static int tel_counters(const char *cmd, const char *params, struct rte_tel_data
 	return 0;
 }
 
-static int parse_num(const char *opt, const char *s, double lo, double hi, double *v, struct nws_err *err)
-{
-	char *end;
-
-	*v = strtod(s, &end);
-	if (!*s || *end || !(*v >= lo && *v <= hi))
-		return nws_err_set(err, "run: %s: '%s' is not a number in %g..%g", opt, s, lo, hi);
-	return 0;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
@@ -134,15 +124,15 @@ int cmd_run(int argc, char **argv)
 	};
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
-	struct dp_path path;
-	bool have_path = false, have_ports = false;
+	bool have_ports = false;
 	struct dp_ports ports = { 0 };
 	static struct feeder fd;
 	static struct run_state rs;
-	double dur = 0, idle_s = 0, v;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned nworkers = ncpu > 1 ? (unsigned)ncpu - 1 : 0;
-	uint32_t nflows = DP_FLOW_DEFAULT_CAPACITY;
+	unsigned nworkers;
+	uint32_t nflows;
+	double dur = 0, idle_s = 0, v_workers = ncpu > 1 ? (double)ncpu - 1 : 0, v_egress = -1,
+	       v_flows = DP_FLOW_DEFAULT_CAPACITY;
 	int eg = -1, rc;
 	char lcores[32];
 
@@ -154,31 +144,36 @@ int cmd_run(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return CLI_OK;
 	}
-	if ((duration && parse_num("--duration", duration, 0.001, 1e9, &dur, &err) < 0) ||
-	    (idle && parse_num("--idle-exit", idle, 0.001, 1e9, &idle_s, &err) < 0) ||
-	    (workers && parse_num("--workers", workers, 0, MAX_WORKERS, &v, &err) < 0) ||
-	    (egress && parse_num("--egress", egress, 0, DP_PORT_MAX - 1, &v, &err) < 0) ||
-	    (flows && parse_num("--flows", flows, 1024, 1 << 26, &v, &err) < 0))
-		return cli_die(CLI_USAGE, &err);
-	if (workers)
-		parse_num("--workers", workers, 0, MAX_WORKERS, &v, &err), nworkers = (unsigned)v;
-	if (egress)
-		parse_num("--egress", egress, 0, DP_PORT_MAX - 1, &v, &err), eg = (int)v;
-	if (flows)
-		parse_num("--flows", flows, 1024, 1 << 26, &v, &err), nflows = (uint32_t)v;
+	const struct {
+		const char *opt, *val;
+		double lo, hi;
+		bool whole;
+		double *out;
+	} nums[] = {
+		{ "--duration", duration, 0.001, 1e9, false, &dur }, { "--idle-exit", idle, 0.001, 1e9, false, &idle_s },
+		{ "--workers", workers, 0, MAX_WORKERS, true, &v_workers }, { "--egress", egress, 0, DP_PORT_MAX - 1, true, &v_egress },
+		{ "--flows", flows, 1024, 1 << 26, true, &v_flows },
+	};
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if (nums[i].val && cli_number(nums[i].val, nums[i].lo, nums[i].hi, nums[i].whole, nums[i].out) < 0) {
+			nws_err_set(&err, "run: %s: '%s' is not a%s number in %g..%g", nums[i].opt, nums[i].val,
+				    nums[i].whole ? " whole" : "", nums[i].lo, nums[i].hi);
+			return cli_die(CLI_USAGE, &err);
+		}
+	nworkers = v_workers > MAX_WORKERS ? MAX_WORKERS : (unsigned)v_workers;
+	eg = (int)v_egress;
+	nflows = (uint32_t)v_flows;
 	snprintf(lcores, sizeof(lcores), nworkers ? "0-%u" : "0", nworkers);
 	c.lcores = lcores;
 	c.ports = true;
 	rc = app_open(&app, &c, &err);
 	if (rc != CLI_OK)
 		goto out;
-	rc = app_compile(&app, &c, APP_ACL | APP_ROUTES, &err);
+	rc = app_compile(&app, &c, APP_PATH, &err);
 	if (rc != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
-	if (dp_path_build(&path, app.t, &app.m, &app.rm, &app.acl, &app.routes, &err) < 0)
-		goto out;
-	have_path = true;
 	if (dp_ports_start(&ports, 8191 + 4096 * (nworkers + 1), &err) < 0)
 		goto out;
 	have_ports = true;
@@ -189,7 +184,7 @@ int cmd_run(int argc, char **argv)
 	}
 	for (unsigned p = 0; p < ports.n; p++)
 		rs.egress[p] = (uint16_t)(eg >= 0 ? (unsigned)eg : (p ^ 1u) < ports.n ? p ^ 1u : p);
-	if (feed_init(&fd, &path, nworkers, nflows, false, &err) < 0)
+	if (feed_init(&fd, &app.path, nworkers, nflows, false, &err) < 0)
 		goto out;
 	rs.fd = &fd;
 	rs.ports = &ports;
@@ -253,8 +248,7 @@ int cmd_run(int argc, char **argv)
 
 	const struct dp_engine *eng = &fd.w[0].eng;
 	const struct dp_counters *k = &eng->c;
-	bool balanced = k->received == summary_sum(k->delivered, PATH_END_COUNT) + summary_sum(k->dropped, PATH_DROP_COUNT) +
-					       summary_sum(k->unparsed, DP_UNPARSED_COUNT);
+	bool balanced = summary_balanced(k);
 	struct source_stat src[DP_PORT_MAX];
 	bool ports_agree = true;
 
@@ -299,8 +293,6 @@ out:
 	feed_free(&fd);
 	if (have_ports)
 		dp_ports_stop(&ports);
-	if (have_path)
-		dp_path_free(&path);
 	app_close(&app);
 	if (rc != CLI_OK)
 		return cli_die(rc, &err);

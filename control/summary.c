@@ -17,9 +17,10 @@ uint64_t summary_sum(const uint64_t *v, size_t n)
 	return s;
 }
 
-static const struct topo_nsg *rule_nsg(const struct topo *t, size_t g)
+bool summary_balanced(const struct dp_counters *c)
 {
-	return &t->nsgs[g];
+	return c->received == summary_sum(c->delivered, PATH_END_COUNT) + summary_sum(c->dropped, PATH_DROP_COUNT) +
+				      summary_sum(c->unparsed, DP_UNPARSED_COUNT);
 }
 
 static void json_counts(struct jw *w, const char *key, uint64_t packets, uint64_t bytes)
@@ -93,7 +94,7 @@ void summary_json(FILE *f, const struct dp_engine *e, const struct source_stat *
 				continue;
 			jw_obj(&w);
 			jw_key(&w, "networkSecurityGroup");
-			jw_str(&w, rule_nsg(t, g)->name);
+			jw_str(&w, t->nsgs[g].name);
 			jw_key(&w, "rule");
 			jw_str(&w, names_rule(&t->nsgs[g].rules[r], name, sizeof(name)));
 			jw_key(&w, "packets");

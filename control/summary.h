@@ -19,6 +19,8 @@ struct source_stat {
 extern const char *const summary_end_name[PATH_END_COUNT];
 
 uint64_t summary_sum(const uint64_t *v, size_t n);
+/* received = delivered + dropped + unparsed */
+bool summary_balanced(const struct dp_counters *c);
 void summary_json(FILE *f, const struct dp_engine *e, const struct source_stat *cs, int ncs, bool balanced);
 void summary_table(const struct dp_engine *e, const struct source_stat *cs, int ncs, bool balanced);
 
