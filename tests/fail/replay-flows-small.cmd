@@ -1,0 +1,1 @@
+replay -t valid.json --flows 10 ../e2e/cut.pcap

@@ -1,0 +1,1 @@
+replay -t valid.json --rate 0 ../e2e/cut.pcap
