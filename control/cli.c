@@ -1,4 +1,3 @@
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +101,7 @@ int cli_number(const char *s, double lo, double hi, bool whole, double *v)
 	char *end;
 
 	*v = strtod(s, &end);
-	if (!*s || *end || !(*v >= lo && *v <= hi) || (whole && *v != floor(*v)))
+	if (!*s || *end || !(*v >= lo && *v <= hi) || (whole && *v != (double)(long long)*v))
 		return -1;
 	return 0;
 }
