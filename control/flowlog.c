@@ -93,6 +93,25 @@ void flowlog_denied(struct flowlog *fl, const struct dp_item *it, const struct d
 	put(fl, v->inst, h->nic, v->rule, it->ts_ns, text);
 }
 
+void flowlog_flow(struct flowlog *fl, const struct dp_flow_entry *fe, const struct dp_flow_info *fi, bool ended)
+{
+	char b[200], c[200];
+
+	for (int k = 0; k < fi->nnsg; k++) {
+		const struct dp_flow_nsg *n = &fi->nsg[k];
+
+		tuple(b, sizeof(b), fi->first_ns, &fi->init, (enum az_dir)n->dir, true, 'B', NULL, NULL);
+		put(fl, n->inst, n->nic, n->rule, fi->first_ns, b);
+		tuple(c, sizeof(c), fe->last_ns, &fi->init, (enum az_dir)n->dir, true, ended ? 'E' : 'C', fe->packets, fe->bytes);
+		put(fl, n->inst, n->nic, n->rule, fe->last_ns, c);
+	}
+}
+
+void flowlog_gone(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi)
+{
+	flowlog_flow(arg, fe, fi, true);
+}
+
 void flowlog_flows(struct flowlog *fl, const struct dp_engine *e)
 {
 	const void *key;
@@ -102,17 +121,21 @@ void flowlog_flows(struct flowlog *fl, const struct dp_engine *e)
 
 	while ((pos = rte_hash_iterate(e->flows.h, &key, &data, &it)) >= 0) {
 		const struct dp_flow_entry *fe = &e->flows.e[pos];
-		char b[200], c[200];
 
-		for (int k = 0; k < fe->nnsg; k++) {
-			const struct dp_flow_nsg *n = &fe->nsg[k];
+		/* A flow idle past the timeout has ended, swept or not. */
+		flowlog_flow(fl, fe, &e->flows.info[pos], fe->ended || dp_flow_stale(&e->flows, fe, e->now_ns));
+	}
+}
 
-			tuple(b, sizeof(b), fe->first_ns, &fe->init, (enum az_dir)n->dir, true, 'B', NULL, NULL);
-			put(fl, n->inst, n->nic, n->rule, fe->first_ns, b);
-			tuple(c, sizeof(c), fe->last_ns, &fe->init, (enum az_dir)n->dir, true, fe->ended ? 'E' : 'C', fe->packets,
-			      fe->bytes);
-			put(fl, n->inst, n->nic, n->rule, fe->last_ns, c);
-		}
+void flowlog_merge(struct flowlog *fl, struct flowlog *from)
+{
+	fl->oom |= from->oom;
+	for (size_t i = 0; i < from->n; i++) {
+		struct flowlog_tuple *tp = add(fl);
+
+		if (!tp)
+			return;
+		*tp = from->v[i];
 	}
 }
 

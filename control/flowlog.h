@@ -17,7 +17,10 @@ struct flowlog_tuple {
 	char text[200];
 };
 
-/* Collected by the control thread from outcomes and, at the end, from the flow tables. */
+/*
+ * Collected by the control thread from outcomes and, at the end, from the flow tables; flows that
+ * expire on the way are collected by their worker in a flowlog of its own, merged at the end.
+ */
 struct flowlog {
 	const struct topo *t;
 	const struct nsg_model *m;
@@ -30,8 +33,17 @@ void flowlog_init(struct flowlog *fl, const struct topo *t, const struct nsg_mod
 void flowlog_free(struct flowlog *fl);
 /* D tuples for a packet an NSG dropped. */
 void flowlog_denied(struct flowlog *fl, const struct dp_item *it, const struct dp_outcome *o);
-/* B, and C or E, tuples for every admitted flow of an engine. */
+/* B, and C or E, tuples for one admitted flow. */
+void flowlog_flow(struct flowlog *fl, const struct dp_flow_entry *fe, const struct dp_flow_info *fi, bool ended);
+/*
+ * An engine's gone callback (arg: a flowlog of the worker's own): a flow that left the table
+ * idle has ended.
+ */
+void flowlog_gone(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi);
+/* B, and C or E, tuples for every flow still in an engine's table. */
 void flowlog_flows(struct flowlog *fl, const struct dp_engine *e);
+/* Append what a worker's flowlog collected. */
+void flowlog_merge(struct flowlog *fl, struct flowlog *from);
 int flowlog_write(struct flowlog *fl, const char *path, struct nws_err *err);
 
 #endif

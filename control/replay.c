@@ -452,7 +452,7 @@ int cmd_replay(int argc, char **argv)
 	struct memcap mem = { 0 };
 	unsigned passes = 1;
 	struct sinks sk = { 0 };
-	struct flowlog fl = { 0 };
+	struct flowlog fl = { 0 }, *parts = NULL;
 	const struct cli_opt opts[] = { { "--report", 0, &report, NULL }, { "--verdicts", 0, &verdicts, NULL },
 					{ "--write-allowed", 0, &sk.allowed.path, NULL },
 					{ "--write-denied", 0, &sk.denied.path, NULL }, { "--flow-log", 0, &flowlog, NULL },
@@ -554,6 +554,15 @@ int cmd_replay(int argc, char **argv)
 	if (flowlog) {
 		flowlog_init(&fl, app.t, &app.m);
 		sk.flowlog = &fl;
+		if (!(parts = calloc(fd.nw, sizeof(*parts)))) {
+			nws_err_set(&err, "out of memory");
+			goto out;
+		}
+		for (unsigned i = 0; i < fd.nw; i++) {
+			flowlog_init(&parts[i], app.t, &app.m);
+			fd.w[i].eng.gone = flowlog_gone;
+			fd.w[i].eng.gone_arg = &parts[i];
+		}
 	}
 	if (feed_launch(&fd, &err) < 0)
 		goto out;
@@ -574,8 +583,10 @@ int cmd_replay(int argc, char **argv)
 	}
 	feed_stop(&fd, app.t->nnics);
 	if (flowlog) {
-		for (unsigned i = 0; i < fd.nw; i++)
+		for (unsigned i = 0; i < fd.nw; i++) {
 			flowlog_flows(&fl, &fd.w[i].eng);
+			flowlog_merge(&fl, &parts[i]);
+		}
 		if (flowlog_write(&fl, flowlog, &err) < 0) {
 			rc = CLI_FAIL;
 			goto out;
@@ -610,6 +621,9 @@ out:
 	free(mem.file);
 	free(mem.no);
 	flowlog_free(&fl);
+	for (unsigned i = 0; parts && i < fd.nw; i++)
+		flowlog_free(&parts[i]);
+	free(parts);
 	if (sk.verdicts)
 		fclose(sk.verdicts);
 	writer_close(&sk.allowed);

@@ -122,6 +122,8 @@ void summary_json(FILE *f, const struct dp_engine *e, const struct source_stat *
 	jw_int(&w, (long long)c->flows_admitted);
 	jw_key(&w, "packetsOfAdmittedFlows");
 	jw_int(&w, (long long)c->stateful);
+	jw_key(&w, "agedOut");
+	jw_int(&w, (long long)c->flows_expired);
 	jw_key(&w, "tableFull");
 	jw_int(&w, (long long)c->flow_table_full);
 	jw_key(&w, "fragmentsWithoutFirst");
@@ -196,8 +198,9 @@ void summary_table(const struct dp_engine *e, const struct source_stat *cs, int 
 			printf("  %-42s %12" PRIu64 " %14" PRIu64 "\n", dp_unparsed_name[i], c->unparsed[i], c->unparsed_bytes[i]);
 	printf("\naccounting: received %" PRIu64 " = delivered %" PRIu64 " + dropped %" PRIu64 " + unparsed %" PRIu64 ": %s\n",
 	       c->received, dl, dr, un, balanced ? "balanced" : "NOT BALANCED");
-	printf("flows admitted %" PRIu64 ", packets passed as part of an admitted flow %" PRIu64 "\n", c->flows_admitted,
-	       c->stateful);
+	printf("flows admitted %" PRIu64 ", packets passed as part of an admitted flow %" PRIu64 ", flows aged out %" PRIu64
+	       "\n",
+	       c->flows_admitted, c->stateful, c->flows_expired);
 	if (c->flow_table_full)
 		printf("warning: the flow table was full %" PRIu64 " times; those flows were not remembered (see --flows)\n",
 		       c->flow_table_full);

@@ -5,6 +5,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
+#include <rte_prefetch.h>
 
 #include "dp_engine.h"
 
@@ -73,16 +74,6 @@ void dp_engine_free(struct dp_engine *e)
 	memset(e, 0, sizeof(*e));
 }
 
-size_t dp_engine_rule_id(const struct dp_engine *e, const struct topo_rule *r)
-{
-	const struct topo *t = e->path->t;
-
-	for (size_t g = 0; g < t->nnsgs; g++)
-		if (r >= t->nsgs[g].rules && r < t->nsgs[g].rules + t->nsgs[g].nrules)
-			return e->rule_base[g] + (size_t)(r - t->nsgs[g].rules);
-	return e->nrules; /* not an NSG rule: the spare slot */
-}
-
 static void frag_key(struct frag_key *k, const struct dp_pkt *p)
 {
 	memset(k, 0, sizeof(*k));
@@ -128,14 +119,14 @@ static void count_rules(struct dp_engine *e, const struct path_result *r)
 		const struct path_hop *hp = &r->hops[h];
 
 		if (hp->has_in && hp->nsg_in.rule)
-			e->c.rule_hits[dp_engine_rule_id(e, hp->nsg_in.rule)]++;
+			e->c.rule_hits[hp->nsg_in.rule->id]++;
 		if (hp->has_out && hp->nsg_out.rule)
-			e->c.rule_hits[dp_engine_rule_id(e, hp->nsg_out.rule)]++;
+			e->c.rule_hits[hp->nsg_out.rule->id]++;
 	}
 }
 
 /* The NSGs that let the flow's first packet through, for its flow log tuples. */
-static void remember_nsgs(struct dp_flow_entry *fe, const struct path_result *r)
+static void remember_nsgs(struct dp_flow_info *fe, const struct path_result *r)
 {
 	fe->nnsg = 0;
 	for (int h = 0; h < r->nhops; h++) {
@@ -153,21 +144,25 @@ static void remember_nsgs(struct dp_flow_entry *fe, const struct path_result *r)
 
 _Static_assert(PATH_MAX_HOPS == 8, "struct dp_flow_path holds PATH_MAX_HOPS hops");
 
-static void path_save(struct dp_flow_path *c, const struct path_result *r)
+/* Cache a flow's path in one direction (when the table's path store has room). */
+static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int dir, const struct path_result *r)
 {
-	c->valid = 1;
-	c->nhops = (uint8_t)r->nhops;
-	c->delivered = r->delivered;
-	c->code = (uint8_t)(r->delivered ? (int)r->end : (int)r->reason);
-	c->drop_hop = (uint8_t)r->drop_hop;
-	c->origin = (uint8_t)r->origin;
+	struct dp_flow_path c;
+
+	memset(&c, 0, sizeof(c));
+	c.nhops = (uint8_t)r->nhops;
+	c.delivered = r->delivered;
+	c.code = (uint8_t)(r->delivered ? (int)r->end : (int)r->reason);
+	c.drop_hop = (uint8_t)r->drop_hop;
+	c.origin = (uint8_t)r->origin;
 	for (int h = 0; h < r->nhops; h++) {
-		c->hop[h].nic = (int16_t)r->hops[h].nic;
-		c->hop[h].vnet = (int16_t)r->hops[h].vnet;
-		c->hop[h].kind = (uint8_t)r->hops[h].kind;
-		c->hop[h].ipcfg = (uint8_t)r->hops[h].ipcfg;
-		c->hop[h].route = r->hops[h].route;
+		c.hop[h].nic = (int16_t)r->hops[h].nic;
+		c.hop[h].vnet = (int16_t)r->hops[h].vnet;
+		c.hop[h].kind = (uint8_t)r->hops[h].kind;
+		c.hop[h].ipcfg = (uint8_t)r->hops[h].ipcfg;
+		c.hop[h].route = r->hops[h].route;
 	}
+	fe->path[dir] = dp_flow_path_intern(ft, &c);
 }
 
 /* The result a walk without NSGs would give, from the flow's cached path. */
@@ -191,18 +186,17 @@ static void path_load(const struct dp_flow_path *c, struct path_result *r)
 	}
 }
 
-/* The packets of a burst waiting for one path walk. */
-struct pending {
-	struct nws_flow f[DP_PATH_BURST];
-	bool skip[DP_PATH_BURST], lo_src[DP_PATH_BURST];
-	struct dp_flow_key key[DP_PATH_BURST];
-	uint32_t khash[DP_PATH_BURST];
-	struct path_result *res[DP_PATH_BURST]; /* into the caller's outcomes */
-	struct dp_flow_entry *fe[DP_PATH_BURST]; /* the admitted flow, for its path cache */
-	int8_t dir[DP_PATH_BURST];
-	uint8_t idx[DP_PATH_BURST];
-	unsigned k;
-};
+/* A result as the walk would give it again for the same packet: the same hops and verdicts. */
+static void path_copy(struct path_result *d, const struct path_result *s)
+{
+	d->delivered = s->delivered;
+	d->end = s->end;
+	d->reason = s->reason;
+	d->drop_hop = s->drop_hop;
+	d->origin = s->origin;
+	d->nhops = s->nhops;
+	memcpy(d->hops, s->hops, (size_t)s->nhops * sizeof(s->hops[0]));
+}
 
 /* Count one walked (or cached) packet: every packet lands in exactly one counter. */
 static void account(struct dp_engine *e, const struct dp_item *it, const struct path_result *r)
@@ -226,109 +220,283 @@ static void account(struct dp_engine *e, const struct dp_item *it, const struct 
 		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
 
 		if (v->rule)
-			e->c.rule_drops[dp_engine_rule_id(e, v->rule)]++;
+			e->c.rule_drops[v->rule->id]++;
 	}
 }
 
-static void flush(struct dp_engine *e, struct pending *pd, struct dp_item *const *it, struct dp_outcome *const *out)
+/*
+ * A burst, grouped by flow. Packets of one flow often come back to back (a SYN and its SYN-ACK),
+ * and a later one may depend on what an earlier one does to the flow table. Rather than walk such
+ * packets one at a time, the burst is resolved in rounds: in each, every flow's packets are taken
+ * in order for as long as their outcome is already determined by the round's walks, and the rest
+ * wait for the next round. Within a round:
+ *   - a packet of a known flow whose direction's path is cached needs no walk;
+ *   - the first packet of each direction without a cached path is walked (a leader), and later
+ *     ones of that direction follow it: they get the path it caches;
+ *   - for a flow not in the table, the first packet is walked with NSGs; later packets the same
+ *     way follow it (stateful if it was admitted, the same verdict again if not); the first packet
+ *     the other way must wait to see whether the flow was admitted, so it ends the round for
+ *     that flow.
+ * The outcomes and counters are those of taking the packets one by one.
+ */
+#define BURST_SLOTS (2 * DP_PATH_BURST)
+_Static_assert((BURST_SLOTS & (BURST_SLOTS - 1)) == 0, "BURST_SLOTS is a power of two");
+
+struct burst {
+	struct dp_flow_key key[DP_PATH_BURST];
+	const struct dp_flow_key *keyp[DP_PATH_BURST];
+	uint32_t hash[DP_PATH_BURST], ghash[DP_PATH_BURST];
+	bool lo[DP_PATH_BURST];
+	uint64_t clk[DP_PATH_BURST];  /* per packet: the engine's clock when it arrives */
+	int16_t next[DP_PATH_BURST];  /* per packet: the next of its flow in the burst, -1 last */
+	int16_t first[DP_PATH_BURST]; /* per group: its first packet, for comparing keys */
+	int16_t head[DP_PATH_BURST];  /* per group: first packet not yet resolved, -1 when none */
+	int16_t tail[DP_PATH_BURST];
+	int32_t pos[DP_PATH_BURST];
+	unsigned ng;
+	uint8_t slot[BURST_SLOTS]; /* by key hash: group + 1, 0 free */
+	/* The round's walk. */
+	struct nws_flow f[DP_PATH_BURST];
+	bool skip[DP_PATH_BURST];
+	struct path_result *res[DP_PATH_BURST];
+	uint8_t widx[DP_PATH_BURST]; /* packet of each walk slot */
+	unsigned nw;
+	/* Per packet: its leader when it follows one, its flow, its direction in that flow. */
+	int16_t lead[DP_PATH_BURST];
+	struct dp_flow_entry *fe[DP_PATH_BURST];
+	int8_t dir[DP_PATH_BURST];
+	uint8_t fol[DP_PATH_BURST];
+	unsigned nf;
+};
+
+static bool tcp_end(const struct dp_item *it)
 {
-	if (!pd->k)
-		return;
-	dp_path_walk_into(e->path, pd->f, pd->skip, pd->res, pd->k);
-	for (unsigned j = 0; j < pd->k; j++) {
-		unsigned i = pd->idx[j];
-		const struct path_result *r = pd->res[j];
+	/* FIN or RST: the flow log's E state. */
+	return it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & 0x05);
+}
 
-		out[i]->stateful = pd->skip[j];
-		if (pd->skip[j])
-			e->c.stateful++;
-		if (pd->fe[j])
-			path_save(&pd->fe[j]->path[pd->dir[j]], r);
-		account(e, it[i], r);
-		if (r->delivered && !pd->skip[j]) {
-			struct dp_flow_entry *fe = dp_flow_admit(&e->flows, &pd->key[j], pd->lo_src[j], it[i]->ts_ns);
+static void flow_touch(struct dp_flow_entry *fe, int dir, const struct dp_item *it, uint64_t clk)
+{
+	fe->packets[dir]++;
+	fe->bytes[dir] += it->wire_len;
+	fe->last_ns = clk;
+	if (tcp_end(it))
+		fe->ended = true;
+}
 
-			if (fe) {
-				e->c.flows_admitted++;
-				fe->packets[0] = 1;
-				fe->bytes[0] = it[i]->wire_len;
-				fe->init = pd->f[j];
-				remember_nsgs(fe, r);
-				path_save(&fe->path[0], r);
-				out[i]->flow_dir = 0;
-			} else {
-				e->c.flow_table_full++;
-			}
-		}
-		count_rules(e, r);
+static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, const struct dp_flow_key *k, uint32_t hash)
+{
+	if (e->gone)
+		e->gone(e->gone_arg, fe, dp_flow_info(&e->flows, fe));
+	dp_flow_remove(&e->flows, k, hash);
+	e->c.flows_expired++;
+}
+
+static void use_cached(struct dp_engine *e, const struct dp_item *it, struct dp_outcome *o, const struct dp_flow_entry *fe,
+		       int dir)
+{
+	path_load(dp_flow_path_get(&e->flows, fe->path[dir]), &o->r);
+	o->stateful = true;
+	o->flow_dir = dir;
+	e->c.stateful++;
+	account(e, it, &o->r);
+}
+
+static void walk_add(struct burst *b, struct dp_item *const *it, struct dp_outcome *const *out, int i, bool skip)
+{
+	unsigned w = b->nw++;
+
+	b->f[w] = it[i]->pkt.flow;
+	b->skip[w] = skip;
+	b->res[w] = &out[i]->r;
+	b->widx[w] = (uint8_t)i;
+	b->lead[i] = -1;
+}
+
+/* A packet walked with NSGs that got through: it starts a flow (when the table has room). */
+static struct dp_flow_entry *admit(struct dp_engine *e, struct burst *b, int i, const struct dp_item *it,
+				   const struct path_result *r, struct dp_outcome *o)
+{
+	struct dp_flow_entry *fe = dp_flow_admit(&e->flows, &b->key[i], b->hash[i], b->lo[i], b->clk[i]);
+
+	if (!fe) {
+		e->c.flow_table_full++;
+		return NULL;
 	}
-	pd->k = 0;
+	e->c.flows_admitted++;
+	fe->packets[0] = 1;
+	fe->bytes[0] = it->wire_len;
+	fe->ended = tcp_end(it);
+	struct dp_flow_info *fi = dp_flow_info(&e->flows, fe);
+
+	fi->init = it->pkt.flow;
+	remember_nsgs(fi, r);
+	path_save(&e->flows, fe, 0, r);
+	o->flow_dir = 0;
+	return fe;
+}
+
+/* Take group g's packets from its head for as long as their outcome needs nothing unresolved. */
+static void plan_group(struct dp_engine *e, struct burst *b, unsigned g, struct dp_item *const *it,
+		       struct dp_outcome *const *out)
+{
+	int i = b->head[g];
+	int16_t leader[2] = { -1, -1 };
+	struct dp_flow_entry *fe = NULL;
+
+	if (b->pos[g] >= 0) {
+		fe = &e->flows.e[b->pos[g]];
+		if (dp_flow_stale(&e->flows, fe, b->clk[i])) {
+			flow_gone(e, fe, &b->key[i], b->hash[i]);
+			fe = NULL;
+		}
+	}
+	for (; i >= 0; i = b->next[i]) {
+		if (fe) {
+			int d = fe->init_lo == b->lo[i] ? 0 : 1;
+
+			if (dp_flow_stale(&e->flows, fe, b->clk[i]))
+				break; /* idle too long before this one: the next round expires it */
+			flow_touch(fe, d, it[i], b->clk[i]);
+			b->fe[i] = fe;
+			b->dir[i] = (int8_t)d;
+			if (fe->path[d]) {
+				use_cached(e, it[i], out[i], fe, d);
+			} else if (leader[d] >= 0) {
+				b->lead[i] = leader[d];
+				b->fol[b->nf++] = (uint8_t)i;
+			} else {
+				leader[d] = (int16_t)i;
+				walk_add(b, it, out, i, true);
+			}
+			continue;
+		}
+		int h = b->head[g];
+
+		b->fe[i] = NULL;
+		if (i == h) {
+			walk_add(b, it, out, i, false);
+			continue;
+		}
+		if (b->lo[i] != b->lo[h] || b->clk[i] - b->clk[h] > e->flows.idle_ns)
+			break; /* the way back, or late: depends on what the head does to the flow table */
+		b->lead[i] = (int16_t)h;
+		b->fol[b->nf++] = (uint8_t)i;
+	}
+	b->head[g] = (int16_t)i;
+}
+
+static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, struct dp_item *const *it,
+			   struct dp_outcome *const *out)
+{
+	int i = b->widx[w];
+	const struct path_result *r = b->res[w];
+
+	out[i]->stateful = b->skip[w];
+	if (b->skip[w]) {
+		e->c.stateful++;
+		out[i]->flow_dir = b->dir[i];
+		path_save(&e->flows, b->fe[i], b->dir[i], r);
+	}
+	account(e, it[i], r);
+	if (r->delivered && !b->skip[w])
+		b->fe[i] = admit(e, b, i, it[i], r, out[i]);
+	count_rules(e, r);
+}
+
+static void resolve_follower(struct dp_engine *e, struct burst *b, int k, struct dp_item *const *it,
+			     struct dp_outcome *const *out)
+{
+	int j = b->lead[k];
+	struct dp_flow_entry *fe = b->fe[j];
+
+	if (out[j]->stateful) { /* a known flow: its direction's path is cached now */
+		use_cached(e, it[k], out[k], fe, b->dir[k]);
+		return;
+	}
+	if (fe) { /* the leader started the flow: this one passes as part of it */
+		flow_touch(fe, 0, it[k], b->clk[k]);
+		use_cached(e, it[k], out[k], fe, 0);
+		return;
+	}
+	/* Denied or dropped (or admitted into a full table): the same walk, the same answer. */
+	path_copy(&out[k]->r, &out[j]->r);
+	account(e, it[k], &out[k]->r);
+	if (out[k]->r.delivered)
+		b->fe[j] = admit(e, b, k, it[k], &out[k]->r, out[k]);
+	count_rules(e, &out[k]->r);
 }
 
 void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
 {
-	struct pending pd;
+	struct burst b;
+	uint64_t now = e->now_ns;
 
-	pd.k = 0;
+	b.ng = 0;
+	memset(b.slot, 0, sizeof(b.slot));
 	for (unsigned i = 0; i < n; i++) {
 		e->c.received++;
 		e->c.received_bytes += it[i]->wire_len;
 		out[i]->stateful = false;
 		out[i]->flow_dir = -1;
+		if (it[i]->ts_ns > now)
+			now = it[i]->ts_ns;
+		b.clk[i] = now;
 		if (it[i]->unparsed >= 0) {
 			e->c.unparsed[it[i]->unparsed]++;
 			e->c.unparsed_bytes[it[i]->unparsed] += it[i]->wire_len;
 			continue;
 		}
 		join_fragment(e, &it[i]->pkt);
-		unsigned k = pd.k;
+		dp_flow_key(&b.key[i], &it[i]->pkt.flow, &b.lo[i]);
+		b.hash[i] = dp_flow_hash(&b.key[i]);
+		b.next[i] = -1;
+		unsigned g, slot = b.hash[i] & (BURST_SLOTS - 1);
 
-		pd.f[k] = it[i]->pkt.flow;
-		dp_flow_key(&pd.key[k], &pd.f[k], &pd.lo_src[k]);
-		pd.khash[k] = rte_jhash(&pd.key[k], sizeof(pd.key[k]), 0);
-		/*
-		 * A packet of a flow that an earlier packet of this burst may admit (a SYN and its
-		 * SYN-ACK) must see that admission: walk what is pending first.
-		 */
-		for (unsigned j = 0; j < k; j++)
-			if (!pd.skip[j] && pd.khash[j] == pd.khash[k] && !memcmp(&pd.key[j], &pd.key[k], sizeof(pd.key[k]))) {
-				struct dp_flow_key kk = pd.key[k];
-				uint32_t kh = pd.khash[k];
-				bool lo = pd.lo_src[k];
-
-				flush(e, &pd, it, out);
-				k = 0;
-				pd.f[0] = it[i]->pkt.flow;
-				pd.key[0] = kk;
-				pd.khash[0] = kh;
-				pd.lo_src[0] = lo;
-				break;
-			}
-		struct dp_flow_entry *fe = dp_flow_find(&e->flows, &pd.key[k], pd.lo_src[k], it[i]->ts_ns, &out[i]->flow_dir);
-
-		pd.skip[k] = fe != NULL;
-		pd.fe[k] = fe;
-		pd.dir[k] = (int8_t)out[i]->flow_dir;
-		if (fe) {
-			fe->packets[out[i]->flow_dir]++;
-			fe->bytes[out[i]->flow_dir] += it[i]->wire_len;
-			/* FIN or RST: the flow log's E state. */
-			if (it[i]->pkt.flow.proto == AZ_PROTO_TCP && (it[i]->pkt.tcp_flags & 0x05))
-				fe->ended = true;
-			/* A path already known for this direction needs no walk. */
-			if (fe->path[out[i]->flow_dir].valid) {
-				path_load(&fe->path[out[i]->flow_dir], &out[i]->r);
-				out[i]->stateful = true;
-				e->c.stateful++;
-				account(e, it[i], &out[i]->r);
-				continue;
-			}
+		/* Open addressing over twice the burst's size: a free slot is always found. */
+		while ((g = b.slot[slot]) != 0 &&
+		       (b.ghash[g - 1] != b.hash[i] || memcmp(&b.key[b.first[g - 1]], &b.key[i], sizeof(b.key[i]))))
+			slot = (slot + 1) & (BURST_SLOTS - 1);
+		if (g) {
+			g--;
+			b.next[b.tail[g]] = (int16_t)i;
+		} else {
+			g = b.ng++;
+			b.slot[slot] = (uint8_t)(g + 1);
+			b.first[g] = b.head[g] = (int16_t)i;
+			b.ghash[g] = b.hash[i];
+			b.keyp[g] = &b.key[i];
 		}
-		pd.idx[k] = (uint8_t)i;
-		pd.res[k] = &out[i]->r;
-		pd.k = k + 1;
+		b.tail[g] = (int16_t)i;
 	}
-	flush(e, &pd, it, out);
+	e->now_ns = now;
+	dp_flow_lookup_bulk(&e->flows, b.keyp, b.ghash, b.ng, b.pos);
+	/* A burst's worth of flow entries in flight at once. */
+	for (unsigned g = 0; g < b.ng; g++)
+		if (b.pos[g] >= 0) {
+			const struct dp_flow_entry *fe = &e->flows.e[b.pos[g]];
+
+			rte_prefetch0(fe);
+		}
+	for (bool more = b.ng > 0; more;) {
+		b.nw = b.nf = 0;
+		for (unsigned g = 0; g < b.ng; g++)
+			if (b.head[g] >= 0)
+				plan_group(e, &b, g, it, out);
+		if (b.nw)
+			dp_path_walk_into(e->path, b.f, b.skip, b.res, b.nw);
+		for (unsigned w = 0; w < b.nw; w++)
+			resolve_leader(e, &b, w, it, out);
+		for (unsigned f = 0; f < b.nf; f++)
+			resolve_follower(e, &b, b.fol[f], it, out);
+		more = false;
+		for (unsigned g = 0; g < b.ng; g++)
+			if (b.head[g] >= 0) {
+				more = true;
+				b.pos[g] = dp_flow_lookup(&e->flows, &b.key[b.head[g]], b.hash[b.head[g]]);
+			}
+	}
+	e->c.flows_expired += dp_flow_sweep(&e->flows, now, DP_FLOW_SWEEP, e->gone, e->gone_arg);
 }
 
 void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics)
@@ -351,6 +519,7 @@ void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, siz
 	dst->flows_admitted += src->flows_admitted;
 	dst->flow_table_full += src->flow_table_full;
 	dst->fragments_unmatched += src->fragments_unmatched;
+	dst->flows_expired += src->flows_expired;
 	for (size_t r = 0; r <= nrules; r++) {
 		dst->rule_hits[r] += src->rule_hits[r];
 		dst->rule_drops[r] += src->rule_drops[r];

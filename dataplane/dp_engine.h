@@ -32,6 +32,7 @@ struct dp_counters {
 	uint64_t dropped[PATH_DROP_COUNT], dropped_bytes[PATH_DROP_COUNT];
 	uint64_t unparsed[DP_UNPARSED_COUNT], unparsed_bytes[DP_UNPARSED_COUNT];
 	uint64_t stateful, flows_admitted, flow_table_full, fragments_unmatched;
+	uint64_t flows_expired; /* left the table after DP_FLOW_IDLE_S without a packet */
 	uint64_t *rule_hits;                                /* per rule, numbered by dp_engine_rule_id */
 	uint64_t *rule_drops;                               /* packets each deny rule dropped */
 	uint64_t *nic_sent, *nic_received, *nic_dropped;    /* per NIC */
@@ -45,8 +46,19 @@ struct dp_engine {
 	uint32_t *frag_ports;
 	struct dp_counters c;
 	size_t nrules;
-	size_t *rule_base; /* per NSG: id of its first rule */
+	size_t *rule_base; /* per NSG: topo_rule.id of its first rule */
+	/*
+	 * The engine's clock: the latest packet time seen. Flows age by it, not by each packet's own
+	 * time, so captures replayed one after another (or --loop) never run time backwards.
+	 */
+	uint64_t now_ns;
+	/* Called for each flow that leaves the table (idle), before it goes; may be NULL. */
+	void (*gone)(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi);
+	void *gone_arg;
 };
+
+/* Table positions the idle sweep looks at per burst. */
+#define DP_FLOW_SWEEP 8
 
 int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_capacity, struct nws_err *err);
 void dp_engine_free(struct dp_engine *e);
@@ -54,7 +66,5 @@ void dp_engine_free(struct dp_engine *e);
 void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n);
 /* dst += src, for the summary of several workers. */
 void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics);
-/* The counter index of a rule: NSG by NSG, in file order, user rules then the defaults. */
-size_t dp_engine_rule_id(const struct dp_engine *e, const struct topo_rule *r);
 
 #endif

@@ -5,7 +5,7 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "dp_flow.h"
@@ -18,15 +18,19 @@ int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, 
 	memset(ft, 0, sizeof(*ft));
 	snprintf(name, sizeof(name), "flows-%u", seq++);
 	struct rte_hash_parameters p = {
-		.name = name, .entries = capacity, .key_len = sizeof(struct dp_flow_key), .hash_func = rte_jhash,
+		.name = name, .entries = capacity, .key_len = sizeof(struct dp_flow_key), .hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 	};
 
 	ft->h = rte_hash_create(&p);
 	ft->e = rte_zmalloc("flow-entries", sizeof(*ft->e) * capacity, 64);
+	ft->info = rte_zmalloc("flow-info", sizeof(*ft->info) * capacity, 64);
+	ft->paths.cap = DP_FLOW_PATHS;
+	ft->paths.p = rte_zmalloc("flow-paths", sizeof(*ft->paths.p) * ft->paths.cap, 64);
+	ft->paths.slot = rte_zmalloc("flow-path-slots", sizeof(*ft->paths.slot) * 2 * ft->paths.cap, 64);
 	ft->cap = capacity;
 	ft->idle_ns = idle_ns;
-	if (!ft->h || !ft->e) {
+	if (!ft->h || !ft->e || !ft->info || !ft->paths.p || !ft->paths.slot) {
 		dp_flow_free(ft);
 		return nws_err_set(err, "flow table of %u entries: %s", capacity, rte_strerror(rte_errno));
 	}
@@ -39,14 +43,10 @@ void dp_flow_free(struct dp_flow_table *ft)
 		return;
 	rte_hash_free(ft->h);
 	rte_free(ft->e);
+	rte_free(ft->info);
+	rte_free(ft->paths.p);
+	rte_free(ft->paths.slot);
 	memset(ft, 0, sizeof(*ft));
-}
-
-static int cmp_end(const struct nws_ip *a, uint16_t pa, const struct nws_ip *b, uint16_t pb)
-{
-	if (a->v != b->v)
-		return a->v < b->v ? -1 : 1;
-	return (pa > pb) - (pa < pb);
 }
 
 void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_src)
@@ -54,55 +54,120 @@ void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_sr
 	const struct nws_ip *lo = &f->src, *hi = &f->dst;
 	uint16_t plo = f->sport, phi = f->dport;
 
-	*lo_is_src = cmp_end(&f->src, f->sport, &f->dst, f->dport) <= 0;
+	*lo_is_src = f->src.v < f->dst.v || (f->src.v == f->dst.v && f->sport <= f->dport);
 	if (!*lo_is_src) {
 		lo = &f->dst;
 		hi = &f->src;
 		plo = f->dport;
 		phi = f->sport;
 	}
-	memset(k, 0, sizeof(*k));
 	k->fam = f->src.fam;
 	k->proto = f->proto;
 	k->port_lo = plo;
 	k->port_hi = phi;
-	nws_ip_bytes(lo, k->ip_lo);
-	nws_ip_bytes(hi, k->ip_hi);
+	k->pad[0] = k->pad[1] = 0;
+	/* The key is the table's own: addresses in host order, as the flow holds them. */
+	memcpy(k->ip_lo, &lo->v, sizeof(k->ip_lo));
+	memcpy(k->ip_hi, &hi->v, sizeof(k->ip_hi));
 }
 
-struct dp_flow_entry *dp_flow_find(struct dp_flow_table *ft, const struct dp_flow_key *k, bool lo_is_src,
-				   uint64_t now_ns, int *dir)
+uint32_t dp_flow_hash(const struct dp_flow_key *k)
 {
-	int32_t pos = rte_hash_lookup(ft->h, k);
+	return rte_hash_crc(k, sizeof(*k), 0);
+}
 
-	if (pos < 0)
-		return NULL;
-	struct dp_flow_entry *e = &ft->e[pos];
+void dp_flow_lookup_bulk(const struct dp_flow_table *ft, const struct dp_flow_key *const *k, uint32_t *hash,
+			 unsigned n, int32_t *pos)
+{
+	if (n && rte_hash_lookup_with_hash_bulk(ft->h, (const void **)(uintptr_t)k, hash, n, pos) < 0)
+		for (unsigned i = 0; i < n; i++)
+			pos[i] = rte_hash_lookup_with_hash(ft->h, k[i], hash[i]);
+	for (unsigned i = 0; i < n; i++)
+		if (pos[i] < 0)
+			pos[i] = -1;
+}
 
-	if (now_ns - e->last_ns > ft->idle_ns && now_ns > e->last_ns) {
-		rte_hash_del_key(ft->h, k);
-		ft->evicted++;
-		return NULL;
+int32_t dp_flow_lookup(const struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash)
+{
+	int32_t pos = rte_hash_lookup_with_hash(ft->h, k, hash);
+
+	return pos < 0 ? -1 : pos;
+}
+
+void dp_flow_remove(struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash)
+{
+	int32_t pos = rte_hash_del_key_with_hash(ft->h, k, hash);
+
+	if (pos >= 0) {
+		ft->expired++;
+		ft->e[pos].last_ns = UINT64_MAX; /* never stale: the sweep passes a free slot by cheaply */
 	}
-	*dir = e->init_lo == lo_is_src ? 0 : 1;
-	e->last_ns = now_ns > e->last_ns ? now_ns : e->last_ns;
-	return e;
 }
 
-struct dp_flow_entry *dp_flow_admit(struct dp_flow_table *ft, const struct dp_flow_key *k, bool lo_is_src,
-				    uint64_t now_ns)
+struct dp_flow_entry *dp_flow_admit(struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash,
+				    bool lo_is_src, uint64_t now_ns)
 {
-	int32_t pos = rte_hash_add_key(ft->h, k);
+	int32_t pos = rte_hash_add_key_with_hash(ft->h, k, hash);
 
 	if (pos < 0)
 		return NULL;
 	struct dp_flow_entry *e = &ft->e[pos];
 
-	/* The NSG list and paths are filled by the caller: clearing their few hundred bytes costs. */
-	memset(e, 0, offsetof(struct dp_flow_entry, nnsg));
-	e->nnsg = 0;
-	e->path[0].valid = e->path[1].valid = 0;
-	e->first_ns = e->last_ns = now_ns;
+	memset(e, 0, sizeof(*e));
+	e->last_ns = now_ns;
 	e->init_lo = lo_is_src;
+	/* The NSG list is filled by the caller: clearing its few hundred bytes costs. */
+	ft->info[pos].first_ns = now_ns;
+	ft->info[pos].nnsg = 0;
 	return e;
+}
+
+unsigned dp_flow_sweep(struct dp_flow_table *ft, uint64_t now_ns, unsigned budget,
+		       void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < budget; i++) {
+		uint32_t pos = ft->sweep;
+		void *key;
+
+		ft->sweep = pos + 1 < ft->cap ? pos + 1 : 0;
+		struct dp_flow_entry *e = &ft->e[pos];
+
+		if (!dp_flow_stale(ft, e, now_ns))
+			continue;
+		if (rte_hash_get_key_with_position(ft->h, (int32_t)pos, &key) < 0) {
+			e->last_ns = UINT64_MAX;
+			continue;
+		}
+		if (gone)
+			gone(arg, e, &ft->info[pos]);
+		dp_flow_remove(ft, key, dp_flow_hash(key));
+		n++;
+	}
+	return n;
+}
+
+uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path *path)
+{
+	struct dp_flow_paths *ps = &ft->paths;
+	size_t len = offsetof(struct dp_flow_path, hop) + (size_t)path->nhops * sizeof(path->hop[0]);
+	uint32_t mask = 2 * ps->cap - 1, slot = rte_hash_crc(path, (uint32_t)len, 0) & mask, id;
+
+	/* Flows in a row often take the same path. */
+	if (ps->last && !memcmp(&ps->p[ps->last - 1], path, len))
+		return ps->last;
+	/* Callers zero the unused hops and padding, so equal paths have equal bytes. */
+	while ((id = ps->slot[slot]) != 0) {
+		if (!memcmp(&ps->p[id - 1], path, len))
+			return ps->last = id;
+		slot = (slot + 1) & mask;
+	}
+	if (ps->n == ps->cap) {
+		ft->paths_full++;
+		return 0;
+	}
+	ps->p[ps->n] = *path;
+	ps->slot[slot] = ++ps->n;
+	return ps->last = ps->n;
 }

@@ -1,7 +1,7 @@
 /*
  * The stateful part of NSGs: a flow table, one per worker, so that the packets of a flow that was
  * admitted (in either direction) pass without rule evaluation, as Azure's flow records do.
- * Entries expire after an idle time measured on packet timestamps.
+ * Entries expire after an idle time measured on packet timestamps (the owner's clock).
  */
 #ifndef DP_FLOW_H
 #define DP_FLOW_H
@@ -32,10 +32,11 @@ struct dp_flow_nsg {
 
 /*
  * A flow's path in one direction, once known: later packets of an admitted flow take the same
- * hops (no NSG is evaluated for them), so they are answered from here without a walk.
+ * hops (no NSG is evaluated for them), so they are answered from here without a walk. Many flows
+ * share a path, so each table keeps each distinct path once and flows point at it.
  */
 struct dp_flow_path {
-	uint8_t valid, nhops, delivered, code, drop_hop, origin; /* code: enum path_end or path_drop */
+	uint8_t nhops, delivered, code, drop_hop, origin; /* code: enum path_end or path_drop */
 	struct {
 		int16_t nic, vnet;
 		uint8_t kind, ipcfg;
@@ -43,41 +44,86 @@ struct dp_flow_path {
 	} hop[8];
 };
 
+/*
+ * What a packet of a known flow touches: one cache line. The rest of the flow (its start, the
+ * NSGs that admitted it, its first 5-tuple) is for flow logs and lives in a dp_flow_info.
+ */
 struct dp_flow_entry {
-	uint64_t first_ns, last_ns;
+	uint64_t last_ns;
 	uint64_t packets[2], bytes[2]; /* [0] initiator to responder, [1] back */
+	uint32_t path[2];              /* per direction: interned path + 1, 0 when not known yet */
 	bool init_lo;                  /* the initiator is the key's lower end */
 	bool ended;                    /* a TCP FIN or RST was seen */
+} __attribute__((aligned(64)));
+
+struct dp_flow_info {
+	uint64_t first_ns;
 	uint8_t nnsg;
 	struct dp_flow_nsg nsg[DP_FLOW_NSG_MAX];
-	struct nws_flow init;          /* the first packet's 5-tuple */
-	struct dp_flow_path path[2];   /* per direction */
+	struct nws_flow init; /* the first packet's 5-tuple */
+};
+
+/* Distinct paths, interned: open addressing on their bytes' hash. */
+struct dp_flow_paths {
+	struct dp_flow_path *p;
+	uint32_t n, cap;
+	uint32_t *slot; /* 2 * cap: path index + 1, 0 free */
+	uint32_t last;  /* the id interned last */
 };
 
 /* Owned by one worker lcore: never shared, so no locks. */
 struct dp_flow_table {
 	struct rte_hash *h;
 	struct dp_flow_entry *e;
+	struct dp_flow_info *info; /* beside e, same positions */
+	struct dp_flow_paths paths;
 	uint32_t cap;
 	uint64_t idle_ns;
-	uint64_t evicted;  /* flows that expired or were pushed out when full */
+	uint64_t expired;    /* flows removed after idle_ns without a packet */
+	uint64_t paths_full; /* paths not cached because the path store was full */
+	uint32_t sweep;      /* next position the idle sweep looks at */
 };
 
 #define DP_FLOW_IDLE_S 240 /* nwsim's choice: Azure documents no NSG flow idle time */
 #define DP_FLOW_DEFAULT_CAPACITY (1u << 19)
+#define DP_FLOW_PATHS (1u << 16) /* distinct paths per table; beyond it, flows walk again */
 
 int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, struct nws_err *err);
 void dp_flow_free(struct dp_flow_table *ft);
 void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_src);
+/* The table's hash of a key (CRC32 where the CPU has it); both directions hash alike. */
+uint32_t dp_flow_hash(const struct dp_flow_key *k);
 
-/*
- * The admitted flow this packet belongs to, or NULL. *dir is 0 when the packet goes the way the
- * flow started, 1 when it goes back.
- */
-struct dp_flow_entry *dp_flow_find(struct dp_flow_table *ft, const struct dp_flow_key *k, bool lo_is_src,
-				   uint64_t now_ns, int *dir);
+/* Positions of n keys (n at most 64), -1 for a miss; the table's buckets are prefetched as it goes. */
+void dp_flow_lookup_bulk(const struct dp_flow_table *ft, const struct dp_flow_key *const *k, uint32_t *hash,
+			 unsigned n, int32_t *pos);
+int32_t dp_flow_lookup(const struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash);
+/* True when the flow has been idle too long at now_ns (a clock that never runs backwards). */
+static inline bool dp_flow_stale(const struct dp_flow_table *ft, const struct dp_flow_entry *e, uint64_t now_ns)
+{
+	return now_ns > e->last_ns && now_ns - e->last_ns > ft->idle_ns;
+}
+/* Remove the flow at pos (expired). */
+void dp_flow_remove(struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash);
 /* Record a flow admitted by this packet (the initiator's direction). NULL when the table is full. */
-struct dp_flow_entry *dp_flow_admit(struct dp_flow_table *ft, const struct dp_flow_key *k, bool lo_is_src,
-				    uint64_t now_ns);
+struct dp_flow_entry *dp_flow_admit(struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash,
+				    bool lo_is_src, uint64_t now_ns);
+/*
+ * Look at up to budget entries from where the last call stopped and remove those idle at now_ns,
+ * calling gone (when not NULL) on each before it goes: without it, flows that never see another
+ * packet would fill the table over a long run.
+ */
+unsigned dp_flow_sweep(struct dp_flow_table *ft, uint64_t now_ns, unsigned budget,
+		       void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg);
+static inline struct dp_flow_info *dp_flow_info(const struct dp_flow_table *ft, const struct dp_flow_entry *e)
+{
+	return &ft->info[e - ft->e];
+}
+/* The interned id + 1 of path (0 when the store is full), and a path by that id. */
+uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path *path);
+static inline const struct dp_flow_path *dp_flow_path_get(const struct dp_flow_table *ft, uint32_t id)
+{
+	return &ft->paths.p[id - 1];
+}
 
 #endif

@@ -56,6 +56,7 @@ struct topo_rule {
 	struct topo_side src, dst;
 	struct topo_ports sport, dport;
 	bool is_default;
+	uint32_t id; /* NSG by NSG in file order, user rules then defaults: an index for counters */
 };
 
 struct topo_nsg {
@@ -172,6 +173,7 @@ struct topo {
 	size_t nsubnets;
 	struct topo_nsg *nsgs;
 	size_t nnsgs;
+	size_t nrules; /* over all NSGs: topo_rule.id is below it */
 	struct topo_rt *rts;
 	size_t nrts;
 	struct topo_asg *asgs;

@@ -1758,6 +1758,14 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 	LOAD_LIST("applicationSecurityGroups", t->asgs, t->nasgs, sizeof(*t->asgs), load_asg, "application security group");
 	LOAD_LIST("routeTables", t->rts, t->nrts, sizeof(*t->rts), load_rt, "route table");
 	LOAD_LIST("networkSecurityGroups", t->nsgs, t->nnsgs, sizeof(*t->nsgs), load_nsg, "network security group");
+	{
+		uint32_t id = 0;
+
+		for (size_t g = 0; g < t->nnsgs; g++)
+			for (size_t r = 0; r < t->nsgs[g].nrules; r++)
+				t->nsgs[g].rules[r].id = id++;
+		t->nrules = id;
+	}
 	LOAD_LIST("virtualNetworks", t->vnets, t->nvnets, sizeof(*t->vnets), load_vnet_head, "virtual network");
 	{
 		int ns = count_array(root, "virtualNetworks", "subnets");

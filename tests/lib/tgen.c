@@ -379,3 +379,35 @@ void tgen_query(uint64_t *r, const struct topo *t, struct nsg_query *q)
 		q->flow.dport = rp;
 	}
 }
+
+void tgen_endpoint(uint64_t *r, const struct topo *t, uint8_t fam, struct nws_ip *ip)
+{
+	char a[64];
+
+	switch (tu_below(r, 6)) {
+	case 0:
+	case 1:
+	case 2: { /* a NIC's address, often of the right family */
+		const struct topo_nic *n = &t->nics[tu_below(r, (uint32_t)t->nnics)];
+
+		*ip = n->ipcfgs[tu_below(r, (uint32_t)n->nipcfgs)].ip;
+		if (ip->fam == fam)
+			return;
+		break;
+	}
+	case 3:
+		snprintf(a, sizeof(a), "192.168.%u.%u", tu_below(r, 4), tu_below(r, 256));
+		nws_ip_parse(a, ip);
+		if (fam == NWS_AF4)
+			return;
+		break;
+	default:
+		break;
+	}
+	if (fam == NWS_AF4)
+		snprintf(a, sizeof(a), "%u.%u.%u.%u", tu_below(r, 2) ? 10 : 1 + tu_below(r, 223), tu_below(r, 4),
+			 tu_below(r, 4), tu_below(r, 8));
+	else
+		snprintf(a, sizeof(a), "fd00:%x:0:%x::%x", tu_below(r, 3), tu_below(r, 4), tu_below(r, 8));
+	nws_ip_parse(a, ip);
+}

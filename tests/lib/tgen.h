@@ -19,4 +19,7 @@ char *tgen_topology(uint64_t *rng, const struct tgen_opts *o);
 /* A random query against a loaded topology. */
 void tgen_query(uint64_t *rng, const struct topo *t, struct nsg_query *q);
 
+/* A random address of family fam: often a NIC's, sometimes on-premises-like or anywhere. */
+void tgen_endpoint(uint64_t *rng, const struct topo *t, uint8_t fam, struct nws_ip *ip);
+
 #endif

@@ -157,3 +157,42 @@ char *tu_slurp(const char *dir, const char *name)
 	fclose(f);
 	return buf;
 }
+
+static bool same_route(const struct route_entry *a, const struct route_entry *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->prefix.len == b->prefix.len && nws_ip_eq(&a->prefix.ip, &b->prefix.ip) && a->type == b->type &&
+	       a->source == b->source && a->rt == b->rt;
+}
+
+static bool same_verdict(const struct nsg_verdict *a, const struct nsg_verdict *b)
+{
+	return a->access == b->access && a->rule == b->rule && a->inst == b->inst && a->platform == b->platform;
+}
+
+bool tu_same_path(const struct path_result *a, const struct path_result *b, char *why, size_t len)
+{
+	if (a->delivered != b->delivered || a->origin != b->origin || a->nhops != b->nhops) {
+		snprintf(why, len, "delivered %d/%d origin %d/%d hops %d/%d", a->delivered, b->delivered, a->origin,
+			 b->origin, a->nhops, b->nhops);
+		return false;
+	}
+	if (a->delivered ? a->end != b->end : (a->reason != b->reason || a->drop_hop != b->drop_hop)) {
+		snprintf(why, len, "end/reason %s/%s", a->delivered ? "" : path_drop_name[a->reason],
+			 b->delivered ? "" : path_drop_name[b->reason]);
+		return false;
+	}
+	for (int i = 0; i < a->nhops; i++) {
+		const struct path_hop *x = &a->hops[i], *y = &b->hops[i];
+
+		if (x->kind != y->kind || x->nic != y->nic || x->ipcfg != y->ipcfg || x->vnet != y->vnet ||
+		    x->has_in != y->has_in || x->has_out != y->has_out || !same_route(x->route, y->route) ||
+		    (x->has_in && !same_verdict(&x->nsg_in, &y->nsg_in)) ||
+		    (x->has_out && !same_verdict(&x->nsg_out, &y->nsg_out))) {
+			snprintf(why, len, "hop %d differs", i);
+			return false;
+		}
+	}
+	return true;
+}

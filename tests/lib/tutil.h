@@ -8,6 +8,7 @@
 
 #include "dp_acl.h"
 #include "nsg.h"
+#include "path.h"
 
 /* Starts EAL once per process with the defaults nwsim uses (no hugepages needed). */
 void tu_eal(void);
@@ -28,6 +29,9 @@ struct nsg_verdict tu_verify(const struct tu_net *n, const char *vm, const char 
 			     const char *local, const char *remote);
 /* "Allow securityRules/X", "Deny defaultSecurityRules/Y", "Allow -" (no NSG), "Allow platform..." */
 const char *tu_verdict_str(const struct nsg_verdict *v, char *buf, size_t len);
+
+/* Two walks' results are the same packet fate, hop by hop; why says where they differ. */
+bool tu_same_path(const struct path_result *a, const struct path_result *b, char *why, size_t len);
 
 /* The whole of dir/name, NUL-terminated and malloc'd; fails the test when unreadable. */
 char *tu_slurp(const char *dir, const char *name);

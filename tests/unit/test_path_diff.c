@@ -19,77 +19,6 @@
 static size_t walks;
 static size_t seen_reason[PATH_DROP_COUNT], seen_end[PATH_END_COUNT], seen_appliance;
 
-static bool same_route(const struct route_entry *a, const struct route_entry *b)
-{
-	if (!a || !b)
-		return a == b;
-	return a->prefix.len == b->prefix.len && nws_ip_eq(&a->prefix.ip, &b->prefix.ip) && a->type == b->type &&
-	       a->source == b->source && a->rt == b->rt;
-}
-
-static bool same_verdict(const struct nsg_verdict *a, const struct nsg_verdict *b)
-{
-	return a->access == b->access && a->rule == b->rule && a->inst == b->inst && a->platform == b->platform;
-}
-
-static bool same_result(const struct path_result *a, const struct path_result *b, char *why, size_t len)
-{
-	if (a->delivered != b->delivered || a->origin != b->origin || a->nhops != b->nhops) {
-		snprintf(why, len, "delivered %d/%d origin %d/%d hops %d/%d", a->delivered, b->delivered, a->origin,
-			 b->origin, a->nhops, b->nhops);
-		return false;
-	}
-	if (a->delivered ? a->end != b->end : (a->reason != b->reason || a->drop_hop != b->drop_hop)) {
-		snprintf(why, len, "end/reason %s/%s", a->delivered ? "" : path_drop_name[a->reason],
-			 b->delivered ? "" : path_drop_name[b->reason]);
-		return false;
-	}
-	for (int i = 0; i < a->nhops; i++) {
-		const struct path_hop *x = &a->hops[i], *y = &b->hops[i];
-
-		if (x->kind != y->kind || x->nic != y->nic || x->ipcfg != y->ipcfg || x->vnet != y->vnet ||
-		    x->has_in != y->has_in || x->has_out != y->has_out || !same_route(x->route, y->route) ||
-		    (x->has_in && !same_verdict(&x->nsg_in, &y->nsg_in)) ||
-		    (x->has_out && !same_verdict(&x->nsg_out, &y->nsg_out))) {
-			snprintf(why, len, "hop %d differs", i);
-			return false;
-		}
-	}
-	return true;
-}
-
-static void rand_endpoint(uint64_t *r, const struct topo *t, uint8_t fam, struct nws_ip *ip)
-{
-	char a[64];
-
-	switch (tu_below(r, 6)) {
-	case 0:
-	case 1:
-	case 2: { /* a NIC's address, often of the right family */
-		const struct topo_nic *n = &t->nics[tu_below(r, (uint32_t)t->nnics)];
-
-		*ip = n->ipcfgs[tu_below(r, (uint32_t)n->nipcfgs)].ip;
-		if (ip->fam == fam)
-			return;
-		break;
-	}
-	case 3:
-		snprintf(a, sizeof(a), "192.168.%u.%u", tu_below(r, 4), tu_below(r, 256));
-		nws_ip_parse(a, ip);
-		if (fam == NWS_AF4)
-			return;
-		break;
-	default:
-		break;
-	}
-	if (fam == NWS_AF4)
-		snprintf(a, sizeof(a), "%u.%u.%u.%u", tu_below(r, 2) ? 10 : 1 + tu_below(r, 223), tu_below(r, 4),
-			 tu_below(r, 4), tu_below(r, 8));
-	else
-		snprintf(a, sizeof(a), "fd00:%x:0:%x::%x", tu_below(r, 3), tu_below(r, 4), tu_below(r, 8));
-	nws_ip_parse(a, ip);
-}
-
 static const char *datadir = "tests/data";
 
 /* json: a topology to use, or NULL for a random one; at: judge from one random NIC (--at). */
@@ -129,8 +58,8 @@ static int run(uint64_t seed, size_t nflows, char *json, bool at)
 			uint8_t fam = tu_below(&r, 4) ? NWS_AF4 : NWS_AF6;
 
 			memset(&f[i], 0, sizeof(f[i]));
-			rand_endpoint(&r, n.t, fam, &f[i].src);
-			rand_endpoint(&r, n.t, fam, &f[i].dst);
+			tgen_endpoint(&r, n.t, fam, &f[i].src);
+			tgen_endpoint(&r, n.t, fam, &f[i].dst);
 			f[i].proto = protos[tu_below(&r, 5)];
 			if (fam == NWS_AF6 && f[i].proto == 1)
 				f[i].proto = AZ_PROTO_ICMPV6;
@@ -150,7 +79,7 @@ static int run(uint64_t seed, size_t nflows, char *json, bool at)
 				seen_reason[want.reason]++;
 			for (int h = 0; h < want.nhops; h++)
 				seen_appliance += want.hops[h].kind == PATH_HOP_APPLIANCE;
-			if (!same_result(&want, &got[i], why, sizeof(why)) && bad++ < 10)
+			if (!tu_same_path(&want, &got[i], why, sizeof(why)) && bad++ < 10)
 				fprintf(stderr, "seed %#llx: %s -> %s proto %u skip %d: %s\n", (unsigned long long)seed,
 					nws_ip_str(&f[i].src, a), nws_ip_str(&f[i].dst, b), f[i].proto, skip[i], why);
 		}
