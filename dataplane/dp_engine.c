@@ -4,7 +4,7 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 
 #include "dp_engine.h"
@@ -16,13 +16,24 @@ struct frag_key {
 	uint8_t src[16], dst[16];
 };
 
+/*
+ * First fragments seen, by datagram: direct-mapped, so it never fills; a slot is taken over by a
+ * newer datagram that hashes there, and an entry older than FRAG_TTL_NS is not trusted (the id
+ * may have been reused), as a host's reassembly gives up after a while.
+ */
+struct dp_frag_slot {
+	struct frag_key k;
+	uint32_t ports;
+	bool used;
+	uint64_t clk;
+};
+
+#define FRAG_TTL_NS (30ull * 1000000000ull)
 #define FRAG_ENTRIES 65536
 
 int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_capacity, struct nws_err *err)
 {
-	static unsigned seq;
 	const struct topo *t = p->t;
-	char name[RTE_HASH_NAMESIZE];
 
 	memset(e, 0, sizeof(*e));
 	e->path = p;
@@ -38,16 +49,8 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_c
 	e->c.nic_sent = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->c.nic_received = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->c.nic_dropped = calloc(t->nnics + 1, sizeof(uint64_t));
-	e->frag_ports = calloc(FRAG_ENTRIES, sizeof(uint32_t));
-	snprintf(name, sizeof(name), "frags-%u", seq++);
-	struct rte_hash_parameters hp = {
-		.name = name, .entries = FRAG_ENTRIES, .key_len = sizeof(struct frag_key), .hash_func = rte_jhash,
-		.socket_id = SOCKET_ID_ANY,
-	};
-
-	e->frags = rte_hash_create(&hp);
-	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped || !e->frag_ports ||
-	    !e->frags) {
+	e->frags = calloc(FRAG_ENTRIES, sizeof(*e->frags));
+	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped || !e->frags) {
 		dp_engine_free(e);
 		return nws_err_set(err, "out of memory for a worker's tables");
 	}
@@ -63,8 +66,7 @@ void dp_engine_free(struct dp_engine *e)
 	if (!e)
 		return;
 	dp_flow_free(&e->flows);
-	rte_hash_free(e->frags);
-	free(e->frag_ports);
+	free(e->frags);
 	free(e->c.rule_hits);
 	free(e->c.rule_drops);
 	free(e->c.nic_sent);
@@ -80,36 +82,36 @@ static void frag_key(struct frag_key *k, const struct dp_pkt *p)
 	k->fam = p->flow.src.fam;
 	k->proto = p->flow.proto;
 	k->id = p->frag_id;
-	nws_ip_bytes(&p->flow.src, k->src);
-	nws_ip_bytes(&p->flow.dst, k->dst);
+	memcpy(k->src, &p->flow.src.v, sizeof(k->src));
+	memcpy(k->dst, &p->flow.dst.v, sizeof(k->dst));
 }
 
 /*
  * Fragments: the first carries the ports; later ones borrow them from it, so they meet the same
  * rules and flow. A later fragment whose first was not seen is judged without ports.
  */
-static void join_fragment(struct dp_engine *e, struct dp_pkt *p)
+static void join_fragment(struct dp_engine *e, struct dp_pkt *p, uint64_t clk)
 {
 	struct frag_key k;
 
 	if (p->frag == DP_FRAG_NONE || (p->flow.proto != AZ_PROTO_TCP && p->flow.proto != AZ_PROTO_UDP))
 		return;
 	frag_key(&k, p);
-	if (p->frag == DP_FRAG_FIRST) {
-		int32_t pos = rte_hash_add_key(e->frags, &k);
+	struct dp_frag_slot *s = &e->frags[rte_hash_crc(&k, sizeof(k), 0) & (FRAG_ENTRIES - 1)];
 
-		if (pos >= 0)
-			e->frag_ports[pos] = (uint32_t)p->flow.sport << 16 | p->flow.dport;
+	if (p->frag == DP_FRAG_FIRST) {
+		s->k = k;
+		s->ports = (uint32_t)p->flow.sport << 16 | p->flow.dport;
+		s->clk = clk;
+		s->used = true;
 		return;
 	}
-	int32_t pos = rte_hash_lookup(e->frags, &k);
-
-	if (pos < 0) {
+	if (!s->used || memcmp(&s->k, &k, sizeof(k)) || clk - s->clk > FRAG_TTL_NS) {
 		e->c.fragments_unmatched++;
 		return;
 	}
-	p->flow.sport = (uint16_t)(e->frag_ports[pos] >> 16);
-	p->flow.dport = (uint16_t)e->frag_ports[pos];
+	p->flow.sport = (uint16_t)(s->ports >> 16);
+	p->flow.dport = (uint16_t)s->ports;
 	p->flow.has_ports = true;
 }
 
@@ -447,7 +449,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 			e->c.unparsed_bytes[it[i]->unparsed] += it[i]->wire_len;
 			continue;
 		}
-		join_fragment(e, &it[i]->pkt);
+		join_fragment(e, &it[i]->pkt, now);
 		dp_flow_key(&b.key[i], &it[i]->pkt.flow, &b.lo[i]);
 		b.hash[i] = dp_flow_hash(&b.key[i]);
 		b.next[i] = -1;

@@ -42,8 +42,7 @@ struct dp_counters {
 struct dp_engine {
 	const struct dp_path *path;
 	struct dp_flow_table flows;
-	struct rte_hash *frags; /* first fragment -> its ports, so later fragments join the flow */
-	uint32_t *frag_ports;
+	struct dp_frag_slot *frags; /* first fragments' ports, so later fragments join the flow */
 	struct dp_counters c;
 	size_t nrules;
 	size_t *rule_base; /* per NSG: topo_rule.id of its first rule */
