@@ -22,6 +22,7 @@
 #include "cmds.h"
 #include "dp_eal.h"
 #include "dp_port.h"
+#include "dp_rxq.h"
 #include "feed.h"
 #include "summary.h"
 
@@ -90,6 +91,105 @@ static void answered(void *ctx, struct dp_slot *s)
 
 /* The live counters, for telemetry. Read while workers write them: each value is one word. */
 static struct feeder *tel_fd;
+
+/* The main lcore polls every port and spreads the packets over the workers by the flow hash. */
+static void run_main(struct feeder *fd, struct dp_ports *ports, struct run_state *rs, double dur, double idle_s)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_get_tsc_cycles(), last = t0;
+	struct rte_mbuf *mb[RX_BURST];
+
+	while (!stopping) {
+		uint64_t now = rte_get_tsc_cycles(), c = now - t0;
+		uint64_t ts = c / hz * 1000000000ull + c % hz * 1000000000ull / hz;
+		unsigned got = 0;
+
+		for (unsigned p = 0; p < ports->n; p++)
+			for (uint16_t q = 0; q < ports->nrxq[p]; q++) {
+				unsigned n = rte_eth_rx_burst(ports->id[p], q, mb, RX_BURST);
+
+				got += n;
+				rs->rx[p] += n;
+				for (unsigned i = 0; i < n; i++) {
+					struct dp_slot *s = feed_get_slot(fd);
+
+					s->m = mb[i];
+					s->file = p;
+					s->no = rs->rx[p] - n + i + 1;
+					dp_port_item(&s->item, mb[i], ts);
+					feed_submit(fd, s);
+				}
+			}
+		feed_kick(fd);
+		feed_drain(fd);
+		for (unsigned p = 0; p < ports->n; p++)
+			if (rs->ntx[p])
+				tx_flush(rs, p);
+		if (got)
+			last = now;
+		if (dur > 0 && (double)(now - t0) / (double)hz >= dur)
+			break;
+		if (idle_s > 0 && (double)(now - last) / (double)hz >= idle_s)
+			break;
+	}
+	feed_finish(fd);
+	for (unsigned p = 0; p < ports->n; p++)
+		if (rs->ntx[p])
+			tx_flush(rs, p);
+}
+
+/* The workers poll their own queues (symmetric RSS or fanout); the main lcore only watches. */
+static int run_queues(struct feeder *fd, struct dp_ports *ports, struct run_state *rs, double dur, double idle_s,
+		      bool verbose, struct nws_err *err)
+{
+	static struct dp_rxq rq[MAX_WORKERS];
+	unsigned nw = ports->ntxq < fd->nw ? ports->ntxq : fd->nw, i = 0, lc;
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_get_tsc_cycles(), last = t0, seen = 0;
+	int rc = 0;
+
+	if (verbose)
+		fprintf(stderr, "nwsim: %u workers poll %u receive queues per port (symmetric spread by the ports)\n", nw,
+			ports->nrxq[0]);
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (i == nw)
+			break;
+		dp_rxq_init(&rq[i], &fd->w[i].eng, ports, rs->egress, i, nw, t0);
+		if ((rc = dp_rxq_launch(&rq[i], lc, err)) < 0)
+			break;
+		i++;
+	}
+	while (!stopping && rc == 0) {
+		uint64_t now = rte_get_tsc_cycles(), rx = 0;
+
+		rte_delay_us_sleep(2000);
+		for (unsigned w = 0; w < i; w++)
+			for (unsigned p = 0; p < ports->n; p++)
+				rx += rq[w].rx[p];
+		if (rx != seen) {
+			seen = rx;
+			last = now;
+		}
+		if (dur > 0 && (double)(now - t0) / (double)hz >= dur)
+			break;
+		if (idle_s > 0 && (double)(now - last) / (double)hz >= idle_s)
+			break;
+	}
+	for (unsigned w = 0; w < i; w++) {
+		dp_rxq_stop(&rq[w]);
+		for (unsigned p = 0; p < ports->n; p++) {
+			rs->rx[p] += rq[w].rx[p];
+			rs->sent[p] += rq[w].sent[p];
+		}
+		rs->tx_failed += rq[w].tx_failed;
+		if (verbose) {
+			uint64_t n = 0;
+
+			for (unsigned p = 0; p < ports->n; p++)
+				n += rq[w].rx[p];
+			fprintf(stderr, "nwsim: worker %u received %" PRIu64 " packets\n", w, n);
+		}
+	}
+	return rc;
+}
 
 static int tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -174,7 +274,7 @@ int cmd_run(int argc, char **argv)
 	if (rc != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
-	if (dp_ports_start(&ports, 8191 + 4096 * (nworkers + 1), &err) < 0)
+	if (dp_ports_start(&ports, 8191 + 4096 * (nworkers + 1), nworkers, &err) < 0)
 		goto out;
 	have_ports = true;
 	if (eg >= (int)ports.n) {
@@ -192,57 +292,16 @@ int cmd_run(int argc, char **argv)
 	fd.ctx = &rs;
 	tel_fd = &fd;
 	rte_telemetry_register_cmd("/nwsim/counters", tel_counters, "nwsim's packet counters. Takes no parameters");
-	if (feed_launch(&fd, &err) < 0)
-		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-
-	uint64_t hz = rte_get_tsc_hz(), t0 = rte_get_tsc_cycles(), last = t0;
-	struct rte_mbuf *mb[RX_BURST];
-
-	while (!stopping) {
-		uint64_t now = rte_get_tsc_cycles();
-		unsigned got = 0;
-
-		for (unsigned p = 0; p < ports.n; p++) {
-			unsigned n = rte_eth_rx_burst(ports.id[p], 0, mb, RX_BURST);
-
-			got += n;
-			rs.rx[p] += n;
-			for (unsigned i = 0; i < n; i++) {
-				struct dp_slot *s = feed_get_slot(&fd);
-				struct rte_mbuf *m = mb[i];
-				uint8_t hdr[256];
-				uint32_t len = rte_pktmbuf_pkt_len(m) < sizeof(hdr) ? rte_pktmbuf_pkt_len(m) : sizeof(hdr);
-				/* The headers may span segments: read them into one place. */
-				const uint8_t *d = rte_pktmbuf_read(m, 0, len, hdr);
-
-				s->m = m;
-				s->file = p;
-				s->no = rs.rx[p] - n + i + 1;
-				s->item.wire_len = rte_pktmbuf_pkt_len(m);
-				s->item.ts_ns = (uint64_t)((double)(now - t0) * 1e9 / (double)hz);
-				s->item.unparsed = d && dp_parse(DP_LINK_ETHERNET, d, len, &s->item.pkt, &s->item.unparsed) == 0
-							   ? -1 : (d ? s->item.unparsed : DP_UNPARSED_TRUNCATED_LINK);
-				feed_submit(&fd, s);
-			}
-		}
-		feed_kick(&fd);
-		feed_drain(&fd);
-		for (unsigned p = 0; p < ports.n; p++)
-			if (rs.ntx[p])
-				tx_flush(&rs, p);
-		if (got)
-			last = now;
-		if (dur > 0 && (double)(now - t0) / (double)hz >= dur)
-			break;
-		if (idle_s > 0 && (double)(now - last) / (double)hz >= idle_s)
-			break;
+	if (ports.per_worker) {
+		if (run_queues(&fd, &ports, &rs, dur, idle_s, c.verbose, &err) < 0)
+			goto out;
+	} else {
+		if (feed_launch(&fd, &err) < 0)
+			goto out;
+		run_main(&fd, &ports, &rs, dur, idle_s);
 	}
-	feed_finish(&fd);
-	for (unsigned p = 0; p < ports.n; p++)
-		if (rs.ntx[p])
-			tx_flush(&rs, p);
 	feed_stop(&fd, app.t->nnics);
 	tel_fd = NULL;
 

@@ -11,7 +11,9 @@ simulated network delivers, and the port counters agree with nwsim's.
 
 usage: run_ports.py NWSIM PROJECT-ROOT
 """
+import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -98,11 +100,15 @@ def is_fragment(fr):
     return len(fr) >= 34 and fr[12:14] == b"\x08\x00" and (struct.unpack("!H", fr[20:22])[0] & 0x3FFF) != 0
 
 
-def af_packet(nwsim, topo, cap, want, tmp):
+def af_packet(nwsim, topo, cap, want, tmp, qpairs=1, workers=0):
     """Two namespaces, each with one end of a veth pair; the other ends are nwsim's ports.
 
     IP fragments are left out here: the kernels between the namespaces may reassemble them
-    before a packet socket sees them (the net_pcap case covers fragments)."""
+    before a packet socket sees them (the net_pcap case covers fragments). With qpairs > 1 the
+    kernel's fanout spreads flows over the queues and the worker polls them itself (nwsim says
+    so with -v); flows may then come out interleaved differently, each in its own order. With
+    two workers, each polls one queue: a flow's replies must meet the worker that admitted it, so
+    as many packets pass as part of admitted flows as in a replay of the same frames."""
     frames = [f for f in records(cap) if not is_fragment(f)]
     want = [f for f in want if not is_fragment(f)]
     cap = os.path.join(tmp, "unfragmented.pcap")
@@ -130,9 +136,12 @@ def af_packet(nwsim, topo, cap, want, tmp):
         open(send, "w").write(SEND)
         open(recv, "w").write(RECV)
         got = os.path.join(tmp, "got.bin")
-        run = subprocess.Popen([nwsim, "run", "-t", topo, "--workers", "0", "--idle-exit", "3", "--", "--no-pci",
-                                "--vdev", "net_af_packet0,iface=%s" % ends[0][1],
-                                "--vdev", "net_af_packet1,iface=%s" % ends[1][1]],
+        # Three lcores on however many CPUs there are: the main one and two workers.
+        lcores = ["--lcores", "0@0,1@%d,2@%d" % (1 % os.cpu_count(), 2 % os.cpu_count())] if workers > 1 else []
+        run = subprocess.Popen([nwsim, "run", "-t", topo, "--workers", str(workers), "--idle-exit", "3",
+                                "-v", "-o", "json", "--", "--no-pci"] + lcores + [
+                                "--vdev", "net_af_packet0,iface=%s,qpairs=%d" % (ends[0][1], qpairs),
+                                "--vdev", "net_af_packet1,iface=%s,qpairs=%d" % (ends[1][1], qpairs)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         rx = subprocess.Popen(["ip", "netns", "exec", ns[1], sys.executable, recv, got, ends[1][0], "6"])
         import time
@@ -149,6 +158,20 @@ def af_packet(nwsim, topo, cap, want, tmp):
             return False, "nwsim run failed: " + err[-500:]
         # Short frames are padded to 60 bytes on the wire; compare what was sent.
         got_frames = [f[:len(w)] for f, w in zip(frames, want)]
+        if qpairs > 1:
+            if "workers poll %d receive queues per port" % qpairs not in err:
+                return False, "the worker did not poll the queues itself: " + err[-500:]
+            got_frames, want = sorted(got_frames), sorted(want)
+        if workers > 1:
+            rep = subprocess.run([nwsim, "replay", "-t", topo, "--workers", "0", "-o", "json", cap],
+                                 capture_output=True, text=True)
+            a = json.loads(out)["flows"]["packetsOfAdmittedFlows"]
+            b = json.loads(rep.stdout)["flows"]["packetsOfAdmittedFlows"]
+            if a != b:
+                return False, "%d packets passed as part of admitted flows, %d in a replay" % (a, b)
+            per = re.findall(r"worker \d received (\d+) packets", err)
+            if len(per) != 2 or "0" in per:
+                return False, "the fanout did not give both workers packets: " + err[-500:]
         if len(frames) != len(want) or got_frames != want:
             missing = [i for i, w in enumerate(want) if not any(f[:len(w)] == w for f in frames)]
             return False, "%d frames came out, %d expected; missing %s; nwsim: %s" % (len(frames), len(want), missing, out[-1500:])
@@ -191,12 +214,15 @@ def main():
         print(("ok   " if good else "FAIL ") + "telemetry: /nwsim/counters answers while run runs")
         ok += good
         bad += not good
-        good, why = af_packet(nwsim, topo, cap, want, tmp)
-        if good is None:
-            print("skip net_af_packet in namespaces: " + why)
-        else:
-            print(("ok   " if good else "FAIL ") + "net_af_packet: frames sent into one namespace come out in the other "
-                  "exactly when delivered" + ("" if good else ": " + why))
+        for qpairs, workers in ((1, 0), (2, 1), (2, 2)):
+            good, why = af_packet(nwsim, topo, cap, want, tmp, qpairs, workers)
+            if good is None:
+                print("skip net_af_packet in namespaces: " + why)
+                break
+            print(("ok   " if good else "FAIL ") + "net_af_packet, %d queue pair%s, %d worker%s: frames sent into one "
+                  "namespace come out in the other exactly when delivered" % (qpairs, "s" if qpairs > 1 else "", workers,
+                                                                             "s" if workers != 1 else "")
+                  + ("" if good else ": " + why))
             ok += good
             bad += not good
     print("%d passed, %d failed" % (ok, bad))
