@@ -49,6 +49,24 @@ void tu_net_close(struct tu_net *n)
 	topo_free(n->t);
 }
 
+void tu_path_open(struct tu_path *p, const char *json)
+{
+	struct nws_err err = { { 0 } };
+
+	tu_net_open(&p->net, json);
+	if (route_model_build(&p->rm, p->net.t, &err) < 0 || dp_routes_build(&p->dr, &p->rm, &err) < 0 ||
+	    dp_path_build(&p->dp, p->net.t, &p->net.m, &p->rm, &p->net.acl, &p->dr, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+void tu_path_close(struct tu_path *p)
+{
+	dp_path_free(&p->dp);
+	dp_routes_free(&p->dr);
+	route_model_free(&p->rm);
+	tu_net_close(&p->net);
+}
+
 static void endpoint(const char *s, struct nws_ip *ip, uint16_t *port)
 {
 	char buf[64];

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "dp_acl.h"
+#include "dp_path.h"
 #include "nsg.h"
 #include "path.h"
 
@@ -23,6 +24,17 @@ struct tu_net {
 /* Fails the test (cmocka) with the loader's message when the JSON does not load. */
 void tu_net_open(struct tu_net *n, const char *json);
 void tu_net_close(struct tu_net *n);
+
+/* The same with routes and the compiled packet path. */
+struct tu_path {
+	struct tu_net net;
+	struct route_model rm;
+	struct dp_routes dr;
+	struct dp_path dp;
+};
+
+void tu_path_open(struct tu_path *p, const char *json);
+void tu_path_close(struct tu_path *p);
 
 /* One query through both the reference and rte_acl; asserts they agree and returns the verdict. */
 struct nsg_verdict tu_verify(const struct tu_net *n, const char *vm, const char *dir, const char *proto,

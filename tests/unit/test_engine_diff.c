@@ -206,26 +206,23 @@ static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
 
 	if (!json)
 		json = tgen_topology(&r, &o);
-	struct tu_net net;
-	struct route_model rm;
-	struct dp_routes dr;
-	struct dp_path dp;
+	struct tu_path tp;
 	struct nws_err err;
 	struct dp_engine a, b;
 	struct recs ra = { 0 }, rb = { 0 };
 	int bad = 0;
 
-	tu_net_open(&net, json);
-	if (route_model_build(&rm, net.t, &err) < 0 || dp_routes_build(&dr, &rm, &err) < 0 ||
-	    dp_path_build(&dp, net.t, &net.m, &rm, &net.acl, &dr, &err) < 0 || dp_engine_init(&a, &dp, capacity, &err) < 0 ||
-	    dp_engine_init(&b, &dp, capacity, &err) < 0)
+	tu_path_open(&tp, json);
+	const struct topo *t = tp.net.t;
+
+	if (dp_engine_init(&a, &tp.dp, capacity, &err) < 0 || dp_engine_init(&b, &tp.dp, capacity, &err) < 0)
 		fail_msg("%s", err.msg);
 	a.flows.idle_ns = b.flows.idle_ns = IDLE_NS;
 	a.gone = b.gone = on_gone;
 	a.gone_arg = &ra;
 	b.gone_arg = &rb;
 
-	struct dp_item *items = make_items(&r, net.t, n), *ia = calloc(n, sizeof(*ia)), *ib = calloc(n, sizeof(*ib));
+	struct dp_item *items = make_items(&r, t, n), *ia = calloc(n, sizeof(*ia)), *ib = calloc(n, sizeof(*ib));
 	struct dp_outcome *oa = calloc(n, sizeof(*oa)), *ob = calloc(n, sizeof(*ob));
 
 	assert_true(items && ia && ib && oa && ob);
@@ -272,7 +269,7 @@ static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
 					ob[i].flow_dir);
 		}
 	}
-	if (same_counters(&a.c, &b.c, a.nrules, net.t->nnics) && bad++ < 10)
+	if (same_counters(&a.c, &b.c, a.nrules, t->nnics) && bad++ < 10)
 		fprintf(stderr, "seed %#llx: the counters differ\n", (unsigned long long)seed);
 	balanced(&a.c);
 	balanced(&b.c);
@@ -289,10 +286,7 @@ static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
 	free(ob);
 	dp_engine_free(&a);
 	dp_engine_free(&b);
-	dp_path_free(&dp);
-	dp_routes_free(&dr);
-	route_model_free(&rm);
-	tu_net_close(&net);
+	tu_path_close(&tp);
 	free(json);
 	return bad;
 }
@@ -328,19 +322,15 @@ static void test_full_table(void **s)
 	uint64_t r = 7;
 	struct tgen_opts o = { .nnsgs = 2, .max_rules = 10, .tag_pct = 0, .v6_pct = 0 };
 	char *json = tgen_topology(&r, &o);
-	struct tu_net net;
-	struct route_model rm;
-	struct dp_routes dr;
-	struct dp_path dp;
+	struct tu_path tp;
 	struct nws_err err;
 	struct dp_engine e;
 
-	tu_net_open(&net, json);
-	if (route_model_build(&rm, net.t, &err) < 0 || dp_routes_build(&dr, &rm, &err) < 0 ||
-	    dp_path_build(&dp, net.t, &net.m, &rm, &net.acl, &dr, &err) < 0 || dp_engine_init(&e, &dp, 16, &err) < 0)
+	tu_path_open(&tp, json);
+	if (dp_engine_init(&e, &tp.dp, 16, &err) < 0)
 		fail_msg("%s", err.msg);
 	size_t n = 20000;
-	struct dp_item *items = make_items(&r, net.t, n);
+	struct dp_item *items = make_items(&r, tp.net.t, n);
 	struct dp_outcome *out = calloc(n, sizeof(*out));
 
 	assert_non_null(out);
@@ -361,10 +351,7 @@ static void test_full_table(void **s)
 	free(items);
 	free(out);
 	dp_engine_free(&e);
-	dp_path_free(&dp);
-	dp_routes_free(&dr);
-	route_model_free(&rm);
-	tu_net_close(&net);
+	tu_path_close(&tp);
 	free(json);
 }
 

@@ -29,22 +29,17 @@ static int run(uint64_t seed, size_t nflows, char *json, bool at)
 
 	if (!json)
 		json = tgen_topology(&r, &o);
-	struct tu_net n;
-	struct route_model rm;
-	struct dp_routes dr;
-	struct dp_path dp;
-	struct nws_err err;
+	struct tu_path tp;
 	int bad = 0;
 
-	tu_net_open(&n, json);
-	if (route_model_build(&rm, n.t, &err) < 0 || dp_routes_build(&dr, &rm, &err) < 0 ||
-	    dp_path_build(&dp, n.t, &n.m, &rm, &n.acl, &dr, &err) < 0)
-		fail_msg("%s", err.msg);
-	struct path_env env = { .t = n.t, .nsg = &n.m, .rm = &rm };
+	tu_path_open(&tp, json);
+	const struct tu_net *n = &tp.net;
+	struct dp_path *dp = &tp.dp;
+	struct path_env env = { .t = n->t, .nsg = &n->m, .rm = &tp.rm };
 
 	if (at) {
-		env.at = dp.at = true;
-		env.at_nic = dp.at_nic = (int)tu_below(&r, (uint32_t)n.t->nnics);
+		env.at = dp->at = true;
+		env.at_nic = dp->at_nic = (int)tu_below(&r, (uint32_t)n->t->nnics);
 	}
 
 	for (size_t done = 0; done < nflows;) {
@@ -58,8 +53,8 @@ static int run(uint64_t seed, size_t nflows, char *json, bool at)
 			uint8_t fam = tu_below(&r, 4) ? NWS_AF4 : NWS_AF6;
 
 			memset(&f[i], 0, sizeof(f[i]));
-			tgen_endpoint(&r, n.t, fam, &f[i].src);
-			tgen_endpoint(&r, n.t, fam, &f[i].dst);
+			tgen_endpoint(&r, n->t, fam, &f[i].src);
+			tgen_endpoint(&r, n->t, fam, &f[i].dst);
 			f[i].proto = protos[tu_below(&r, 5)];
 			if (fam == NWS_AF6 && f[i].proto == 1)
 				f[i].proto = AZ_PROTO_ICMPV6;
@@ -68,7 +63,7 @@ static int run(uint64_t seed, size_t nflows, char *json, bool at)
 			f[i].dport = f[i].has_ports ? (uint16_t)(tu_below(&r, 2) ? tu_below(&r, 1500) : tu_below(&r, 65536)) : 0;
 			skip[i] = tu_below(&r, 10) == 0;
 		}
-		dp_path_walk(&dp, f, skip, got, burst);
+		dp_path_walk(dp, f, skip, got, burst);
 		for (unsigned i = 0; i < burst; i++) {
 			char why[128], a[NWS_IP_STRLEN], b[NWS_IP_STRLEN];
 
@@ -86,10 +81,7 @@ static int run(uint64_t seed, size_t nflows, char *json, bool at)
 		done += burst;
 		walks += burst;
 	}
-	dp_path_free(&dp);
-	dp_routes_free(&dr);
-	route_model_free(&rm);
-	tu_net_close(&n);
+	tu_path_close(&tp);
 	free(json);
 	return bad;
 }
