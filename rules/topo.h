@@ -151,11 +151,60 @@ struct topo_nic {
 	char mac[13]; /* 12 upper-case hex digits, as flow logs print it */
 };
 
+/* A port a host listens on, or one a socket already holds. */
+struct topo_sock {
+	int proto; /* AZ_PROTO_TCP or AZ_PROTO_UDP */
+	uint16_t port;
+};
+
+/* The guest's own firewall: rules in order, first match wins, else the direction's default. */
+struct topo_fw_rule {
+	const char *name;
+	enum az_dir dir;
+	bool allow;
+	int proto;                 /* enum az_proto; AZ_PROTO_ANY */
+	struct topo_ports local;   /* localPorts; any when absent */
+	struct topo_plist remote;  /* remoteAddresses; any when empty */
+};
+
+struct topo_guest_fw {
+	bool present;
+	bool allow[AZ_NDIR]; /* defaultInbound / defaultOutbound */
+	struct topo_fw_rule *rules;
+	size_t nrules;
+};
+
 struct topo_vm {
 	const char *name, *id;
 	size_t first_nic, nnics;
 	bool running;   /* false: deallocated, answers and forwards nothing */
 	int forwarding; /* guest forwards what it should route: 1, 0, or -1 (follow enableIpForwarding) */
+	double cpu_pct, mem_pct; /* < 0: not given */
+	struct topo_sock *listen, *in_use;
+	size_t nlisten, nin_use;
+	struct topo_guest_fw fw;
+};
+
+/* A name the topology's DNS resolves, to its addresses in order. */
+struct topo_dns {
+	const char *name;
+	struct nws_ip *ips;
+	size_t nips;
+};
+
+/* An address outside the virtual networks that answers probes. */
+struct topo_host {
+	struct nws_ip ip;
+	struct topo_sock *listen;
+	size_t nlisten;
+	double latency_ms; /* < 0: the link model's */
+};
+
+/* Connection troubleshoot's link model, per kind of link: a mean and a jitter, in ms. */
+enum topo_link { TOPO_LINK_VNET_LOCAL, TOPO_LINK_PEERING, TOPO_LINK_GATEWAY, TOPO_LINK_INTERNET, TOPO_LINK_COUNT };
+
+struct topo_latency {
+	double mean[TOPO_LINK_COUNT], jitter[TOPO_LINK_COUNT];
 };
 
 /* Case-insensitive name -> index, open addressing; built once after loading. */
@@ -185,6 +234,11 @@ struct topo {
 	struct topo_nic *nics;
 	size_t nnics;
 	struct topo_index vm_index, nic_index;
+	struct topo_dns *dns;
+	size_t ndns;
+	struct topo_host *hosts;
+	size_t nhosts;
+	struct topo_latency latency;
 };
 
 /* Load and validate; NULL with err set to "file: json.path: problem". */

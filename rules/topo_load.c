@@ -1460,6 +1460,335 @@ static const cJSON *nic_object(struct ld *ld, const cJSON *e, size_t *topidx)
 	return NULL;
 }
 
+/* ---- runtime facts for connection troubleshoot ------------------------------------------------ */
+
+/* A whole number in lo..hi, given as a JSON number or a numeric string. */
+static int whole_in(struct ld *ld, const cJSON *v, long lo, long hi, const char *what, long *out)
+{
+	char *end;
+	double d;
+
+	if (cJSON_IsNumber(v)) {
+		d = v->valuedouble;
+	} else if (cJSON_IsString(v) && v->valuestring[0]) {
+		d = strtod(v->valuestring, &end);
+		if (*end)
+			return fail(ld, "'%s' is not %s", v->valuestring, what);
+	} else {
+		return want(ld, v, 0, what);
+	}
+	if (d != (double)(long)d)
+		return fail(ld, "%g is not %s", d, what);
+	if (d < (double)lo || d > (double)hi)
+		return fail(ld, "%g is outside %ld..%ld", d, lo, hi);
+	*out = (long)d;
+	return 0;
+}
+
+/* Optional number in lo..hi: 1 found, 0 absent, -1 error. */
+static int opt_number(struct ld *ld, const cJSON *obj, const char *key, double lo, double hi, double *out)
+{
+	size_t m;
+	cJSON *v = field(ld, obj, key, &m);
+
+	if (!v)
+		return 0;
+	if (want(ld, v, cJSON_IsNumber(v), "a number") < 0)
+		return -1;
+	if (!(v->valuedouble >= lo && v->valuedouble <= hi))
+		return fail(ld, "%g is outside %g..%g", v->valuedouble, lo, hi);
+	*out = v->valuedouble;
+	pop(ld, m);
+	return 1;
+}
+
+/* listeningPorts / portsInUse: [{"protocol": "Tcp"|"Udp", "port": N}]. */
+static int load_socks(struct ld *ld, const cJSON *obj, const char *key, struct topo_sock **out, size_t *n)
+{
+	cJSON *arr;
+	size_t m, i = 0;
+	const cJSON *e;
+
+	if (opt_array(ld, obj, key, &arr, &m) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	*n = (size_t)cJSON_GetArraySize(arr);
+	if (!(*out = nws_arena_array(A(ld), *n ? *n : 1, sizeof(**out))))
+		return oom(ld);
+	cJSON_ArrayForEach(e, arr) {
+		size_t m2 = push(ld, "[%zu]", i), m3;
+		struct topo_sock *k = &(*out)[i];
+		const char *ps = NULL;
+		long port = 0;
+
+		if (want(ld, e, cJSON_IsObject(e), "an object with protocol and port") < 0)
+			return -1;
+		if (req_str(ld, e, "protocol", &ps) < 0)
+			return -1;
+		if (!strcasecmp(ps, "Tcp")) {
+			k->proto = AZ_PROTO_TCP;
+		} else if (!strcasecmp(ps, "Udp")) {
+			k->proto = AZ_PROTO_UDP;
+		} else {
+			field(ld, e, "protocol", &m3);
+			return fail(ld, "'%s' is not Tcp or Udp", ps);
+		}
+		const cJSON *pv = field(ld, e, "port", &m3);
+
+		if (!pv)
+			return missing(ld, "port");
+		if (whole_in(ld, pv, 0, 65535, "a port number", &port) < 0)
+			return -1;
+		k->port = (uint16_t)port;
+		pop(ld, m3);
+		pop(ld, m2);
+		i++;
+	}
+	pop(ld, m);
+	return 0;
+}
+
+static int load_fw_rule(struct ld *ld, const cJSON *e, struct topo_fw_rule *r)
+{
+	const char *s = NULL;
+	size_t m;
+	int d;
+
+	if (want(ld, e, cJSON_IsObject(e), "a firewall rule object") < 0)
+		return -1;
+	if (req_str(ld, e, "name", &r->name) < 0 || req_str(ld, e, "direction", &s) < 0)
+		return -1;
+	if ((d = az_dir_parse(s)) < 0) {
+		field(ld, e, "direction", &m);
+		return fail(ld, "'%s' is not Inbound or Outbound", s);
+	}
+	r->dir = (enum az_dir)d;
+	if (req_str(ld, e, "action", &s) < 0)
+		return -1;
+	if (!strcasecmp(s, "Allow")) {
+		r->allow = true;
+	} else if (strcasecmp(s, "Block")) {
+		field(ld, e, "action", &m);
+		return fail(ld, "'%s' is not Allow or Block", s);
+	}
+	r->proto = AZ_PROTO_ANY;
+	int got = opt_str(ld, e, "protocol", &s);
+
+	if (got < 0)
+		return -1;
+	if (got > 0 && az_proto_parse(s, &r->proto) < 0) {
+		field(ld, e, "protocol", &m);
+		return fail(ld, "'%s' is not a protocol (Tcp, Udp, Icmp, Esp, Ah or *)", s);
+	}
+	r->local.any = true;
+	if (field(ld, e, "localPorts", &m)) {
+		pop(ld, m);
+		r->local.any = false;
+		if (rule_ports(ld, e, "localPorts", "localPorts", &r->local) < 0)
+			return -1;
+	}
+	cJSON *arr;
+
+	if (opt_array(ld, e, "remoteAddresses", &arr, &m) < 0)
+		return -1;
+	if (arr) {
+		if (prefix_array(ld, arr, &r->remote) < 0)
+			return -1;
+		pop(ld, m);
+	}
+	return 0;
+}
+
+static int load_guest_fw(struct ld *ld, const cJSON *obj, struct topo_guest_fw *fw)
+{
+	size_t m;
+	cJSON *v = field(ld, obj, "guestFirewall", &m), *arr;
+	static const char *const keys[AZ_NDIR] = { "defaultInbound", "defaultOutbound" };
+
+	fw->allow[AZ_INBOUND] = fw->allow[AZ_OUTBOUND] = true;
+	if (!v)
+		return 0;
+	if (want(ld, v, cJSON_IsObject(v), "a guest firewall object") < 0)
+		return -1;
+	fw->present = true;
+	for (int d = 0; d < AZ_NDIR; d++) {
+		const char *s = NULL;
+		size_t m2;
+		int r = opt_str(ld, v, keys[d], &s);
+
+		if (r < 0)
+			return -1;
+		if (r > 0 && strcasecmp(s, "Allow") && strcasecmp(s, "Block")) {
+			field(ld, v, keys[d], &m2);
+			return fail(ld, "'%s' is not Allow or Block", s);
+		}
+		fw->allow[d] = r == 0 || !strcasecmp(s, "Allow");
+	}
+	size_t m3;
+
+	if (opt_array(ld, v, "rules", &arr, &m3) < 0)
+		return -1;
+	if (arr) {
+		size_t i = 0;
+		const cJSON *e;
+
+		fw->nrules = (size_t)cJSON_GetArraySize(arr);
+		if (!(fw->rules = nws_arena_array(A(ld), fw->nrules ? fw->nrules : 1, sizeof(*fw->rules))))
+			return oom(ld);
+		cJSON_ArrayForEach(e, arr) {
+			size_t m4 = push(ld, "[%zu]", i);
+
+			if (load_fw_rule(ld, e, &fw->rules[i]) < 0)
+				return -1;
+			pop(ld, m4);
+			i++;
+		}
+		pop(ld, m3);
+	}
+	pop(ld, m);
+	return 0;
+}
+
+/* cpuPercent, memoryPercent, listeningPorts, portsInUse, guestFirewall. */
+static int load_vm_facts(struct ld *ld, const cJSON *obj, struct topo_vm *vm)
+{
+	vm->cpu_pct = vm->mem_pct = -1;
+	if (opt_number(ld, obj, "cpuPercent", 0, 100, &vm->cpu_pct) < 0 ||
+	    opt_number(ld, obj, "memoryPercent", 0, 100, &vm->mem_pct) < 0)
+		return -1;
+	if (load_socks(ld, obj, "listeningPorts", &vm->listen, &vm->nlisten) < 0 ||
+	    load_socks(ld, obj, "portsInUse", &vm->in_use, &vm->nin_use) < 0)
+		return -1;
+	return load_guest_fw(ld, obj, &vm->fw);
+}
+
+/* "dns": {"name": ["address", ...] or "address"}. */
+static int load_dns(struct ld *ld, const cJSON *root)
+{
+	struct topo *t = ld->t;
+	size_t m, i = 0;
+	cJSON *v = field(ld, root, "dns", &m);
+	const cJSON *e;
+
+	if (!v)
+		return 0;
+	if (want(ld, v, cJSON_IsObject(v), "an object of names to addresses") < 0)
+		return -1;
+	t->ndns = (size_t)cJSON_GetArraySize(v);
+	if (!(t->dns = nws_arena_array(A(ld), t->ndns ? t->ndns : 1, sizeof(*t->dns))))
+		return oom(ld);
+	cJSON_ArrayForEach(e, v) {
+		struct topo_dns *d = &t->dns[i++];
+		size_t m2 = push(ld, "[\"%s\"]", e->string), n = cJSON_IsArray(e) ? (size_t)cJSON_GetArraySize(e) : 1;
+
+		if (want(ld, e, cJSON_IsString(e) || cJSON_IsArray(e), "an address or a list of addresses") < 0)
+			return -1;
+		if (n == 0)
+			return fail(ld, "no address: leave the name out for one that does not resolve");
+		d->name = nws_arena_strdup(A(ld), e->string);
+		if (!d->name || !(d->ips = nws_arena_array(A(ld), n, sizeof(*d->ips))))
+			return oom(ld);
+		for (size_t k = 0; k < n; k++) {
+			const cJSON *a = cJSON_IsArray(e) ? cJSON_GetArrayItem(e, (int)k) : e;
+			size_t m3 = cJSON_IsArray(e) ? push(ld, "[%zu]", k) : ld->plen;
+
+			if (want(ld, a, cJSON_IsString(a), "an IP address string") < 0)
+				return -1;
+			if (nws_ip_parse(a->valuestring, &d->ips[k]) < 0)
+				return fail(ld, "'%s' is not an IP address", a->valuestring);
+			pop(ld, m3);
+		}
+		d->nips = n;
+		pop(ld, m2);
+	}
+	pop(ld, m);
+	return 0;
+}
+
+/* "externalHosts": [{"address", "listeningPorts", "latencyMs"}]. */
+static int load_hosts(struct ld *ld, const cJSON *root)
+{
+	struct topo *t = ld->t;
+	cJSON *arr;
+	size_t m, i = 0;
+	const cJSON *e;
+
+	if (opt_array(ld, root, "externalHosts", &arr, &m) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	t->nhosts = (size_t)cJSON_GetArraySize(arr);
+	if (!(t->hosts = nws_arena_array(A(ld), t->nhosts ? t->nhosts : 1, sizeof(*t->hosts))))
+		return oom(ld);
+	cJSON_ArrayForEach(e, arr) {
+		struct topo_host *h = &t->hosts[i];
+		size_t m2 = push(ld, "[%zu]", i++), m3;
+		const char *a = NULL;
+
+		if (want(ld, e, cJSON_IsObject(e), "an external host object") < 0)
+			return -1;
+		if (req_str(ld, e, "address", &a) < 0)
+			return -1;
+		if (nws_ip_parse(a, &h->ip) < 0) {
+			field(ld, e, "address", &m3);
+			return fail(ld, "'%s' is not an IP address", a);
+		}
+		h->latency_ms = -1;
+		if (opt_number(ld, e, "latencyMs", 0, 60000, &h->latency_ms) < 0)
+			return -1;
+		if (load_socks(ld, e, "listeningPorts", &h->listen, &h->nlisten) < 0)
+			return -1;
+		pop(ld, m2);
+	}
+	pop(ld, m);
+	return 0;
+}
+
+/* "latency": {"vnetLocal": ms or {"mean": ms, "jitter": ms}, "peering", "gateway", "internet"}. */
+static int load_latency(struct ld *ld, const cJSON *root)
+{
+	static const char *const keys[TOPO_LINK_COUNT] = { "vnetLocal", "peering", "gateway", "internet" };
+	/* nwsim's defaults (docs/topology-format.md): a region's fabric, peering, a VPN, the internet. */
+	static const double mean[TOPO_LINK_COUNT] = { 1.0, 1.5, 10.0, 25.0 }, jitter[TOPO_LINK_COUNT] = { 0.2, 0.3, 2.0, 5.0 };
+	struct topo_latency *l = &ld->t->latency;
+	size_t m;
+	cJSON *v = field(ld, root, "latency", &m);
+
+	memcpy(l->mean, mean, sizeof(mean));
+	memcpy(l->jitter, jitter, sizeof(jitter));
+	if (!v)
+		return 0;
+	if (want(ld, v, cJSON_IsObject(v), "an object of link latencies") < 0)
+		return -1;
+	for (int k = 0; k < TOPO_LINK_COUNT; k++) {
+		size_t m2;
+		cJSON *x = field(ld, v, keys[k], &m2);
+
+		if (!x)
+			continue;
+		if (cJSON_IsNumber(x)) {
+			pop(ld, m2);
+			if (opt_number(ld, v, keys[k], 0, 60000, &l->mean[k]) < 0)
+				return -1;
+			l->jitter[k] = 0;
+			continue;
+		}
+		if (want(ld, x, cJSON_IsObject(x), "milliseconds, or {\"mean\": ms, \"jitter\": ms}") < 0)
+			return -1;
+		if (opt_number(ld, x, "mean", 0, 60000, &l->mean[k]) < 0)
+			return -1;
+		l->jitter[k] = 0;
+		if (opt_number(ld, x, "jitter", 0, 60000, &l->jitter[k]) < 0)
+			return -1;
+		if (l->jitter[k] > l->mean[k])
+			return fail(ld, "jitter %g is above the mean %g: latencies would go below zero", l->jitter[k], l->mean[k]);
+		pop(ld, m2);
+	}
+	pop(ld, m);
+	return 0;
+}
+
 static int load_vm(struct ld *ld, const cJSON *obj, int vi)
 {
 	struct topo *t = ld->t;
@@ -1482,6 +1811,8 @@ static int load_vm(struct ld *ld, const cJSON *obj, int vi)
 	vm->running = true;
 	vm->forwarding = -1;
 	if (opt_bool(ld, obj, "running", &vm->running) < 0)
+		return -1;
+	if (load_vm_facts(ld, obj, vm) < 0)
 		return -1;
 	{
 		bool fwd;
@@ -1820,6 +2151,8 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 			pop(ld, m);
 		}
 	}
+	if (load_dns(ld, root) < 0 || load_hosts(ld, root) < 0 || load_latency(ld, root) < 0)
+		goto out;
 	if (validate(ld) < 0)
 		goto out;
 	if (topo_index_build(t) < 0) {

@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-cpu-range.json --nic n1

@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-dns-address.json --nic n1

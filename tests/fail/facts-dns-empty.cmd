@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-dns-empty.json --nic n1

@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-fw-default.json --nic n1

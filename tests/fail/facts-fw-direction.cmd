@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-fw-direction.json --nic n1

@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-fw-ports.json --nic n1

@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-host-address.json --nic n1

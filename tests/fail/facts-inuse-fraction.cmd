@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-inuse-fraction.json --nic n1

@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-latency-jitter.json --nic n1

@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-listen-proto.json --nic n1
