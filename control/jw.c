@@ -122,3 +122,15 @@ void jw_done(struct jw *w)
 	fputc('\n', w->f);
 	w->need_comma[0] = false;
 }
+
+void jw_kstr(struct jw *w, const char *k, const char *s)
+{
+	jw_key(w, k);
+	jw_str(w, s);
+}
+
+void jw_kint(struct jw *w, const char *k, long long v)
+{
+	jw_key(w, k);
+	jw_int(w, v);
+}

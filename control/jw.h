@@ -24,6 +24,9 @@ void jw_key(struct jw *w, const char *k);
 void jw_str(struct jw *w, const char *s);
 void jw_int(struct jw *w, long long v);
 void jw_null(struct jw *w);
+/* A key and its value in one call. */
+void jw_kstr(struct jw *w, const char *k, const char *s);
+void jw_kint(struct jw *w, const char *k, long long v);
 void jw_bool(struct jw *w, bool b);
 /* Finish a top-level value with a newline. */
 void jw_done(struct jw *w);

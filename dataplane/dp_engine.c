@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -170,6 +171,8 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 /* The result a walk without NSGs would give, from the flow's cached path. */
 static void path_load(const struct dp_flow_path *c, struct path_result *r)
 {
+	uint64_t now = rte_rdtsc();
+
 	r->nhops = c->nhops;
 	r->delivered = c->delivered;
 	r->end = c->delivered ? (enum path_end)c->code : 0;
@@ -185,6 +188,7 @@ static void path_load(const struct dp_flow_path *c, struct path_result *r)
 		hp->vnet = c->hop[h].vnet;
 		hp->route = c->hop[h].route;
 		hp->has_in = hp->has_out = false;
+		hp->tsc = now;
 	}
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -152,6 +153,7 @@ static struct path_hop *hop_add(struct path_result *r, enum path_hop_kind kind, 
 	h->vnet = -1;
 	h->route = NULL;
 	h->has_in = h->has_out = false;
+	h->tsc = rte_rdtsc();
 	return h;
 }
 

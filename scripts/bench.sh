@@ -70,3 +70,8 @@ for case in "10 524288" "2 524288" "2 2097152"; do
 	med=$(printf '%s\n' "${rs[@]}" | sort -n | sed -n 3p)
 	echo "replay from memory, 1,000,000 packets in flows of $per, flow table of $flows: $med million packets per second on one worker (median of 5; runs: ${rs[*]})"
 done
+
+# Connection troubleshoot: 100 probes on the bundled example, process start to exit (issue 5
+# asks for under a second).
+single=$(median_ms $nwsim test-connectivity -t docs/examples/connectivity.json --source-resource web1 --dest-resource db1 --dest-port 1433 --probes 100)
+echo "test-connectivity, 100 probes through an appliance and two peerings, process start to exit: ${single} ms (median of 7)"

@@ -1,0 +1,681 @@
+/*
+ * nwsim test-connectivity: Network Watcher's connection troubleshoot. Real probe packets (TCP SYN,
+ * or ICMP echo) are built, parsed and handed to the workers like replayed traffic; a probe that
+ * is delivered to a host that answers gets its reply (SYN-ACK, echo reply) sent back the same
+ * way. The hops, their issues, per-hop counters and the latencies come from what the workers
+ * answered, the topology's runtime facts and its link model.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_cycles.h>
+
+#include "app.h"
+#include "connect.h"
+#include "feed.h"
+#include "jw.h"
+
+/* Issue types: Azure's, and the ones nwsim adds for the conditions the seed lists. */
+static const char *const hint_of[][2] = {
+	{ "NetworkSecurityRule", "change or add an NSG rule of higher priority that allows this traffic" },
+	{ "UserDefinedRoute", "route the destination somewhere: fix the route table of the subnet" },
+	{ "GuestFirewall", "allow the traffic in the VM's own firewall" },
+	{ "DnsResolution", "add the name to the topology's dns, or check its spelling" },
+	{ "CPU", "the VM is busy: scale it up or find what uses the CPU" },
+	{ "Memory", "the VM is short of memory: scale it up or find what uses it" },
+	{ "NoListener", "start a server on the destination port, or probe the port it listens on" },
+	{ "SocketBind", "pick another source port: this one is already in use on the source VM" },
+	{ "ApplianceNotForwarding", "turn IP forwarding on in the appliance's guest (and on its NIC)" },
+	{ "ArpEntryMissing", "the ExpressRoute circuit has no ARP entry for the next hop: check the peering's addresses" },
+	{ "VmStopped", "start the VM" },
+	{ "AgentStopped", "start the source VM: a stopped VM sends no probes" },
+	{ "ForwardedTrafficBlocked", "allow forwarded traffic on the virtual network peering" },
+	{ "RoutingLoop", "the routes send the packet in a circle: fix the route tables" },
+	{ "Platform", "the destination cannot be reached from this network" },
+};
+
+const char *conn_hint(const char *type)
+{
+	for (size_t i = 0; i < sizeof(hint_of) / sizeof(hint_of[0]); i++)
+		if (!strcmp(hint_of[i][0], type))
+			return hint_of[i][1];
+	return "";
+}
+
+/* A stable identifier for a hop, shaped like the GUIDs Azure gives them. */
+static void hop_guid(char out[37], const char *resource, const struct nws_ip *ip, int kind)
+{
+	uint64_t h = 1469598103934665603ull, g;
+
+	for (const char *p = resource; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ (uint8_t)(ip->v >> (8 * i))) * 1099511628211ull;
+	h = (h ^ (uint64_t)kind) * 1099511628211ull;
+	g = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+	snprintf(out, 37, "%08x-%04x-4%03x-8%03x-%012" PRIx64, (unsigned)(h >> 32), (unsigned)(h >> 16) & 0xffff,
+		 (unsigned)h & 0xfff, (unsigned)(g >> 52), (uint64_t)(g & 0xffffffffffffull));
+}
+
+void conn_issue(struct conn_hop *h, const char *origin, const char *severity, const char *type, const char *key,
+		const char *value)
+{
+	for (int i = 0; i < h->nissues; i++)
+		if (!strcmp(h->issues[i].type, type) && !strcmp(h->issues[i].origin, origin) &&
+		    !strcmp(h->issues[i].value, value))
+			return;
+	if (h->nissues == CONN_MAX_ISSUES)
+		return;
+	struct conn_issue_rec *x = &h->issues[h->nissues++];
+
+	x->origin = origin;
+	x->severity = severity;
+	x->type = type;
+	snprintf(x->key, sizeof(x->key), "%s", key);
+	snprintf(x->value, sizeof(x->value), "%s", value);
+}
+
+/* The hop of the response for (kind, resource, address), added when new. */
+static int hop_get(struct conn_result *cr, const char *type, const char *resource, const struct nws_ip *ip)
+{
+	for (int i = 0; i < cr->nhops; i++)
+		if (!strcmp(cr->hops[i].type, type) && !strcmp(cr->hops[i].resource, resource) &&
+		    nws_ip_eq(&cr->hops[i].ip, ip))
+			return i;
+	if (cr->nhops == CONN_MAX_HOPS)
+		return cr->nhops - 1;
+	struct conn_hop *h = &cr->hops[cr->nhops];
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->type, sizeof(h->type), "%s", type);
+	snprintf(h->resource, sizeof(h->resource), "%s", resource);
+	h->ip = *ip;
+	h->has_ip = ip->fam != 0;
+	hop_guid(h->id, resource, ip, (int)strlen(type));
+	return cr->nhops++;
+}
+
+static void link_next(struct conn_hop *h, int next)
+{
+	for (int i = 0; i < h->nnext; i++)
+		if (h->next[i] == next)
+			return;
+	if (h->nnext < CONN_MAX_NEXT)
+		h->next[h->nnext++] = next;
+}
+
+/* First matching guest firewall rule, else the direction's default. */
+bool conn_guest_allows(const struct topo_vm *vm, enum az_dir dir, int proto, uint16_t local_port,
+		       const struct nws_ip *remote, const char **rule)
+{
+	*rule = NULL;
+	if (!vm->fw.present)
+		return true;
+	for (size_t i = 0; i < vm->fw.nrules; i++) {
+		const struct topo_fw_rule *r = &vm->fw.rules[i];
+		bool port_ok = r->local.any, addr_ok = r->remote.n == 0;
+
+		if (r->dir != dir || (r->proto != AZ_PROTO_ANY && r->proto != proto))
+			continue;
+		for (size_t k = 0; !port_ok && k < r->local.n; k++)
+			port_ok = local_port >= r->local.r[k].lo && local_port <= r->local.r[k].hi;
+		for (size_t k = 0; !addr_ok && k < r->remote.n; k++)
+			addr_ok = nws_prefix_contains(&r->remote.p[k], remote);
+		if (port_ok && addr_ok) {
+			*rule = r->name;
+			return r->allow;
+		}
+	}
+	return vm->fw.allow[dir];
+}
+
+static bool sock_has(const struct topo_sock *s, size_t n, int proto, uint16_t port)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].proto == proto && s[i].port == port)
+			return true;
+	return false;
+}
+
+/* ---- probe packets ------------------------------------------------------------------------ */
+
+static uint16_t csum16(const uint8_t *p, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* An Ethernet frame for a probe: TCP with flags, or ICMP/ICMPv6 echo (reply). */
+size_t conn_frame(uint8_t *buf, const struct nws_flow *f, uint8_t tcp_flags, bool echo_reply, uint16_t seq)
+{
+	bool v6 = f->src.fam == NWS_AF6;
+	uint8_t *ip = buf + 14, *l4 = ip + (v6 ? 40 : 20);
+	size_t l4len;
+
+	memcpy(buf, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	put16(buf + 12, v6 ? 0x86dd : 0x0800);
+	if (f->proto == AZ_PROTO_TCP) {
+		l4len = 20;
+		memset(l4, 0, l4len);
+		put16(l4, f->sport);
+		put16(l4 + 2, f->dport);
+		put16(l4 + 4, seq);
+		l4[12] = 0x50;
+		l4[13] = tcp_flags;
+		put16(l4 + 14, 64240);
+	} else {
+		l4len = 8 + 32;
+		memset(l4, 0, l4len);
+		l4[0] = v6 ? (echo_reply ? 129 : 128) : (echo_reply ? 0 : 8);
+		put16(l4 + 4, 0x6e77); /* "nw" */
+		put16(l4 + 6, seq);
+		memcpy(l4 + 8, "nwsim connection troubleshoot!!", 32);
+		if (!v6)
+			put16(l4 + 2, csum16(l4, l4len, 0));
+	}
+	if (v6) {
+		memset(ip, 0, 40);
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)l4len);
+		ip[6] = f->proto;
+		ip[7] = 64;
+		nws_ip_bytes(&f->src, ip + 8);
+		nws_ip_bytes(&f->dst, ip + 24);
+	} else {
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(20 + l4len));
+		put16(ip + 4, seq);
+		ip[8] = 64;
+		ip[9] = f->proto;
+		nws_ip_bytes(&f->src, ip + 12);
+		nws_ip_bytes(&f->dst, ip + 16);
+		put16(ip + 10, csum16(ip, 20, 0));
+	}
+	return 14 + (size_t)(l4 - ip) + l4len;
+}
+
+/* ---- the check ------------------------------------------------------------------------------ */
+
+struct probe {
+	struct nws_flow f;
+	int dest_host;    /* index into topo hosts, or -1 */
+	uint64_t tsc_in[2], tsc_out[2]; /* forward [0], reply [1] */
+	struct path_result r[2];
+	bool done[2], sent_reply;
+};
+
+struct run_ctx {
+	struct probe *p;
+	unsigned answered;
+};
+
+static void on_answer(void *ctx, struct dp_slot *s)
+{
+	struct run_ctx *rc = ctx;
+	struct probe *p = &rc->p[s->no >> 1];
+	int leg = (int)(s->no & 1);
+
+	p->tsc_out[leg] = rte_rdtsc();
+	p->r[leg] = s->out.r;
+	p->done[leg] = true;
+	rc->answered++;
+}
+
+/* Hand the probes' packets of one leg to the workers and wait for every answer. */
+static int send_leg(struct feeder *fd, struct run_ctx *rc, const bool *want, unsigned n, int leg, uint64_t t0_ns,
+		    struct nws_err *err)
+{
+	unsigned expect = rc->answered;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!want[i])
+			continue;
+		struct probe *p = &rc->p[i];
+		struct nws_flow f = p->f;
+		uint8_t frame[128];
+
+		if (leg) {
+			f.src = p->f.dst;
+			f.dst = p->f.src;
+			f.sport = p->f.dport;
+			f.dport = p->f.sport;
+		}
+		size_t len = conn_frame(frame, &f, leg ? 0x12 : 0x02, leg == 1, (uint16_t)i);
+		struct dp_slot *s = feed_get_slot(fd);
+
+		s->no = (uint64_t)i << 1 | (uint64_t)leg;
+		s->file = 0;
+		s->item.wire_len = (uint32_t)len;
+		/* One probe a second, the reply a millisecond later: flows age as they would. */
+		s->item.ts_ns = t0_ns + (uint64_t)i * 1000000000ull + (uint64_t)leg * 1000000ull;
+		if (dp_parse(DP_LINK_ETHERNET, frame, (uint32_t)len, &s->item.pkt, &s->item.unparsed) < 0)
+			return nws_err_set(err, "test-connectivity: a probe packet did not parse (%s)",
+					   dp_unparsed_name[s->item.unparsed]);
+		s->item.unparsed = -1;
+		p->tsc_in[leg] = rte_rdtsc();
+		feed_submit(fd, s);
+		expect++;
+	}
+	feed_kick(fd);
+	while (rc->answered < expect) {
+		feed_drain(fd);
+		if (fd->inline_engine)
+			break;
+	}
+	return 0;
+}
+
+/* splitmix64: the seeded jitter. */
+static uint64_t mix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double link_ms(const struct topo *t, enum topo_link k, uint64_t *rng)
+{
+	double u = (double)(mix(rng) >> 11) / 9007199254740992.0; /* [0, 1) */
+
+	return t->latency.mean[k] + (2 * u - 1) * t->latency.jitter[k];
+}
+
+static const char *nic_res(const struct topo *t, int nic)
+{
+	return t->nics[nic].id;
+}
+
+/* The Azure hops a walked probe visits, in order (at most CONN_MAX_HOPS), with the link kind into each. */
+struct vhop {
+	int hop;          /* index into the response's hops */
+	enum topo_link link; /* the link that led here */
+	int path_hop;     /* index into path_result hops, or -1 for hops nwsim inserts */
+};
+
+static int visit(const struct app *app, struct conn_result *cr, const struct probe *p, const struct path_result *r,
+		 struct vhop *v)
+{
+	const struct topo *t = app->t;
+	int n = 0, prev_vnet = -1;
+
+	for (int h = 0; h < r->nhops && n < CONN_MAX_HOPS - 2; h++) {
+		const struct path_hop *x = &r->hops[h];
+		enum topo_link lk = TOPO_LINK_VNET_LOCAL;
+		int vnet = -1;
+
+		switch (x->kind) {
+		case PATH_HOP_SOURCE:
+		case PATH_HOP_APPLIANCE:
+		case PATH_HOP_DESTINATION: {
+			const struct topo_nic *nic = &t->nics[x->nic];
+
+			vnet = t->subnets[nic->ipcfgs[x->ipcfg].subnet].vnet;
+			if (prev_vnet >= 0 && vnet != prev_vnet) {
+				char res[512];
+				struct nws_ip none = { 0 };
+
+				const char *pname = t->vnets[vnet].name;
+
+				for (size_t k = 0; k < t->vnets[prev_vnet].npeerings; k++)
+					if (t->vnets[prev_vnet].peerings[k].remote == vnet)
+						pname = t->vnets[prev_vnet].peerings[k].name;
+				snprintf(res, sizeof(res), "%s/virtualNetworkPeerings/%s", t->vnets[prev_vnet].id, pname);
+				/* The peering is a hop of the response, not a link of its own: no latency into it. */
+				v[n++] = (struct vhop){ hop_get(cr, "VNetPeering", res, &none), TOPO_LINK_COUNT, -1 };
+				lk = TOPO_LINK_PEERING;
+			}
+			const char *type = x->kind == PATH_HOP_SOURCE ? "Source" : x->kind == PATH_HOP_APPLIANCE ? "VirtualAppliance" : "VnetLocal";
+
+			v[n++] = (struct vhop){ hop_get(cr, type, nic_res(t, x->nic), &nic->ipcfgs[x->ipcfg].ip), lk, h };
+			break;
+		}
+		case PATH_HOP_GATEWAY: {
+			const struct topo_gateway *g = t->vnets[x->vnet].gateway;
+			char res[512];
+
+			snprintf(res, sizeof(res), "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworkGateways/%s",
+				 AZ_SUBSCRIPTION, AZ_RESOURCE_GROUP, g ? g->name : "gateway");
+			v[n++] = (struct vhop){ hop_get(cr, "VirtualNetworkGateway", res, g && g->has_public_ip ? &g->public_ip : &(struct nws_ip){ 0 }),
+						TOPO_LINK_GATEWAY, h };
+			vnet = x->vnet;
+			break;
+		}
+		case PATH_HOP_INTERNET:
+			v[n++] = (struct vhop){ hop_get(cr, "Internet", "Internet", &p->f.dst), TOPO_LINK_INTERNET, h };
+			break;
+		}
+		if (vnet >= 0)
+			prev_vnet = vnet;
+	}
+	if (r->delivered && r->end == PATH_END_ON_PREMISES && n < CONN_MAX_HOPS)
+		v[n++] = (struct vhop){ hop_get(cr, "OnPremises", "OnPremises", &p->f.dst), TOPO_LINK_GATEWAY, -1 };
+	for (int i = 0; i + 1 < n; i++)
+		link_next(&cr->hops[v[i].hop], v[i + 1].hop);
+	return n;
+}
+
+/* The issue a dropped probe leaves, on the hop that dropped it. */
+static void drop_issue(const struct app *app, struct conn_result *cr, const struct probe *p, const struct path_result *r,
+		       const struct vhop *v, int nv, bool reply)
+{
+	const struct topo *t = app->t;
+	int at = nv - 1;
+	char buf[256];
+
+	for (int i = 0; i < nv; i++)
+		if (v[i].path_hop == r->drop_hop)
+			at = i;
+	struct conn_hop *h = &cr->hops[v[at].hop];
+	const struct path_hop *x = &r->hops[r->drop_hop];
+	/* On the reply, the link out of a hop is the forward path's link into it. */
+	const char *out = reply ? "Inbound" : "Outbound", *in = reply ? "Outbound" : "Inbound";
+
+	h->dropped++;
+	switch (r->reason) {
+	case PATH_DROP_NSG_OUTBOUND:
+	case PATH_DROP_NSG_INBOUND: {
+		const struct nsg_verdict *nv2 = r->reason == PATH_DROP_NSG_INBOUND ? &x->nsg_in : &x->nsg_out;
+
+		if (nv2->rule)
+			snprintf(buf, sizeof(buf), "%s%s", nv2->rule->is_default ? "DefaultRule_" : "UserRule_", nv2->rule->name);
+		else
+			snprintf(buf, sizeof(buf), "%s", "-");
+		conn_issue(h, r->reason == PATH_DROP_NSG_INBOUND ? in : out, "Error", "NetworkSecurityRule", "RuleName", buf);
+		break;
+	}
+	case PATH_DROP_ROUTE_NONE:
+	case PATH_DROP_NO_ROUTE:
+		if (x->route && x->route->name)
+			snprintf(buf, sizeof(buf), "%s", x->route->name);
+		else
+			snprintf(buf, sizeof(buf), "%s", r->reason == PATH_DROP_NO_ROUTE ? "no route" : "System Route");
+		conn_issue(h, out, "Error", "UserDefinedRoute", "RouteName", buf);
+		break;
+	case PATH_DROP_APPLIANCE_NOT_FORWARDING:
+	case PATH_DROP_APPLIANCE_MISSING:
+		conn_issue(h, "Local", "Error", r->reason == PATH_DROP_APPLIANCE_MISSING ? "Platform" : "ApplianceNotForwarding",
+			   "Reason", r->reason == PATH_DROP_APPLIANCE_MISSING ? "no virtual appliance at the route's next hop address"
+									 : "the appliance does not forward");
+		break;
+	case PATH_DROP_VM_STOPPED:
+		conn_issue(h, "Local", "Error", "VmStopped", "VirtualMachine",
+			   x->nic >= 0 && t->nics[x->nic].vm >= 0 ? t->vms[t->nics[x->nic].vm].name : "-");
+		break;
+	case PATH_DROP_FORWARDED_TRAFFIC_BLOCKED:
+		conn_issue(h, in, "Error", "ForwardedTrafficBlocked", "Reason", "the peering does not allow forwarded traffic");
+		break;
+	case PATH_DROP_ROUTING_LOOP:
+		conn_issue(h, out, "Error", "RoutingLoop", "Reason", "the packet came back to a hop it had left");
+		break;
+	default:
+		conn_issue(h, out, "Error", "Platform", "Reason", path_drop_name[r->reason]);
+		break;
+	}
+	(void)p;
+}
+
+static void vm_warnings(const struct topo *t, struct conn_hop *h, int nic)
+{
+	char buf[32];
+
+	if (nic < 0 || t->nics[nic].vm < 0)
+		return;
+	const struct topo_vm *vm = &t->vms[t->nics[nic].vm];
+
+	if (vm->cpu_pct >= CONN_HIGH_PERCENT) {
+		snprintf(buf, sizeof(buf), "%g", vm->cpu_pct);
+		conn_issue(h, "Local", "Warning", "CPU", "CpuPercent", buf);
+	}
+	if (vm->mem_pct >= CONN_HIGH_PERCENT) {
+		snprintf(buf, sizeof(buf), "%g", vm->mem_pct);
+		conn_issue(h, "Local", "Warning", "Memory", "MemoryPercent", buf);
+	}
+}
+
+static int host_at(const struct topo *t, const struct nws_ip *ip)
+{
+	for (size_t i = 0; i < t->nhosts; i++)
+		if (nws_ip_eq(&t->hosts[i].ip, ip))
+			return (int)i;
+	return -1;
+}
+
+int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *q, struct conn_result *cr,
+	     struct nws_err *err)
+{
+	const struct topo *t = app->t;
+	const struct topo_vm *svm = &t->vms[q->src_vm];
+	int snic = (int)svm->first_nic;
+	const struct nws_ip *sip = &t->nics[snic].ipcfgs[0].ip;
+	int src_hop;
+	unsigned n = q->probes;
+	struct probe *pr = calloc(n, sizeof(*pr));
+	bool *want = calloc(n, sizeof(*want));
+	struct run_ctx rc = { .p = pr };
+	uint64_t rng = q->seed, hz = rte_get_tsc_hz();
+	double lat_sum = 0;
+	int rc2 = -1;
+
+	memset(cr, 0, sizeof(*cr));
+	cr->probes_sent = n;
+	fd->answered = on_answer;
+	fd->ctx = &rc;
+	if (!pr || !want) {
+		nws_err_set(err, "out of memory");
+		goto out;
+	}
+	src_hop = hop_get(cr, "Source", nic_res(t, snic), sip);
+	vm_warnings(t, &cr->hops[src_hop], snic);
+	if (q->ndst == 0) {
+		conn_issue(&cr->hops[src_hop], "Outbound", "Error", "DnsResolution", "FQDN", q->dst_name);
+		cr->probes_failed = n;
+		rc2 = 0;
+		goto out;
+	}
+	if (!svm->running) {
+		conn_issue(&cr->hops[src_hop], "Local", "Error", "AgentStopped", "VirtualMachine", svm->name);
+		cr->probes_failed = n;
+		rc2 = 0;
+		goto out;
+	}
+	if (q->proto == AZ_PROTO_TCP && q->src_port && sock_has(svm->in_use, svm->nin_use, AZ_PROTO_TCP, q->src_port)) {
+		char b[16];
+
+		snprintf(b, sizeof(b), "%u", q->src_port);
+		conn_issue(&cr->hops[src_hop], "Local", "Error", "SocketBind", "SourcePort", b);
+		cr->probes_failed = n;
+		rc2 = 0;
+		goto out;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct probe *p = &pr[i];
+		const char *fw_rule;
+
+		p->f.proto = (uint8_t)(q->proto == AZ_PROTO_ICMP && q->dst[i % q->ndst].fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : q->proto);
+		p->f.src = *sip;
+		p->f.dst = q->dst[i % q->ndst];
+		p->f.has_ports = q->proto == AZ_PROTO_TCP;
+		/* Without --source-port, each probe from its own ephemeral port, as a client's connects are. */
+		p->f.sport = q->proto != AZ_PROTO_TCP ? 0 : q->src_port ? q->src_port : (uint16_t)(49152 + (q->seed + i) % 16384);
+		p->f.dport = q->proto == AZ_PROTO_TCP ? q->dst_port : 0;
+		p->dest_host = host_at(t, &p->f.dst);
+		want[i] = conn_guest_allows(svm, AZ_OUTBOUND, p->f.proto, p->f.sport, &p->f.dst, &fw_rule);
+		if (!want[i]) {
+			conn_issue(&cr->hops[src_hop], "Local", "Error", "GuestFirewall", "RuleName", fw_rule ? fw_rule : "defaultOutbound");
+			cr->hops[src_hop].reached++;
+			cr->hops[src_hop].dropped++;
+		}
+	}
+	if (send_leg(fd, &rc, want, n, 0, q->t0_ns, err) < 0)
+		goto out;
+	/* Forward legs: hops, issues; who answers. */
+	for (unsigned i = 0; i < n; i++) {
+		struct probe *p = &pr[i];
+		struct vhop v[CONN_MAX_HOPS];
+
+		if (!want[i])
+			continue;
+		int nv = visit(app, cr, p, &p->r[0], v);
+
+		for (int k = 0; k < nv; k++)
+			cr->hops[v[k].hop].reached++;
+		want[i] = false;
+		if (!p->r[0].delivered) {
+			drop_issue(app, cr, p, &p->r[0], v, nv, false);
+			continue;
+		}
+		struct conn_hop *last = &cr->hops[v[nv - 1].hop];
+		const struct path_hop *lh = &p->r[0].hops[p->r[0].nhops - 1];
+
+		if (p->r[0].end == PATH_END_VM) {
+			const struct topo_vm *dvm = &t->vms[t->nics[lh->nic].vm];
+			const char *fw_rule;
+
+			vm_warnings(t, last, lh->nic);
+			if (!conn_guest_allows(dvm, AZ_INBOUND, p->f.proto, p->f.dport, &p->f.src, &fw_rule)) {
+				conn_issue(last, "Local", "Error", "GuestFirewall", "RuleName", fw_rule ? fw_rule : "defaultInbound");
+				last->dropped++;
+				continue;
+			}
+			if (p->f.proto == AZ_PROTO_TCP && dvm->nlisten && !sock_has(dvm->listen, dvm->nlisten, AZ_PROTO_TCP, p->f.dport)) {
+				char b[16];
+
+				snprintf(b, sizeof(b), "%u", p->f.dport);
+				conn_issue(last, "Local", "Error", "NoListener", "Port", b);
+				last->dropped++;
+				continue;
+			}
+		} else if (p->r[0].end == PATH_END_INTERNET || p->r[0].end == PATH_END_ON_PREMISES) {
+			const struct topo_host *hh = p->dest_host >= 0 ? &t->hosts[p->dest_host] : NULL;
+
+			if (p->r[0].end == PATH_END_ON_PREMISES) {
+				/* ExpressRoute: the gateway must have an ARP entry for where it sends the probe. */
+				for (int k = 0; k < p->r[0].nhops; k++) {
+					const struct path_hop *g = &p->r[0].hops[k];
+					const struct topo_gateway *gw = g->kind == PATH_HOP_GATEWAY ? t->vnets[g->vnet].gateway : NULL;
+					bool found = false;
+
+					if (!gw || gw->vpn || gw->narp == 0)
+						continue;
+					for (size_t a = 0; a < gw->narp; a++)
+						found |= nws_ip_eq(&gw->arp[a], &p->f.dst);
+					if (!found) {
+						char b[NWS_IP_STRLEN];
+
+						for (int z = 0; z < nv; z++)
+							if (v[z].path_hop == k) {
+								conn_issue(&cr->hops[v[z].hop], "Outbound", "Error", "ArpEntryMissing", "Address",
+									   nws_ip_str(&p->f.dst, b));
+								cr->hops[v[z].hop].dropped++;
+							}
+						/* It never left the gateway. */
+						cr->hops[v[nv - 1].hop].reached--;
+						hh = NULL;
+						goto next_probe;
+					}
+				}
+			}
+			if (!hh || (p->f.proto == AZ_PROTO_TCP && !sock_has(hh->listen, hh->nlisten, AZ_PROTO_TCP, p->f.dport))) {
+				char b[16];
+
+				snprintf(b, sizeof(b), "%u", p->f.dport);
+				conn_issue(last, "Local", "Error", "NoListener", hh ? "Port" : "Address",
+					   hh ? b : "no externalHosts entry answers at this address");
+				last->dropped++;
+				continue;
+			}
+		} else {
+			continue; /* --at style endings do not occur here */
+		}
+		want[i] = true;
+		p->sent_reply = true;
+next_probe:;
+	}
+	if (send_leg(fd, &rc, want, n, 1, q->t0_ns, err) < 0)
+		goto out;
+	for (unsigned i = 0; i < n; i++) {
+		struct probe *p = &pr[i];
+		struct vhop v[CONN_MAX_HOPS];
+
+		if (!p->sent_reply) {
+			cr->probes_failed++;
+			continue;
+		}
+		int nv = visit(app, cr, p, &p->r[0], v);
+
+		(void)nv;
+		if (!p->r[1].delivered) {
+			/* The reply's hops, mapped back onto the forward path's. */
+			struct vhop rv[CONN_MAX_HOPS];
+			struct conn_result scratch = *cr;
+			int nrv = visit(app, &scratch, p, &p->r[1], rv);
+
+			for (int k = 0; k < nrv; k++)
+				for (int z = 0; z < cr->nhops; z++)
+					if (!strcmp(scratch.hops[rv[k].hop].resource, cr->hops[z].resource) &&
+					    strcmp(scratch.hops[rv[k].hop].type, "Source"))
+						rv[k].hop = z;
+			for (int k = 0; k < nrv; k++)
+				if (rv[k].hop >= cr->nhops)
+					rv[k].hop = src_hop;
+			drop_issue(app, cr, p, &p->r[1], rv, nrv, true);
+			cr->probes_failed++;
+			continue;
+		}
+		/* Round trip: the links both ways and the time the workers took at each hop. */
+		double ms = 0, proc = 0;
+
+		for (int leg = 0; leg < 2; leg++) {
+			uint64_t prev = p->tsc_in[leg];
+
+			for (int k = 0; k < p->r[leg].nhops; k++) {
+				uint64_t at = p->r[leg].hops[k].tsc;
+
+				if (at > prev)
+					proc += (double)(at - prev) * 1e3 / (double)hz;
+				prev = at > prev ? at : prev;
+			}
+		}
+		for (int k = 1; k < nv; k++) {
+			double one = v[k].link == TOPO_LINK_COUNT ? 0 : link_ms(t, v[k].link, &rng) + link_ms(t, v[k].link, &rng);
+
+			if (k == nv - 1 && p->dest_host >= 0 && t->hosts[p->dest_host].latency_ms >= 0)
+				one = 2 * t->hosts[p->dest_host].latency_ms;
+			ms += one;
+			cr->hops[v[k].hop].rtt_sum += ms;
+			cr->hops[v[k].hop].rtt_n++;
+		}
+		ms += proc;
+		cr->proc_ms += proc;
+		if (cr->reachable == 0 || ms < cr->min_ms)
+			cr->min_ms = ms;
+		if (ms > cr->max_ms)
+			cr->max_ms = ms;
+		lat_sum += ms;
+		cr->reachable++;
+	}
+	if (cr->reachable)
+		cr->avg_ms = lat_sum / cr->reachable;
+	rc2 = 0;
+out:
+	free(pr);
+	free(want);
+	return rc2;
+}

@@ -1,0 +1,70 @@
+/*
+ * Connection troubleshoot: probes through the dataplane's workers, and the response built from
+ * what they answered (hops, issues, counters, latencies).
+ */
+#ifndef CONNECT_H
+#define CONNECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "feed.h"
+
+#define CONN_MAX_HOPS 32
+#define CONN_MAX_NEXT 8
+#define CONN_MAX_ISSUES 8
+#define CONN_MAX_DST 8
+#define CONN_MAX_PROBES 100
+#define CONN_HIGH_PERCENT 90.0 /* CPU or memory at or above this: a Warning (nwsim's threshold) */
+
+struct conn_query {
+	int src_vm;
+	uint16_t src_port; /* 0: an ephemeral port per probe */
+	int proto;         /* AZ_PROTO_TCP or AZ_PROTO_ICMP */
+	uint16_t dst_port;
+	const char *dst_name;           /* as given (for DnsResolution) */
+	struct nws_ip dst[CONN_MAX_DST]; /* the addresses probed, in turn; none: the name did not resolve */
+	unsigned ndst;
+	unsigned probes;
+	uint64_t seed;
+	uint64_t t0_ns; /* the probes' clock */
+};
+
+struct conn_issue_rec {
+	const char *origin, *severity, *type;
+	char key[32], value[200];
+};
+
+struct conn_hop {
+	char type[24], resource[512], id[37];
+	struct nws_ip ip;
+	bool has_ip;
+	int next[CONN_MAX_NEXT], nnext;
+	struct conn_issue_rec issues[CONN_MAX_ISSUES];
+	int nissues;
+	unsigned reached, dropped; /* probes (and replies) that got here, and that were dropped here */
+	double rtt_sum;            /* round trip to this hop over the probes that made it back */
+	unsigned rtt_n;
+};
+
+struct conn_result {
+	struct conn_hop hops[CONN_MAX_HOPS];
+	int nhops;
+	unsigned probes_sent, probes_failed, reachable;
+	double min_ms, avg_ms, max_ms, proc_ms;
+};
+
+/* Run the check on the workers of fd (launched). */
+int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *q, struct conn_result *cr,
+	     struct nws_err *err);
+void conn_issue(struct conn_hop *h, const char *origin, const char *severity, const char *type, const char *key,
+		const char *value);
+bool conn_guest_allows(const struct topo_vm *vm, enum az_dir dir, int proto, uint16_t local_port,
+		       const struct nws_ip *remote, const char **rule);
+/* A probe's Ethernet frame (TCP with flags, or ICMP echo / echo reply); returns its length. */
+size_t conn_frame(uint8_t *buf, const struct nws_flow *f, uint8_t tcp_flags, bool echo_reply, uint16_t seq);
+/* What to change, for an issue type (the table's hints). */
+const char *conn_hint(const char *type);
+
+#endif

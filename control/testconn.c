@@ -1,0 +1,326 @@
+/*
+ * nwsim test-connectivity: the command line, the destination (VM, address, name, URI), the
+ * workers, and the response as JSON (REST casing) or a table with hints.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "cmds.h"
+#include "connect.h"
+#include "feed.h"
+#include "jw.h"
+#include "summary.h"
+
+static const char usage_text[] =
+	"usage: nwsim test-connectivity -t TOPOLOGY --source-resource VM [--source-port N]\n"
+	"                               (--dest-resource VM | --dest-address IP|FQDN|URI) [--dest-port N]\n"
+	"                               [--protocol Tcp|Icmp] [--probes N] [--seed S] [--workers N]\n"
+	"                               [-o json|table]\n"
+	"\n"
+	"Checks a connection from a VM to a VM, a name in the topology's dns, a URI or an address, as\n"
+	"Network Watcher's connection troubleshoot does. Probe packets (TCP SYN or ICMP echo) go through\n"
+	"the dataplane's workers and, where they reach a host that answers, so do the replies. Prints\n"
+	"connectionStatus, the latencies (when reachable), probesSent, probesFailed and every hop with\n"
+	"its issues; the table adds what to change. --probes 1..100 (default 30); --seed S makes the\n"
+	"latency jitter reproducible (default 1); a URI gives the port when --dest-port does not.\n";
+
+/* "https://host:port/path" -> host and port (the scheme's when absent). */
+static int parse_uri(const char *s, char *host, size_t hl, unsigned *port)
+{
+	const char *p = strstr(s, "://");
+
+	if (!p)
+		return 0;
+	*port = !strncasecmp(s, "https", 5) ? 443 : !strncasecmp(s, "http", 4) ? 80 : 0;
+	p += 3;
+	size_t n = strcspn(p, "/?#");
+	const char *colon = NULL;
+
+	if (*p == '[') { /* [v6]:port */
+		const char *e = memchr(p, ']', n);
+
+		if (!e)
+			return -1;
+		snprintf(host, hl, "%.*s", (int)(e - p - 1), p + 1);
+		colon = e[1] == ':' ? e + 1 : NULL;
+	} else {
+		colon = memchr(p, ':', n);
+		snprintf(host, hl, "%.*s", (int)(colon ? (size_t)(colon - p) : n), p);
+	}
+	if (colon) {
+		double v;
+		char num[16];
+
+		snprintf(num, sizeof(num), "%.*s", (int)(n - (size_t)(colon + 1 - p)), colon + 1);
+		if (cli_number(num, 1, 65535, true, &v) < 0)
+			return -1;
+		*port = (unsigned)v;
+	}
+	return host[0] ? 1 : -1;
+}
+
+static void hop_json(struct jw *w, const struct conn_result *cr, const struct conn_hop *h)
+{
+	char b[NWS_IP_STRLEN];
+
+	jw_obj(w);
+	jw_kstr(w, "type", h->type);
+	jw_kstr(w, "id", h->id);
+	jw_kstr(w, "address", h->has_ip ? nws_ip_str(&h->ip, b) : "");
+	jw_kstr(w, "resourceId", h->resource);
+	jw_key(w, "nextHopIds");
+	jw_arr(w);
+	for (int i = 0; i < h->nnext; i++)
+		jw_str(w, cr->hops[h->next[i]].id);
+	jw_end_arr(w);
+	jw_key(w, "issues");
+	jw_arr(w);
+	for (int i = 0; i < h->nissues; i++) {
+		const struct conn_issue_rec *x = &h->issues[i];
+
+		jw_obj(w);
+		jw_kstr(w, "origin", x->origin);
+		jw_kstr(w, "severity", x->severity);
+		jw_kstr(w, "type", x->type);
+		jw_key(w, "context");
+		jw_arr(w);
+		jw_obj(w);
+		jw_kstr(w, "key", x->key);
+		jw_kstr(w, "value", x->value);
+		jw_end_obj(w);
+		jw_end_arr(w);
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	/* nwsim's own per-hop counters (not in Azure's response). */
+	jw_kint(w, "probesReached", h->reached);
+	jw_kint(w, "probesDropped", h->dropped);
+	jw_end_obj(w);
+}
+
+static long long ms_int(double ms)
+{
+	return (long long)(ms + 0.5);
+}
+
+static void print_json(const struct conn_result *cr)
+{
+	struct jw w;
+
+	jw_init(&w, stdout, true);
+	jw_obj(&w);
+	jw_key(&w, "hops");
+	jw_arr(&w);
+	for (int i = 0; i < cr->nhops; i++)
+		hop_json(&w, cr, &cr->hops[i]);
+	jw_end_arr(&w);
+	jw_kstr(&w, "connectionStatus", cr->reachable ? "Reachable" : "Unreachable");
+	if (cr->reachable) {
+		jw_kint(&w, "avgLatencyInMs", ms_int(cr->avg_ms));
+		jw_kint(&w, "minLatencyInMs", ms_int(cr->min_ms));
+		jw_kint(&w, "maxLatencyInMs", ms_int(cr->max_ms));
+	}
+	jw_kint(&w, "probesSent", cr->probes_sent);
+	jw_kint(&w, "probesFailed", cr->probes_failed);
+	jw_end_obj(&w);
+	jw_done(&w);
+}
+
+static void print_table(const struct conn_result *cr)
+{
+	char b[NWS_IP_STRLEN];
+
+	printf("connection status: %s", cr->reachable ? "Reachable" : "Unreachable");
+	if (cr->reachable)
+		printf("; latency min %.1f ms, avg %.1f ms, max %.1f ms", cr->min_ms, cr->avg_ms, cr->max_ms);
+	printf("\nprobes sent %u, failed %u\n\n", cr->probes_sent, cr->probes_failed);
+	printf("%-3s %-22s %-40s %-16s %8s %8s %9s\n", "#", "type", "resource", "address", "reached", "dropped", "rtt ms");
+	for (int i = 0; i < cr->nhops; i++) {
+		const struct conn_hop *h = &cr->hops[i];
+		const char *res = strrchr(h->resource, '/');
+		char rtt[24] = "-";
+
+		if (h->rtt_n)
+			snprintf(rtt, sizeof(rtt), "%.1f", h->rtt_sum / h->rtt_n);
+		printf("%-3d %-22s %-40s %-16s %8u %8u %9s", i, h->type, res ? res + 1 : h->resource,
+		       h->has_ip ? nws_ip_str(&h->ip, b) : "-", h->reached, h->dropped, rtt);
+		if (h->nnext) {
+			printf("  ->");
+			for (int k = 0; k < h->nnext; k++)
+				printf(" %d", h->next[k]);
+		}
+		printf("\n");
+		for (int k = 0; k < h->nissues; k++) {
+			const struct conn_issue_rec *x = &h->issues[k];
+
+			printf("      %s %s (%s): %s=%s\n      hint: %s\n", x->severity, x->type, x->origin, x->key, x->value,
+			       conn_hint(x->type));
+		}
+	}
+}
+
+int cmd_test_connectivity(int argc, char **argv)
+{
+	struct cli_common c = { 0 };
+	const char *src = NULL, *sport = NULL, *dres = NULL, *daddr = NULL, *dport = NULL, *proto = NULL, *probes = NULL,
+		   *seed = NULL, *workers = NULL;
+	const struct cli_opt opts[] = {
+		{ "--source-resource", 0, &src, NULL }, { "--source-port", 0, &sport, NULL }, { "--dest-resource", 0, &dres, NULL },
+		{ "--dest-address", 0, &daddr, NULL },  { "--dest-port", 0, &dport, NULL },   { "--protocol", 0, &proto, NULL },
+		{ "--probes", 0, &probes, NULL },       { "--seed", 0, &seed, NULL },         { "--workers", 0, &workers, NULL },
+		{ NULL, 0, NULL, NULL },
+	};
+	struct nws_err err = { { 0 } };
+	struct app app = { 0 };
+	static struct feeder fd;
+	static struct conn_query q;
+	static struct conn_result cr;
+	double v;
+	unsigned nworkers = 1;
+	unsigned uri_port = 0;
+	char host[256] = "", lcores[32];
+	int rc;
+
+	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0)
+		goto usage;
+	if (c.help) {
+		fputs(usage_text, stdout);
+		return CLI_OK;
+	}
+	memset(&q, 0, sizeof(q));
+	q.proto = AZ_PROTO_TCP;
+	q.probes = 30;
+	q.seed = 1;
+	q.t0_ns = 1700000000ull * 1000000000ull;
+	if (!src) {
+		nws_err_set(&err, "--source-resource is required");
+		goto usage;
+	}
+	if (!dres == !daddr) {
+		nws_err_set(&err, "give one of --dest-resource and --dest-address");
+		goto usage;
+	}
+	if (proto) {
+		if (!strcasecmp(proto, "Tcp"))
+			q.proto = AZ_PROTO_TCP;
+		else if (!strcasecmp(proto, "Icmp"))
+			q.proto = AZ_PROTO_ICMP;
+		else {
+			nws_err_set(&err, "--protocol: '%s' is not Tcp or Icmp", proto);
+			goto usage;
+		}
+	}
+	const struct {
+		const char *opt, *val;
+		double lo, hi;
+	} nums[] = {
+		{ "--source-port", sport, 1, 65535 }, { "--dest-port", dport, 1, 65535 }, { "--probes", probes, 1, CONN_MAX_PROBES },
+		{ "--seed", seed, 0, 1e15 },           { "--workers", workers, 0, MAX_WORKERS },
+	};
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if (nums[i].val && cli_number(nums[i].val, nums[i].lo, nums[i].hi, true, &v) < 0) {
+			nws_err_set(&err, "%s: '%s' is not a whole number in %g..%g", nums[i].opt, nums[i].val, nums[i].lo, nums[i].hi);
+			goto usage;
+		}
+	if (sport && cli_number(sport, 1, 65535, true, &v) == 0)
+		q.src_port = (uint16_t)v;
+	if (probes && cli_number(probes, 1, CONN_MAX_PROBES, true, &v) == 0)
+		q.probes = (unsigned)v;
+	if (seed && cli_number(seed, 0, 1e15, true, &v) == 0)
+		q.seed = (uint64_t)v;
+	if (workers && cli_number(workers, 0, MAX_WORKERS, true, &v) == 0)
+		nworkers = (unsigned)v;
+	if (daddr) {
+		int u = parse_uri(daddr, host, sizeof(host), &uri_port);
+
+		if (u < 0) {
+			nws_err_set(&err, "--dest-address: '%s' is not a URI nwsim can read (scheme://host[:port][/path])", daddr);
+			goto usage;
+		}
+		if (u == 0)
+			snprintf(host, sizeof(host), "%s", daddr);
+	}
+	if (dport && cli_number(dport, 1, 65535, true, &v) == 0)
+		q.dst_port = (uint16_t)v;
+	else if (uri_port)
+		q.dst_port = (uint16_t)uri_port;
+	if (q.proto == AZ_PROTO_TCP && !q.dst_port) {
+		nws_err_set(&err, "--dest-port is required for Tcp (or a URI that implies it)");
+		goto usage;
+	}
+	rc = app_open(&app, &c, &err);
+	if (rc != CLI_OK)
+		goto out;
+	const struct topo *t = app.t;
+
+	rc = CLI_USAGE;
+	if ((q.src_vm = topo_find_vm(t, src)) < 0) {
+		nws_err_set(&err, "test-connectivity: --source-resource: no virtual machine '%s' in %s", src, t->file);
+		goto out;
+	}
+	if (dres) {
+		int d = topo_find_vm(t, dres);
+
+		if (d < 0) {
+			nws_err_set(&err, "test-connectivity: --dest-resource: no virtual machine '%s' in %s", dres, t->file);
+			goto out;
+		}
+		q.dst[q.ndst++] = t->nics[t->vms[d].first_nic].ipcfgs[0].ip;
+		q.dst_name = dres;
+	} else {
+		q.dst_name = host;
+		if (nws_ip_parse(host, &q.dst[0]) == 0) {
+			q.ndst = 1;
+		} else {
+			for (size_t i = 0; i < t->ndns; i++)
+				if (!strcasecmp(t->dns[i].name, host))
+					for (size_t k = 0; k < t->dns[i].nips && q.ndst < CONN_MAX_DST; k++)
+						q.dst[q.ndst++] = t->dns[i].ips[k];
+		}
+	}
+	for (unsigned i = 0; i < q.ndst; i++)
+		if (q.dst[i].fam != t->nics[t->vms[q.src_vm].first_nic].ipcfgs[0].ip.fam) {
+			nws_err_set(&err, "test-connectivity: --dest-address: '%s' is not of the source VM's address family", host);
+			goto out;
+		}
+	/* One worker lcore besides the main one, unless asked otherwise; 0 runs the engine inline. */
+	snprintf(lcores, sizeof(lcores), nworkers ? "0-%u" : "0", nworkers);
+	c.lcores = lcores;
+	rc = app_compile(&app, &c, APP_PATH, &err);
+	if (rc != CLI_OK)
+		goto out;
+	rc = CLI_FAIL;
+	if (feed_init(&fd, &app.path, nworkers, 1u << 12, false, &err) < 0 || feed_launch(&fd, &err) < 0)
+		goto out;
+	if (conn_run(&app, &fd, &q, &cr, &err) < 0)
+		goto out;
+	feed_stop(&fd, t->nnics);
+	if (c.verbose) {
+		const struct dp_counters *k = &fd.w[0].eng.c;
+
+		fprintf(stderr, "nwsim: %" PRIu64 " probe packets through %u worker%s%s: %" PRIu64 " delivered, %" PRIu64
+				" of them as part of an admitted flow; %.3f ms of processing in all\n",
+			k->received, fd.nw, fd.nw == 1 ? "" : "s", fd.inline_engine ? " (the main lcore)" : "",
+			summary_sum(k->delivered, PATH_END_COUNT), k->stateful, cr.proc_ms);
+	}
+	if (cli_table(&c))
+		print_table(&cr);
+	else
+		print_json(&cr);
+	rc = CLI_OK;
+out:
+	feed_free(&fd);
+	app_close(&app);
+	if (rc != CLI_OK)
+		return cli_die(rc, &err);
+	return rc;
+usage:
+	nws_err_prefix(&err, "test-connectivity: ");
+	return cli_die(CLI_USAGE, &err);
+}

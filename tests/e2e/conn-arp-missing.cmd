@@ -1,0 +1,1 @@
+test-connectivity -t {root}/tests/data/conn-expressroute.json --source-resource db1 --dest-address 192.168.10.30 --dest-port 8080 --probes 10 | sed -E 's/(LatencyInMs": )[0-9]+/\1#/'

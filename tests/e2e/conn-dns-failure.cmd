@@ -1,0 +1,1 @@
+test-connectivity -t {root}/docs/examples/connectivity.json --source-resource web1 --dest-address https://unknown.contoso.com/index.html --probes 10 | sed -E 's/(LatencyInMs": )[0-9]+/\1#/'

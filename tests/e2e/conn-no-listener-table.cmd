@@ -1,0 +1,1 @@
+test-connectivity -t {root}/docs/examples/connectivity.json --source-resource db1 --dest-resource web1 --dest-port 8080 --probes 10 -o table | sed -E 's/latency min [0-9.]+ ms, avg [0-9.]+ ms, max [0-9.]+ ms/latency #/; s/ +[0-9]+\.[0-9]( |$)/ #\1/'

@@ -1,0 +1,1 @@
+test-connectivity -t {root}/docs/examples/connectivity.json --source-resource db1 --dest-resource web1 --dest-port 8080 --probes 10 | sed -E 's/(LatencyInMs": )[0-9]+/\1#/'

@@ -1,0 +1,1 @@
+test-connectivity -t ../../docs/examples/connectivity.json --source-resource web1 --dest-resource db1 --protocol Udp --dest-port 53

@@ -1,0 +1,1 @@
+test-connectivity -t ../../docs/examples/connectivity.json --dest-resource db1 --dest-port 1433
