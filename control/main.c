@@ -15,6 +15,7 @@ static const struct {
 	{ "show-next-hop", cmd_show_next_hop, "where the effective routes send a packet from a VM" },
 	{ "show-effective-route-table", cmd_show_effective_route_table, "effective routes of a NIC's subnet" },
 	{ "test-connectivity", cmd_test_connectivity, "connection troubleshoot: probes from a VM to a VM, name, URI or address" },
+	{ "scan-ports", cmd_scan_ports, "which destination ports a VM reaches, and what blocks the others" },
 	{ "replay", cmd_replay, "replay captures through the simulated network and count where packets go" },
 	{ "run", cmd_run, "testbed mode: judge the packets of real or virtual ports, forward what is delivered" },
 };

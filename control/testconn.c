@@ -164,17 +164,185 @@ static void print_table(const struct conn_result *cr)
 	}
 }
 
-int cmd_test_connectivity(int argc, char **argv)
+static const char scan_usage[] =
+	"usage: nwsim scan-ports -t TOPOLOGY --source-resource VM (--dest-resource VM | --dest-address IP|FQDN|URI)\n"
+	"                        --ports LIST [--seed S] [--workers N] [-o json|table]\n"
+	"\n"
+	"Network Watcher's port scanner: one TCP probe to each port of LIST (ports and ranges, such as\n"
+	"1-1024 or 22,80,443), through the dataplane's workers as test-connectivity sends them. Lists\n"
+	"the ports that are reachable and, for the others, the hop and the issue that stops them,\n"
+	"ports with the same answer grouped into ranges.\n";
+
+/* "22,80,8000-8100": ascending, without repeats. */
+static int parse_ports(const char *s, uint16_t *out, size_t *n)
+{
+	static bool seen[65536];
+	char buf[64];
+
+	memset(seen, 0, sizeof(seen));
+	*n = 0;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		double lo, hi;
+		char *dash;
+
+		if (len == 0 || len >= sizeof(buf))
+			return -1;
+		snprintf(buf, sizeof(buf), "%.*s", (int)len, s);
+		dash = strchr(buf, '-');
+		if (dash)
+			*dash = 0;
+		if (cli_number(buf, 1, 65535, true, &lo) < 0 || cli_number(dash ? dash + 1 : buf, 1, 65535, true, &hi) < 0 || lo > hi)
+			return -1;
+		for (unsigned p = (unsigned)lo; p <= (unsigned)hi; p++)
+			seen[p] = true;
+		s += len + (s[len] == ',');
+	}
+	for (unsigned p = 1; p < 65536; p++)
+		if (seen[p])
+			out[(*n)++] = (uint16_t)p;
+	return *n ? 0 : -1;
+}
+
+/* What stopped one port's probe: the first Error of the path, and where. */
+struct port_answer {
+	bool open;
+	char hop_type[24], hop_res[512], type[24], key[32], value[200];
+};
+
+static void port_answer(const struct conn_result *cr, struct port_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->open = cr->reachable > 0;
+	for (int i = 0; !a->open && i < cr->nhops; i++)
+		for (int k = 0; k < cr->hops[i].nissues; k++) {
+			const struct conn_issue_rec *x = &cr->hops[i].issues[k];
+
+			if (strcmp(x->severity, "Error"))
+				continue;
+			snprintf(a->hop_type, sizeof(a->hop_type), "%s", cr->hops[i].type);
+			snprintf(a->hop_res, sizeof(a->hop_res), "%s", cr->hops[i].resource);
+			snprintf(a->type, sizeof(a->type), "%s", x->type);
+			/* The port itself is the row's: leave it out so that ranges form. */
+			if (strcmp(x->key, "Port")) {
+				snprintf(a->key, sizeof(a->key), "%s", x->key);
+				snprintf(a->value, sizeof(a->value), "%s", x->value);
+			}
+			return;
+		}
+}
+
+static bool same_answer(const struct port_answer *a, const struct port_answer *b)
+{
+	return a->open == b->open && !strcmp(a->hop_type, b->hop_type) && !strcmp(a->hop_res, b->hop_res) &&
+	       !strcmp(a->type, b->type) && !strcmp(a->value, b->value) && !strcmp(a->key, b->key);
+}
+
+/* A run of ports with one answer. */
+static void range_str(char *out, size_t len, uint16_t lo, uint16_t hi)
+{
+	if (lo == hi)
+		snprintf(out, len, "%u", lo);
+	else
+		snprintf(out, len, "%u-%u", lo, hi);
+}
+
+static int scan_run(const struct app *app, struct feeder *fd, struct conn_query *q, const uint16_t *pl, size_t np,
+		    const struct cli_common *c, struct nws_err *err)
+{
+	static struct conn_result cr;
+	struct port_answer *ans = calloc(np, sizeof(*ans));
+	struct jw w;
+	size_t nopen = 0;
+	char r[32];
+
+	if (!ans)
+		return nws_err_set(err, "out of memory");
+	for (size_t i = 0; i < np; i++) {
+		q->dst_port = pl[i];
+		q->seed += 1;
+		/* Each port's probe a second after the last: the flow table sees them as they would come. */
+		q->t0_ns += 1000000000ull;
+		if (conn_run(app, fd, q, &cr, err) < 0) {
+			free(ans);
+			return -1;
+		}
+		port_answer(&cr, &ans[i]);
+		nopen += ans[i].open;
+	}
+	if (cli_table(c)) {
+		printf("%zu of %zu ports reachable\n\n%-13s %-8s %s\n", nopen, np, "ports", "state", "where and why");
+	} else {
+		jw_init(&w, stdout, true);
+		jw_obj(&w);
+		jw_kint(&w, "portsScanned", (long long)np);
+		jw_kint(&w, "portsReachable", (long long)nopen);
+		jw_key(&w, "ports");
+		jw_arr(&w);
+	}
+	for (size_t i = 0; i < np;) {
+		size_t j = i;
+
+		/* Group consecutive port numbers with the same answer. */
+		while (j + 1 < np && pl[j + 1] == pl[j] + 1 && same_answer(&ans[i], &ans[j + 1]))
+			j++;
+		range_str(r, sizeof(r), pl[i], pl[j]);
+		if (cli_table(c)) {
+			printf("%-13s %s", r, ans[i].open ? "open" : "blocked  ");
+			if (!ans[i].open) {
+				const char *res = strrchr(ans[i].hop_res, '/');
+
+				printf("at %s %s: %s", ans[i].hop_type, res ? res + 1 : ans[i].hop_res, ans[i].type);
+				if (ans[i].key[0])
+					printf(" %s=%s", ans[i].key, ans[i].value);
+			}
+			printf("\n");
+		} else {
+			jw_obj(&w);
+			jw_kstr(&w, "ports", r);
+			jw_kstr(&w, "state", ans[i].open ? "Reachable" : "Unreachable");
+			if (!ans[i].open) {
+				jw_kstr(&w, "hopType", ans[i].hop_type);
+				jw_kstr(&w, "hopResourceId", ans[i].hop_res);
+				jw_kstr(&w, "issueType", ans[i].type);
+				if (ans[i].key[0]) {
+					jw_kstr(&w, "key", ans[i].key);
+					jw_kstr(&w, "value", ans[i].value);
+				}
+			}
+			jw_end_obj(&w);
+		}
+		i = j + 1;
+	}
+	if (!cli_table(c)) {
+		jw_end_arr(&w);
+		jw_end_obj(&w);
+		jw_done(&w);
+	}
+	free(ans);
+	return 0;
+}
+
+/* test-connectivity, or (scan) scan-ports: one probe a port over a list of ports. */
+static int conn_main(int argc, char **argv, bool scan)
 {
 	struct cli_common c = { 0 };
 	const char *src = NULL, *sport = NULL, *dres = NULL, *daddr = NULL, *dport = NULL, *proto = NULL, *probes = NULL,
-		   *seed = NULL, *workers = NULL;
-	const struct cli_opt opts[] = {
+		   *seed = NULL, *workers = NULL, *ports = NULL;
+	const struct cli_opt conn_opts[] = {
 		{ "--source-resource", 0, &src, NULL }, { "--source-port", 0, &sport, NULL }, { "--dest-resource", 0, &dres, NULL },
 		{ "--dest-address", 0, &daddr, NULL },  { "--dest-port", 0, &dport, NULL },   { "--protocol", 0, &proto, NULL },
 		{ "--probes", 0, &probes, NULL },       { "--seed", 0, &seed, NULL },         { "--workers", 0, &workers, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
+	const struct cli_opt scan_opts[] = {
+		{ "--source-resource", 0, &src, NULL }, { "--dest-resource", 0, &dres, NULL }, { "--dest-address", 0, &daddr, NULL },
+		{ "--ports", 0, &ports, NULL },         { "--seed", 0, &seed, NULL },          { "--workers", 0, &workers, NULL },
+		{ NULL, 0, NULL, NULL },
+	};
+	const char *cmd = scan ? "scan-ports" : "test-connectivity";
+	static uint16_t plist[65536];
+	size_t np = 0;
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
 	static struct feeder fd;
@@ -186,10 +354,10 @@ int cmd_test_connectivity(int argc, char **argv)
 	char host[256] = "", lcores[32];
 	int rc;
 
-	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0)
+	if (cli_parse(argc, argv, scan ? scan_opts : conn_opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0)
 		goto usage;
 	if (c.help) {
-		fputs(usage_text, stdout);
+		fputs(scan ? scan_usage : usage_text, stdout);
 		return CLI_OK;
 	}
 	memset(&q, 0, sizeof(q));
@@ -250,6 +418,18 @@ int cmd_test_connectivity(int argc, char **argv)
 		q.dst_port = (uint16_t)v;
 	else if (uri_port)
 		q.dst_port = (uint16_t)uri_port;
+	if (scan) {
+		if (!ports) {
+			nws_err_set(&err, "--ports is required (for example 1-1024 or 22,80,443)");
+			goto usage;
+		}
+		if (parse_ports(ports, plist, &np) < 0) {
+			nws_err_set(&err, "--ports: '%s' is not a list of ports and ranges in 1..65535 (for example 22,80,8000-8100)", ports);
+			goto usage;
+		}
+		q.dst_port = plist[0];
+		q.probes = 1;
+	}
 	if (q.proto == AZ_PROTO_TCP && !q.dst_port) {
 		nws_err_set(&err, "--dest-port is required for Tcp (or a URI that implies it)");
 		goto usage;
@@ -261,14 +441,14 @@ int cmd_test_connectivity(int argc, char **argv)
 
 	rc = CLI_USAGE;
 	if ((q.src_vm = topo_find_vm(t, src)) < 0) {
-		nws_err_set(&err, "test-connectivity: --source-resource: no virtual machine '%s' in %s", src, t->file);
+		nws_err_set(&err, "%s: --source-resource: no virtual machine '%s' in %s", cmd, src, t->file);
 		goto out;
 	}
 	if (dres) {
 		int d = topo_find_vm(t, dres);
 
 		if (d < 0) {
-			nws_err_set(&err, "test-connectivity: --dest-resource: no virtual machine '%s' in %s", dres, t->file);
+			nws_err_set(&err, "%s: --dest-resource: no virtual machine '%s' in %s", cmd, dres, t->file);
 			goto out;
 		}
 		q.dst[q.ndst++] = t->nics[t->vms[d].first_nic].ipcfgs[0].ip;
@@ -286,7 +466,7 @@ int cmd_test_connectivity(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < q.ndst; i++)
 		if (q.dst[i].fam != t->nics[t->vms[q.src_vm].first_nic].ipcfgs[0].ip.fam) {
-			nws_err_set(&err, "test-connectivity: --dest-address: '%s' is not of the source VM's address family", host);
+			nws_err_set(&err, "%s: --dest-address: '%s' is not of the source VM's address family", cmd, host);
 			goto out;
 		}
 	/* One worker lcore besides the main one, unless asked otherwise; 0 runs the engine inline. */
@@ -298,6 +478,13 @@ int cmd_test_connectivity(int argc, char **argv)
 	rc = CLI_FAIL;
 	if (feed_init(&fd, &app.path, nworkers, 1u << 12, false, &err) < 0 || feed_launch(&fd, &err) < 0)
 		goto out;
+	if (scan) {
+		if (scan_run(&app, &fd, &q, plist, np, &c, &err) < 0)
+			goto out;
+		feed_stop(&fd, t->nnics);
+		rc = CLI_OK;
+		goto out;
+	}
 	if (conn_run(&app, &fd, &q, &cr, &err) < 0)
 		goto out;
 	feed_stop(&fd, t->nnics);
@@ -321,6 +508,16 @@ out:
 		return cli_die(rc, &err);
 	return rc;
 usage:
-	nws_err_prefix(&err, "test-connectivity: ");
+	nws_err_prefix(&err, "%s: ", cmd);
 	return cli_die(CLI_USAGE, &err);
+}
+
+int cmd_test_connectivity(int argc, char **argv)
+{
+	return conn_main(argc, argv, false);
+}
+
+int cmd_scan_ports(int argc, char **argv)
+{
+	return conn_main(argc, argv, true);
 }
