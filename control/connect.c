@@ -679,3 +679,30 @@ out:
 	free(want);
 	return rc2;
 }
+
+int conn_target(const struct topo *t, const char *vm, const char *host, struct conn_query *q, struct nws_err *err)
+{
+	q->ndst = 0;
+	if (vm) {
+		int d = topo_find_vm(t, vm);
+
+		if (d < 0)
+			return nws_err_set(err, "--dest-resource: no virtual machine '%s' in %s", vm, t->file);
+		q->dst[q->ndst++] = t->nics[t->vms[d].first_nic].ipcfgs[0].ip;
+		q->dst_name = vm;
+	} else {
+		q->dst_name = host;
+		if (nws_ip_parse(host, &q->dst[0]) == 0) {
+			q->ndst = 1;
+		} else {
+			for (size_t i = 0; i < t->ndns; i++)
+				if (!strcasecmp(t->dns[i].name, host))
+					for (size_t k = 0; k < t->dns[i].nips && q->ndst < CONN_MAX_DST; k++)
+						q->dst[q->ndst++] = t->dns[i].ips[k];
+		}
+	}
+	for (unsigned i = 0; i < q->ndst; i++)
+		if (q->dst[i].fam != t->nics[t->vms[q->src_vm].first_nic].ipcfgs[0].ip.fam)
+			return nws_err_set(err, "--dest-address: '%s' is not of the source VM's address family", host);
+	return 0;
+}

@@ -55,6 +55,11 @@ struct conn_result {
 	double min_ms, avg_ms, max_ms, proc_ms;
 };
 
+/*
+ * The destination: VM vm's primary address, or host (an address, or a name the topology's dns
+ * resolves: no address then, which the check reports as DnsResolution). q->src_vm must be set.
+ */
+int conn_target(const struct topo *t, const char *vm, const char *host, struct conn_query *q, struct nws_err *err);
 /* Run the check on the workers of fd (launched). */
 int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *q, struct conn_result *cr,
 	     struct nws_err *err);

@@ -444,31 +444,10 @@ static int conn_main(int argc, char **argv, bool scan)
 		nws_err_set(&err, "%s: --source-resource: no virtual machine '%s' in %s", cmd, src, t->file);
 		goto out;
 	}
-	if (dres) {
-		int d = topo_find_vm(t, dres);
-
-		if (d < 0) {
-			nws_err_set(&err, "%s: --dest-resource: no virtual machine '%s' in %s", cmd, dres, t->file);
-			goto out;
-		}
-		q.dst[q.ndst++] = t->nics[t->vms[d].first_nic].ipcfgs[0].ip;
-		q.dst_name = dres;
-	} else {
-		q.dst_name = host;
-		if (nws_ip_parse(host, &q.dst[0]) == 0) {
-			q.ndst = 1;
-		} else {
-			for (size_t i = 0; i < t->ndns; i++)
-				if (!strcasecmp(t->dns[i].name, host))
-					for (size_t k = 0; k < t->dns[i].nips && q.ndst < CONN_MAX_DST; k++)
-						q.dst[q.ndst++] = t->dns[i].ips[k];
-		}
+	if (conn_target(t, dres, host, &q, &err) < 0) {
+		nws_err_prefix(&err, "%s: ", cmd);
+		goto out;
 	}
-	for (unsigned i = 0; i < q.ndst; i++)
-		if (q.dst[i].fam != t->nics[t->vms[q.src_vm].first_nic].ipcfgs[0].ip.fam) {
-			nws_err_set(&err, "%s: --dest-address: '%s' is not of the source VM's address family", cmd, host);
-			goto out;
-		}
 	/* One worker lcore besides the main one, unless asked otherwise; 0 runs the engine inline. */
 	snprintf(lcores, sizeof(lcores), nworkers ? "0-%u" : "0", nworkers);
 	c.lcores = lcores;

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-nwsim_deps
+nwsim_deps chromium
 
 jobs=$(nproc)
 run_suite() {

@@ -1,0 +1,1 @@
+topology -t ../../docs/examples/connectivity.json --format png

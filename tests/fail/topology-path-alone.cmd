@@ -1,0 +1,1 @@
+topology -t ../../docs/examples/connectivity.json --path-from web1
