@@ -64,6 +64,11 @@ static int parse_uri(const char *s, char *host, size_t hl, unsigned *port)
 	return host[0] ? 1 : -1;
 }
 
+static long long ms_int(double ms)
+{
+	return (long long)(ms + 0.5);
+}
+
 static void hop_json(struct jw *w, const struct conn_result *cr, const struct conn_hop *h)
 {
 	char b[NWS_IP_STRLEN];
@@ -100,12 +105,10 @@ static void hop_json(struct jw *w, const struct conn_result *cr, const struct co
 	/* nwsim's own per-hop counters (not in Azure's response). */
 	jw_kint(w, "probesReached", h->reached);
 	jw_kint(w, "probesDropped", h->dropped);
+	/* The link model's round trip to this hop, over the probes that came back (seeded: repeatable). */
+	if (h->rtt_n)
+		jw_kint(w, "roundTripTimeInMs", ms_int(h->rtt_sum / h->rtt_n));
 	jw_end_obj(w);
-}
-
-static long long ms_int(double ms)
-{
-	return (long long)(ms + 0.5);
 }
 
 static void print_json(const struct conn_result *cr)
