@@ -534,8 +534,12 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 			continue;
 		int nv = visit(app, cr, p, &p->r[0], v);
 
-		for (int k = 0; k < nv; k++)
+		for (int k = 0; k < nv; k++) {
 			cr->hops[v[k].hop].reached++;
+			/* A busy appliance slows everything through it: its VM's warnings too. */
+			if (v[k].path_hop >= 0 && p->r[0].hops[v[k].path_hop].kind == PATH_HOP_APPLIANCE)
+				vm_warnings(t, &cr->hops[v[k].hop], p->r[0].hops[v[k].path_hop].nic);
+		}
 		want[i] = false;
 		if (!p->r[0].delivered) {
 			drop_issue(app, cr, p, &p->r[0], v, nv, false);
