@@ -41,6 +41,17 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 int cli_die(int code, const struct nws_err *err);
 /* A number option's value: lo..hi, and whole when asked. -1 when it is not; the caller says why. */
 int cli_number(const char *s, double lo, double hi, bool whole, double *v);
+
+/* A numeric option: its text as given (NULL when absent), its range, and where the value goes. */
+struct cli_num {
+	const char *opt, *val;
+	double lo, hi;
+	bool whole;
+	double *out;
+};
+
+/* Parse every given option of nums; the first bad one sets "OPT: 'VAL' is not a number in lo..hi". */
+int cli_numbers(const struct cli_num *nums, size_t n, struct nws_err *err);
 bool cli_table(const struct cli_common *c);
 int cli_check_output(const struct cli_common *c, struct nws_err *err);
 

@@ -11,5 +11,6 @@ int cmd_run(int argc, char **argv);
 int cmd_test_connectivity(int argc, char **argv);
 int cmd_scan_ports(int argc, char **argv);
 int cmd_topology(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

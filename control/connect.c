@@ -214,7 +214,8 @@ size_t conn_frame(uint8_t *buf, const struct nws_flow *f, uint8_t tcp_flags, boo
 struct probe {
 	struct nws_flow f;
 	int dest_host;    /* index into topo hosts, or -1 */
-	uint64_t tsc_in[2], tsc_out[2]; /* forward [0], reply [1] */
+	uint64_t tsc_in[2], tsc_out[2]; /* forward [0], reply [1]: handed over, answered */
+	uint64_t eng_in[2];             /* when the engine took it: the hops' stamps count from here */
 	struct path_result r[2];
 	bool done[2], sent_reply;
 };
@@ -231,6 +232,7 @@ static void on_answer(void *ctx, struct dp_slot *s)
 	int leg = (int)(s->no & 1);
 
 	p->tsc_out[leg] = rte_rdtsc();
+	p->eng_in[leg] = s->out.tsc_in;
 	p->r[leg] = s->out.r;
 	p->done[leg] = true;
 	rc->answered++;
@@ -646,8 +648,9 @@ next_probe:;
 		/* Round trip: the links both ways and the time the workers took at each hop. */
 		double ms = 0, proc = 0;
 
+		/* The engine's own time: from taking the burst to the last hop, not the rings' waits. */
 		for (int leg = 0; leg < 2; leg++) {
-			uint64_t prev = p->tsc_in[leg];
+			uint64_t prev = p->eng_in[leg];
 
 			for (int k = 0; k < p->r[leg].nhops; k++) {
 				uint64_t at = p->r[leg].hops[k].tsc;

@@ -17,6 +17,7 @@ static const struct {
 	{ "test-connectivity", cmd_test_connectivity, "connection troubleshoot: probes from a VM to a VM, name, URI or address" },
 	{ "scan-ports", cmd_scan_ports, "which destination ports a VM reaches, and what blocks the others" },
 	{ "topology", cmd_topology, "draw the network (dot, svg or html), with a probe's path over it" },
+	{ "bench", cmd_bench, "rule-set throughput: the full packet path on a generated policy, per worker" },
 	{ "replay", cmd_replay, "replay captures through the simulated network and count where packets go" },
 	{ "run", cmd_run, "testbed mode: judge the packets of real or virtual ports, forward what is delivered" },
 };

@@ -244,23 +244,16 @@ int cmd_run(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return CLI_OK;
 	}
-	const struct {
-		const char *opt, *val;
-		double lo, hi;
-		bool whole;
-		double *out;
-	} nums[] = {
+	const struct cli_num nums[] = {
 		{ "--duration", duration, 0.001, 1e9, false, &dur }, { "--idle-exit", idle, 0.001, 1e9, false, &idle_s },
 		{ "--workers", workers, 0, MAX_WORKERS, true, &v_workers }, { "--egress", egress, 0, DP_PORT_MAX - 1, true, &v_egress },
 		{ "--flows", flows, 1024, 1 << 26, true, &v_flows },
 	};
 
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-		if (nums[i].val && cli_number(nums[i].val, nums[i].lo, nums[i].hi, nums[i].whole, nums[i].out) < 0) {
-			nws_err_set(&err, "run: %s: '%s' is not a%s number in %g..%g", nums[i].opt, nums[i].val,
-				    nums[i].whole ? " whole" : "", nums[i].lo, nums[i].hi);
-			return cli_die(CLI_USAGE, &err);
-		}
+	if (cli_numbers(nums, sizeof(nums) / sizeof(nums[0]), &err) < 0) {
+		nws_err_prefix(&err, "run: ");
+		return cli_die(CLI_USAGE, &err);
+	}
 	nworkers = v_workers > MAX_WORKERS ? MAX_WORKERS : (unsigned)v_workers;
 	eg = (int)v_egress;
 	nflows = (uint32_t)v_flows;

@@ -351,7 +351,6 @@ static int conn_main(int argc, char **argv, bool scan)
 	static struct feeder fd;
 	static struct conn_query q;
 	static struct conn_result cr;
-	double v;
 	unsigned nworkers = 1;
 	unsigned uri_port = 0;
 	char host[256] = "", lcores[32];
@@ -386,27 +385,19 @@ static int conn_main(int argc, char **argv, bool scan)
 			goto usage;
 		}
 	}
-	const struct {
-		const char *opt, *val;
-		double lo, hi;
-	} nums[] = {
-		{ "--source-port", sport, 1, 65535 }, { "--dest-port", dport, 1, 65535 }, { "--probes", probes, 1, CONN_MAX_PROBES },
-		{ "--seed", seed, 0, 1e15 },           { "--workers", workers, 0, MAX_WORKERS },
+	double v_sport = 0, v_dport = 0, v_probes = q.probes, v_seed = (double)q.seed, v_workers = nworkers;
+	const struct cli_num nums[] = {
+		{ "--source-port", sport, 1, 65535, true, &v_sport }, { "--dest-port", dport, 1, 65535, true, &v_dport },
+		{ "--probes", probes, 1, CONN_MAX_PROBES, true, &v_probes }, { "--seed", seed, 0, 1e15, true, &v_seed },
+		{ "--workers", workers, 0, MAX_WORKERS, true, &v_workers },
 	};
 
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-		if (nums[i].val && cli_number(nums[i].val, nums[i].lo, nums[i].hi, true, &v) < 0) {
-			nws_err_set(&err, "%s: '%s' is not a whole number in %g..%g", nums[i].opt, nums[i].val, nums[i].lo, nums[i].hi);
-			goto usage;
-		}
-	if (sport && cli_number(sport, 1, 65535, true, &v) == 0)
-		q.src_port = (uint16_t)v;
-	if (probes && cli_number(probes, 1, CONN_MAX_PROBES, true, &v) == 0)
-		q.probes = (unsigned)v;
-	if (seed && cli_number(seed, 0, 1e15, true, &v) == 0)
-		q.seed = (uint64_t)v;
-	if (workers && cli_number(workers, 0, MAX_WORKERS, true, &v) == 0)
-		nworkers = (unsigned)v;
+	if (cli_numbers(nums, sizeof(nums) / sizeof(nums[0]), &err) < 0)
+		goto usage;
+	q.src_port = (uint16_t)v_sport;
+	q.probes = (unsigned)v_probes;
+	q.seed = (uint64_t)v_seed;
+	nworkers = (unsigned)v_workers;
 	if (daddr) {
 		int u = parse_uri(daddr, host, sizeof(host), &uri_port);
 
@@ -417,8 +408,8 @@ static int conn_main(int argc, char **argv, bool scan)
 		if (u == 0)
 			snprintf(host, sizeof(host), "%s", daddr);
 	}
-	if (dport && cli_number(dport, 1, 65535, true, &v) == 0)
-		q.dst_port = (uint16_t)v;
+	if (dport)
+		q.dst_port = (uint16_t)v_dport;
 	else if (uri_port)
 		q.dst_port = (uint16_t)uri_port;
 	if (scan) {

@@ -436,7 +436,7 @@ static void resolve_follower(struct dp_engine *e, struct burst *b, int k, struct
 void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
 {
 	struct burst b;
-	uint64_t now = e->now_ns;
+	uint64_t now = e->now_ns, tsc_in = rte_rdtsc();
 
 	b.ng = 0;
 	memset(b.slot, 0, sizeof(b.slot));
@@ -445,6 +445,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 		e->c.received_bytes += it[i]->wire_len;
 		out[i]->stateful = false;
 		out[i]->flow_dir = -1;
+		out[i]->tsc_in = tsc_in;
 		if (it[i]->ts_ns > now)
 			now = it[i]->ts_ns;
 		b.clk[i] = now;

@@ -23,6 +23,7 @@ struct dp_outcome {
 	struct path_result r; /* meaningful when the item was parsed */
 	bool stateful;        /* passed as part of an admitted flow, without rule evaluation */
 	int flow_dir;         /* 0 initiator to responder, 1 back; -1 no flow */
+	uint64_t tsc_in;      /* the TSC when the engine took the packet's burst (hops carry theirs) */
 };
 
 /* Written by the worker that owns the engine only; the control thread reads them. */

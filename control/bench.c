@@ -1,0 +1,634 @@
+/*
+ * nwsim bench: how fast NSG policies of a given size and shape are enforced. A seeded generator
+ * writes a topology (NSGs of N rules shaped like real ones: prefixes, service tags, port ranges
+ * and lists, some IPv6) and a traffic mix against it; the packets are preloaded into mbufs and
+ * every worker runs the full packet path on its share (parse from the mbuf, flow table, NSGs
+ * both ways, routes, counters) in passes, for a packet count or a time. Reports per worker and
+ * in total: Mpps, Gbit/s at the frame size, cycles per packet, per-packet latency percentiles,
+ * the rule build time and the tables' memory.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_prefetch.h>
+
+#include "app.h"
+#include "cmds.h"
+#include "connect.h"
+#include "dp_engine.h"
+#include "dp_port.h"
+#include "feed.h"
+#include "jw.h"
+#include "summary.h"
+
+static const char usage_text[] =
+	"usage: nwsim bench [--rules N] [--nsgs N] [--nics N] [--tags PCT] [--port-lists PCT] [--ipv6 PCT]\n"
+	"                   [--flows N] [--packets-per-flow N] [--packets N | --seconds S] [--workers N]\n"
+	"                   [--burst N] [--alg NAME] [--frame-size BYTES] [--seed S] [-o json|table] [-- EAL]\n"
+	"\n"
+	"Measures the full packet path on a generated policy: --nsgs NSGs (default 1) of --rules rules\n"
+	"each (default 1000; Azure allows 1000, 4000 with a raised limit), on --nics NICs (default 16);\n"
+	"--tags, --port-lists and --ipv6 set the share of rules with service tags, with port lists and\n"
+	"with IPv6 prefixes (defaults 10, 20, 10 percent). The traffic: --flows flows (default 20000) of\n"
+	"--packets-per-flow packets both ways (default 10), preloaded into mbufs and replayed by each\n"
+	"worker in passes, every pass with new flows, for --packets packets (default 20,000,000) or\n"
+	"--seconds. --workers N worker lcores (default 1; 0: the main lcore), --burst 1..64 (default 32),\n"
+	"--alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest). Reports Mpps, Gbit/s at\n"
+	"--frame-size (default 64), cycles per packet, latency percentiles, build time and table memory.\n";
+
+/* ---- the policy -------------------------------------------------------------------------------- */
+
+struct gen {
+	uint64_t rng;
+	int rules, nsgs, nics, tag_pct, list_pct, v6_pct;
+};
+
+static uint64_t rnd(struct gen *g)
+{
+	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned below(struct gen *g, unsigned n)
+{
+	return (unsigned)(rnd(g) % n);
+}
+
+/* A source prefix as a rule would name it: host bits cleared. */
+static void rand_prefix(struct gen *g, bool v6, char *out, size_t len)
+{
+	if (v6) {
+		unsigned plen = 32 + below(g, 97);
+		struct nws_prefix p;
+		char s[64];
+
+		snprintf(s, sizeof(s), "2001:%x:%x:%x:%x:%x:%x:%x/%u", below(g, 65536), below(g, 65536), below(g, 65536), below(g, 65536),
+			 below(g, 65536), below(g, 65536), below(g, 65536), plen);
+		/* nws_prefix_parse keeps the host bits; write the network back. */
+		nws_prefix_parse(s, &p);
+		p.ip.v &= plen ? ~(nws_u128)0 << (128 - plen) : 0;
+		nws_prefix_str(&p, out);
+		(void)len;
+		return;
+	}
+	unsigned plen = 8 + below(g, 25);
+	uint32_t a = (uint32_t)rnd(g);
+
+	/* Public space, clear of the topology's own 10/8. */
+	a = (a & 0x7fffffff) | 0x40000000u;
+	a &= plen ? ~0u << (32 - plen) : 0;
+	snprintf(out, len, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, plen);
+}
+
+static void rand_ports(struct gen *g, bool list, char *out, size_t len)
+{
+	if (list) {
+		unsigned n = 2 + below(g, 3), lo = 1 + below(g, 60000);
+		size_t o = (size_t)snprintf(out, len, "[");
+
+		for (unsigned i = 0; i < n; i++) {
+			unsigned p = lo + below(g, 5000);
+
+			if (p > 65000 + i)
+				p = 65000 + i;
+
+			o += (size_t)snprintf(out + o, len - o, "%s\"%u%s\"", i ? ", " : "", p, i == n - 1 ? "-65535" : "");
+			lo = p;
+		}
+		snprintf(out + o, len - o, "]");
+		return;
+	}
+	switch (below(g, 4)) {
+	case 0:
+		snprintf(out, len, "[\"*\"]");
+		break;
+	case 1: {
+		unsigned lo = below(g, 65000);
+
+		snprintf(out, len, "[\"%u-%u\"]", lo, lo + below(g, 500));
+		break;
+	}
+	default:
+		snprintf(out, len, "[\"%u\"]", 1 + below(g, 65535));
+	}
+}
+
+/* The topology as JSON text (malloc'd). */
+static char *gen_topology(struct gen *g)
+{
+	static const char *const tags[] = { "Internet", "AzureLoadBalancer", "VirtualNetwork", "Storage", "Sql" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputs("{\"serviceTags\": {\"Storage\": [\"52.239.0.0/16\", \"2603:1000::/40\"], \"Sql\": [\"104.40.0.0/13\"]},\n", f);
+	fputs(" \"virtualNetworks\": [{\"name\": \"bench\", \"addressSpace\": [\"10.0.0.0/8\", \"fd00:b::/48\"],\n", f);
+	fputs("  \"subnets\": [{\"name\": \"s0\", \"addressPrefixes\": [\"10.0.0.0/16\", \"fd00:b::/64\"]}]}],\n", f);
+	fputs(" \"networkSecurityGroups\": [\n", f);
+	for (int n = 0; n < g->nsgs; n++) {
+		fprintf(f, "  {\"name\": \"nsg%d\", \"securityRules\": [\n", n);
+		for (int r = 0; r < g->rules; r++) {
+			char src[96], sp[128], dp[128];
+			bool v6 = (int)below(g, 100) < g->v6_pct;
+			static const char *const protos[] = { "Tcp", "Tcp", "Udp", "*" };
+
+			if ((int)below(g, 100) < g->tag_pct)
+				snprintf(src, sizeof(src), "\"%s\"", tags[below(g, 5)]);
+			else {
+				char p[80];
+
+				rand_prefix(g, v6, p, sizeof(p));
+				snprintf(src, sizeof(src), "\"%s\"", p);
+			}
+			if (below(g, 5) == 0)
+				rand_ports(g, false, sp, sizeof(sp));
+			else
+				snprintf(sp, sizeof(sp), "[\"*\"]");
+			rand_ports(g, (int)below(g, 100) < g->list_pct, dp, sizeof(dp));
+			fprintf(f,
+				"   {\"name\": \"r%d\", \"priority\": %d, \"direction\": \"Inbound\", \"access\": \"%s\", \"protocol\": \"%s\","
+				" \"sourceAddressPrefix\": %s, \"sourcePortRanges\": %s, \"destinationAddressPrefix\": \"*\","
+				" \"destinationPortRanges\": %s}%s\n",
+				r, 100 + r * 3000 / (g->rules > 1 ? g->rules : 1) + (r % 3), below(g, 3) ? "Allow" : "Deny",
+				protos[below(g, 4)], src, sp, dp, r + 1 < g->rules ? "," : "");
+		}
+		fprintf(f, "  ]}%s\n", n + 1 < g->nsgs ? "," : "");
+	}
+	fputs(" ],\n \"virtualMachines\": [\n", f);
+	for (int i = 0; i < g->nics; i++)
+		fprintf(f,
+			"  {\"name\": \"vm%d\", \"networkInterfaces\": [{\"name\": \"nic%d\", \"networkSecurityGroup\": \"nsg%d\","
+			" \"ipConfigurations\": [{\"name\": \"v4\", \"subnet\": \"bench/s0\", \"privateIPAddress\": \"10.0.%d.%d\"},"
+			" {\"name\": \"v6\", \"subnet\": \"bench/s0\", \"privateIPAddress\": \"fd00:b::%x\"}]}]}%s\n",
+			i, i, i % g->nsgs, i / 250, 4 + i % 250, 0x100 + i, i + 1 < g->nics ? "," : "");
+	fputs(" ]}\n", f);
+	fclose(f);
+	return buf;
+}
+
+/* ---- the traffic ------------------------------------------------------------------------------- */
+
+/* A flow that meets a random rule of its NIC's NSG: its source inside the rule's, its port in range. */
+static void gen_flow(struct gen *g, const struct topo *t, struct nws_flow *f)
+{
+	int nic = (int)below(g, (unsigned)t->nnics);
+	const struct topo_nsg *nsg = &t->nsgs[t->nics[nic].nsg];
+	const struct topo_rule *r = &nsg->rules[below(g, (unsigned)nsg->nuser)];
+	bool v6 = false;
+
+	memset(f, 0, sizeof(*f));
+	if (r->src.pfx.n && r->src.pfx.p[0].ip.fam == NWS_AF6)
+		v6 = true;
+	f->dst = t->nics[nic].ipcfgs[v6 ? 1 : 0].ip;
+	if (r->src.pfx.n) {
+		const struct nws_prefix *p = &r->src.pfx.p[0];
+		unsigned bits = (p->ip.fam == NWS_AF4 ? 32u : 128u) - (unsigned)p->len;
+		nws_u128 host = ((nws_u128)rnd(g) << 64 | rnd(g));
+
+		f->src = p->ip;
+		if (bits)
+			f->src.v |= bits >= 128 ? host : host & (((nws_u128)1 << bits) - 1);
+	} else {
+		f->src.fam = NWS_AF4;
+		f->src.v = (nws_u128)((uint32_t)rnd(g) | 0x40000000u) & 0x7fffffff;
+	}
+	f->proto = r->proto == AZ_PROTO_UDP ? AZ_PROTO_UDP : AZ_PROTO_TCP;
+	f->has_ports = true;
+	f->sport = (uint16_t)(1024 + below(g, 64000));
+	f->dport = r->dport.n ? (uint16_t)(r->dport.r[0].lo + below(g, (unsigned)(r->dport.r[0].hi - r->dport.r[0].lo + 1))) : 443;
+}
+
+/* ---- the workers ------------------------------------------------------------------------------- */
+
+#define LAT_BUCKETS (64 * 8)
+
+struct bench_worker {
+	struct dp_engine eng;
+	struct rte_mbuf **m; /* its packets, in order */
+	uint64_t *ts;        /* each packet's time within a pass */
+	size_t n;
+	unsigned burst;
+	uint64_t target, deadline_tsc; /* stop at target packets or at the deadline (0: none) */
+	uint64_t pass_ns;
+	/* results */
+	uint64_t packets, cycles;
+	uint64_t lat[LAT_BUCKETS]; /* per-packet latency (its burst's cycles), log2 with 8 steps */
+	unsigned lcore;
+};
+
+static unsigned lat_bucket(uint64_t c)
+{
+	if (c < 8)
+		return (unsigned)c;
+	unsigned lg = 63 - (unsigned)__builtin_clzll(c);
+	unsigned sub = (unsigned)(c >> (lg - 3)) & 7;
+
+	return lg * 8 + sub < LAT_BUCKETS ? lg * 8 + sub : LAT_BUCKETS - 1;
+}
+
+static uint64_t lat_value(unsigned b)
+{
+	if (b < 8)
+		return b;
+	unsigned lg = b / 8, sub = b % 8;
+
+	return ((uint64_t)(8 + sub) << (lg - 3)) + ((uint64_t)1 << (lg - 3)) / 2;
+}
+
+static int bench_main(void *arg)
+{
+	struct bench_worker *w = arg;
+	struct dp_item items[DP_PATH_BURST], *it[DP_PATH_BURST];
+	static __thread struct dp_outcome outs[DP_PATH_BURST];
+	struct dp_outcome *out[DP_PATH_BURST];
+	uint64_t t0 = rte_rdtsc(), base = 0;
+
+	for (unsigned i = 0; i < DP_PATH_BURST; i++) {
+		it[i] = &items[i];
+		out[i] = &outs[i];
+	}
+	while (w->packets < w->target) {
+		for (size_t i = 0; i < w->n && w->packets < w->target; i += w->burst) {
+			unsigned k = w->n - i < w->burst ? (unsigned)(w->n - i) : w->burst;
+			uint64_t a = rte_rdtsc();
+
+			/* The next burst's mbufs and frames, as a NIC's receive path would have them warm. */
+			for (size_t j = i + 2 * w->burst; j < i + 3 * w->burst && j < w->n; j++)
+				rte_prefetch0(w->m[j]);
+			for (size_t j = i + w->burst; j < i + 2 * w->burst && j < w->n; j++)
+				rte_prefetch0(rte_pktmbuf_mtod(w->m[j], void *));
+
+			for (unsigned j = 0; j < k; j++)
+				dp_port_item(&items[j], w->m[i + j], base + w->ts[i + j]);
+			dp_engine_burst(&w->eng, it, out, k);
+			uint64_t c = rte_rdtsc() - a;
+
+			w->lat[lat_bucket(c)] += k;
+			w->packets += k;
+			if (w->deadline_tsc && (i & 1023) < w->burst && rte_rdtsc() > w->deadline_tsc)
+				w->target = w->packets;
+		}
+		/* The next pass later than the idle time: its flows are new again. */
+		base += w->pass_ns;
+	}
+	w->cycles = rte_rdtsc() - t0;
+	return 0;
+}
+
+static uint64_t percentile(const uint64_t *h, uint64_t total, double q)
+{
+	uint64_t want = (uint64_t)((double)total * q), seen = 0;
+
+	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
+		seen += h[b];
+		if (seen > want)
+			return lat_value(b);
+	}
+	return lat_value(LAT_BUCKETS - 1);
+}
+
+/* ---- the command ------------------------------------------------------------------------------- */
+
+struct bench_opts {
+	const char *rules, *nsgs, *nics, *tags, *lists, *v6, *flows, *ppf, *packets, *seconds, *workers, *burst, *alg, *frame, *seed;
+};
+
+int cmd_bench(int argc, char **argv)
+{
+	struct cli_common c = { 0 };
+	struct bench_opts o = { 0 };
+	const struct cli_opt opts[] = {
+		{ "--rules", 0, &o.rules, NULL },     { "--nsgs", 0, &o.nsgs, NULL },       { "--nics", 0, &o.nics, NULL },
+		{ "--tags", 0, &o.tags, NULL },       { "--port-lists", 0, &o.lists, NULL }, { "--ipv6", 0, &o.v6, NULL },
+		{ "--flows", 0, &o.flows, NULL },     { "--packets-per-flow", 0, &o.ppf, NULL },
+		{ "--packets", 0, &o.packets, NULL }, { "--seconds", 0, &o.seconds, NULL },
+		{ "--workers", 0, &o.workers, NULL }, { "--burst", 0, &o.burst, NULL },     { "--alg", 0, &o.alg, NULL },
+		{ "--frame-size", 0, &o.frame, NULL }, { "--seed", 0, &o.seed, NULL },
+		{ NULL, 0, NULL, NULL },
+	};
+	struct nws_err err = { { 0 } };
+	struct app app = { 0 };
+	double rules = 1000, nsgs = 1, nics = 16, tags = 10, lists = 20, v6 = 10, flows = 20000, ppf = 10, packets = 20e6,
+	       seconds = 0, workers = 1, burst = 32, frame = 64, seed = 1;
+	static struct bench_worker W[MAX_WORKERS + 1];
+	struct rte_mempool *pool = NULL;
+	char *json = NULL, lcores[32];
+	int rc = CLI_USAGE, alg = 0;
+	unsigned nw;
+
+	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0)
+		goto usage;
+	if (c.help) {
+		fputs(usage_text, stdout);
+		return CLI_OK;
+	}
+	const struct cli_num nums[] = {
+		{ "--rules", o.rules, 1, 4000, true, &rules },
+		{ "--nsgs", o.nsgs, 1, 1000, true, &nsgs },
+		{ "--nics", o.nics, 1, 60000, true, &nics },
+		{ "--tags", o.tags, 0, 100, true, &tags },
+		{ "--port-lists", o.lists, 0, 100, true, &lists },
+		{ "--ipv6", o.v6, 0, 100, true, &v6 },
+		{ "--flows", o.flows, 1, 10000000, true, &flows },
+		{ "--packets-per-flow", o.ppf, 1, 1000, true, &ppf },
+		{ "--packets", o.packets, 1, 1e12, true, &packets },
+		{ "--seconds", o.seconds, 0.01, 3600, false, &seconds },
+		{ "--workers", o.workers, 0, MAX_WORKERS, true, &workers },
+		{ "--burst", o.burst, 1, DP_PATH_BURST, true, &burst },
+		{ "--frame-size", o.frame, 64, 9000, true, &frame },
+		{ "--seed", o.seed, 0, 1e15, true, &seed },
+	};
+	if (cli_numbers(nums, sizeof(nums) / sizeof(nums[0]), &err) < 0)
+		goto usage;
+	if (o.packets && o.seconds) {
+		nws_err_set(&err, "give --packets or --seconds, not both");
+		goto usage;
+	}
+	nw = (unsigned)workers;
+	struct gen g = { .rng = (uint64_t)seed, .rules = (int)rules, .nsgs = (int)nsgs, .nics = (int)nics, .tag_pct = (int)tags,
+			 .list_pct = (int)lists, .v6_pct = (int)v6 };
+
+	if (g.nsgs > g.nics)
+		g.nsgs = g.nics;
+	json = gen_topology(&g);
+	if (!json) {
+		nws_err_set(&err, "out of memory");
+		rc = CLI_FAIL;
+		goto out;
+	}
+	app.t = topo_load_buf("generated policy", json, strlen(json), &err);
+	if (!app.t) {
+		rc = CLI_FAIL;
+		goto out;
+	}
+	if (nsg_model_build(&app.m, app.t, &err) < 0) {
+		rc = CLI_FAIL;
+		goto out;
+	}
+	if (route_model_build(&app.rm, app.t, &err) < 0) {
+		nsg_model_free(&app.m);
+		rc = CLI_FAIL;
+		goto out;
+	}
+	app.have_model = true;
+	snprintf(lcores, sizeof(lcores), nw ? "0-%u" : "0", nw);
+	c.lcores = lcores;
+	rc = app_compile(&app, &c, 0, &err); /* EAL only: the build is timed below */
+	if (rc != CLI_OK)
+		goto out;
+	rc = CLI_FAIL;
+	if (nw > rte_lcore_count() - 1) {
+		nws_err_set(&err, "bench: --workers %u needs %u lcores; EAL has %u", nw, nw + 1, rte_lcore_count());
+		rc = CLI_USAGE;
+		goto out;
+	}
+	if (o.alg) {
+		int algs[8], n = dp_acl_algs(algs);
+
+		for (int i = 0; i < n; i++)
+			if (!strcasecmp(dp_acl_alg_name(algs[i]), o.alg))
+				alg = algs[i];
+		if (!alg) {
+			nws_err_set(&err, "bench: --alg: '%s' is not a classify algorithm this machine has", o.alg);
+			rc = CLI_USAGE;
+			goto out;
+		}
+	}
+	struct rte_malloc_socket_stats s0, s1;
+	uint64_t b0 = rte_rdtsc();
+
+	rte_malloc_get_socket_stats((int)rte_socket_id(), &s0);
+	if (dp_routes_build(&app.routes, &app.rm, &err) < 0)
+		goto out;
+	app.have_routes = true;
+	if (dp_acl_build(&app.acl, &app.m, alg, &err) < 0)
+		goto out;
+	app.have_acl = true;
+	if (dp_path_build(&app.path, app.t, &app.m, &app.rm, &app.acl, &app.routes, &err) < 0)
+		goto out;
+	app.have_path = true;
+	double build_ms = (double)(rte_rdtsc() - b0) * 1e3 / (double)rte_get_tsc_hz();
+
+	rte_malloc_get_socket_stats((int)rte_socket_id(), &s1);
+	/* Traffic: each flow's packets both ways, into mbufs, dealt to workers by the symmetric hash. */
+	size_t nflows = (size_t)flows, per = (size_t)ppf, total = nflows * per, nslots = nw ? nw : 1;
+
+	pool = rte_pktmbuf_pool_create("bench", (unsigned)total + 1024, 256, 0, (uint16_t)(RTE_PKTMBUF_HEADROOM + 256),
+				       (int)rte_socket_id());
+	for (size_t i = 0; i < nslots; i++) {
+		W[i].m = calloc(total, sizeof(*W[i].m));
+		W[i].ts = calloc(total, sizeof(*W[i].ts));
+		if (!W[i].m || !W[i].ts)
+			pool = NULL;
+	}
+	if (!pool) {
+		nws_err_set(&err, "bench: no memory for %zu packets in mbufs", total);
+		goto out;
+	}
+	for (size_t fl = 0; fl < nflows; fl++) {
+		struct nws_flow f;
+		struct dp_item probe;
+
+		gen_flow(&g, app.t, &f);
+		memset(&probe, 0, sizeof(probe));
+		probe.unparsed = -1;
+		probe.pkt.flow = f;
+		unsigned w = dp_worker_pick(&probe, (unsigned)nslots);
+
+		for (size_t k = 0; k < per; k++) {
+			struct nws_flow x = f;
+			uint8_t frame_buf[128];
+
+			if (k & 1) {
+				x.src = f.dst;
+				x.dst = f.src;
+				x.sport = f.dport;
+				x.dport = f.sport;
+			}
+			size_t len = conn_frame(frame_buf, &x, k == 0 ? 0x02 : k == 1 ? 0x12 : 0x10, false, (uint16_t)fl);
+			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+			if (!m || !rte_pktmbuf_append(m, (uint16_t)len)) {
+				nws_err_set(&err, "bench: mbufs ran out");
+				goto out;
+			}
+			memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame_buf, len);
+			/* Flows interleave: packet k of flow fl a little after packet k-1, flows spread in time. */
+			W[w].ts[W[w].n] = (uint64_t)fl * 1000 + k * 100000;
+			W[w].m[W[w].n++] = m;
+		}
+	}
+	/* Run. */
+	uint64_t hz = rte_get_tsc_hz(), target = o.seconds ? UINT64_MAX : (uint64_t)packets;
+
+	unsigned active = 0, seen = 0;
+
+	for (unsigned i = 0; i < nslots; i++)
+		active += W[i].n > 0;
+	for (unsigned i = 0; i < nslots; i++) {
+		if (dp_engine_init(&W[i].eng, &app.path, (uint32_t)(nflows * 2 > 4096 ? nflows * 2 : 4096), &err) < 0)
+			goto out;
+		W[i].burst = (unsigned)burst;
+		/* The packets asked for, shared by the workers that got flows; the remainder to the first. */
+		W[i].target = !W[i].n ? 0 : o.seconds ? UINT64_MAX : target / active + (seen++ == 0 ? target % active : 0);
+		W[i].deadline_tsc = o.seconds ? rte_rdtsc() + (uint64_t)(seconds * (double)hz) : 0;
+		W[i].pass_ns = (uint64_t)nflows * 1000 + per * 100000 + (uint64_t)(DP_FLOW_IDLE_S + 60) * 1000000000ull;
+	}
+	if (nw == 0) {
+		bench_main(&W[0]);
+	} else {
+		unsigned i = 0, lc;
+
+		RTE_LCORE_FOREACH_WORKER(lc) {
+			if (i == nw)
+				break;
+			W[i].lcore = lc;
+			rte_eal_remote_launch(bench_main, &W[i], lc);
+			i++;
+		}
+		rte_eal_mp_wait_lcore();
+	}
+	/* Report. */
+	struct bench_worker T = { 0 };
+	uint64_t maxcyc = 0;
+
+	for (unsigned i = 0; i < nslots; i++) {
+		T.packets += W[i].packets;
+		T.cycles += W[i].cycles;
+		if (W[i].cycles > maxcyc)
+			maxcyc = W[i].cycles;
+		for (unsigned b = 0; b < LAT_BUCKETS; b++)
+			T.lat[b] += W[i].lat[b];
+		if (i)
+			dp_counters_add(&W[0].eng.c, &W[i].eng.c, W[0].eng.nrules, app.t->nnics);
+	}
+	double wire_bits = (frame + 20) * 8; /* preamble and inter-frame gap */
+	struct jw jw;
+	bool table = cli_table(&c);
+	const struct dp_counters *k = &W[0].eng.c;
+
+	if (table) {
+		printf("policy: %zu NSG%s x %d rules (%zu with the defaults), %zu NICs; rte_acl %s, %zu rules; built in %.1f ms, tables %.1f MB\n",
+		       app.t->nnsgs, app.t->nnsgs == 1 ? "" : "s", g.rules, app.t->nrules, app.t->nnics, dp_acl_alg_name(app.acl.alg),
+		       app.acl.nacl[0][0] + app.acl.nacl[0][1] + app.acl.nacl[1][0] + app.acl.nacl[1][1], build_ms,
+		       (double)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes) / 1048576.0);
+		printf("traffic: %zu flows x %zu packets, %zu-byte frames; burst %u\n\n", nflows, per, (size_t)frame, (unsigned)burst);
+		printf("%-8s %12s %8s %9s %10s %10s %10s %10s\n", "worker", "packets", "Mpps", "Gbit/s", "cyc/pkt", "p50 ns",
+		       "p99 ns", "p99.9 ns");
+	} else {
+		jw_init(&jw, stdout, true);
+		jw_obj(&jw);
+		jw_key(&jw, "policy");
+		jw_obj(&jw);
+		jw_kint(&jw, "nsgs", (long long)app.t->nnsgs);
+		jw_kint(&jw, "rulesPerNsg", g.rules);
+		jw_kint(&jw, "rulesWithDefaults", (long long)app.t->nrules);
+		jw_kint(&jw, "nics", (long long)app.t->nnics);
+		jw_kint(&jw, "aclRules",
+			(long long)(app.acl.nacl[0][0] + app.acl.nacl[0][1] + app.acl.nacl[1][0] + app.acl.nacl[1][1]));
+		jw_kstr(&jw, "algorithm", dp_acl_alg_name(app.acl.alg));
+		jw_kint(&jw, "buildMicroseconds", (long long)(build_ms * 1000));
+		jw_kint(&jw, "tableBytes", (long long)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes));
+		jw_end_obj(&jw);
+		jw_key(&jw, "traffic");
+		jw_obj(&jw);
+		jw_kint(&jw, "flows", (long long)nflows);
+		jw_kint(&jw, "packetsPerFlow", (long long)per);
+		jw_kint(&jw, "frameSize", (long long)frame);
+		jw_kint(&jw, "burst", (long long)burst);
+		jw_end_obj(&jw);
+		jw_key(&jw, "workers");
+		jw_arr(&jw);
+	}
+	for (unsigned i = 0; i <= nslots; i++) {
+		const struct bench_worker *x = i < nslots ? &W[i] : &T;
+		/* The total's time is the slowest worker's: they ran side by side. */
+		double secs = (double)(i < nslots ? x->cycles : maxcyc) / (double)hz, mpps = secs > 0 ? (double)x->packets / secs / 1e6 : 0;
+		double cpp = x->packets ? (double)x->cycles / (double)x->packets : 0;
+		uint64_t p50 = percentile(x->lat, x->packets, 0.5), p99 = percentile(x->lat, x->packets, 0.99),
+			 p999 = percentile(x->lat, x->packets, 0.999);
+		double ns = 1e9 / (double)hz;
+
+		if (nslots == 1 && i == 1)
+			break;
+		if (table) {
+			char name[16];
+
+			snprintf(name, sizeof(name), i < nslots ? "%u" : "total", i);
+			printf("%-8s %12" PRIu64 " %8.2f %9.2f %10.0f %10.0f %10.0f %10.0f\n", name, x->packets, mpps, mpps * wire_bits / 1e3,
+			       cpp, (double)p50 * ns, (double)p99 * ns, (double)p999 * ns);
+			continue;
+		}
+		jw_obj(&jw);
+		if (i < nslots)
+			jw_kint(&jw, "worker", i);
+		else
+			jw_kstr(&jw, "worker", "total");
+		jw_kint(&jw, "packets", (long long)x->packets);
+		jw_kint(&jw, "kpps", (long long)(mpps * 1e3));
+		jw_kint(&jw, "mbitPerSecond", (long long)(mpps * wire_bits));
+		jw_kint(&jw, "cyclesPerPacket", (long long)cpp);
+		jw_kint(&jw, "p50Cycles", (long long)p50);
+		jw_kint(&jw, "p99Cycles", (long long)p99);
+		jw_kint(&jw, "p999Cycles", (long long)p999);
+		jw_kint(&jw, "p50Ns", (long long)((double)p50 * ns));
+		jw_kint(&jw, "p99Ns", (long long)((double)p99 * ns));
+		jw_kint(&jw, "p999Ns", (long long)((double)p999 * ns));
+		jw_end_obj(&jw);
+	}
+	uint64_t dl = summary_sum(k->delivered, PATH_END_COUNT), dr = summary_sum(k->dropped, PATH_DROP_COUNT),
+		 un = summary_sum(k->unparsed, DP_UNPARSED_COUNT);
+
+	if (table) {
+		printf("\naccounting: received %" PRIu64 " = delivered %" PRIu64 " + dropped %" PRIu64 " + unparsed %" PRIu64
+		       "; %" PRIu64 " as part of admitted flows\n",
+		       k->received, dl, dr, un, k->stateful);
+	} else {
+		jw_end_arr(&jw);
+		jw_key(&jw, "accounting");
+		jw_obj(&jw);
+		jw_kint(&jw, "received", (long long)k->received);
+		jw_kint(&jw, "delivered", (long long)dl);
+		jw_kint(&jw, "dropped", (long long)dr);
+		jw_kint(&jw, "unparsed", (long long)un);
+		jw_kint(&jw, "stateful", (long long)k->stateful);
+		jw_end_obj(&jw);
+		jw_end_obj(&jw);
+		jw_done(&jw);
+	}
+	rc = k->received == dl + dr + un ? CLI_OK : CLI_FAIL;
+	if (rc != CLI_OK)
+		nws_err_set(&err, "bench: accounting does not balance");
+out:
+	for (unsigned i = 0; i < MAX_WORKERS + 1; i++) {
+		for (size_t j = 0; W[i].m && j < W[i].n; j++)
+			rte_pktmbuf_free(W[i].m[j]);
+		free(W[i].m);
+		free(W[i].ts);
+		if (W[i].eng.path)
+			dp_engine_free(&W[i].eng);
+	}
+	rte_mempool_free(pool);
+	free(json);
+	app_close(&app);
+	if (rc != CLI_OK)
+		return cli_die(rc, &err);
+	return rc;
+usage:
+	nws_err_prefix(&err, "bench: ");
+	return cli_die(CLI_USAGE, &err);
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""nwsim bench as a command (its figures are for docs/benchmarks.md, never asserted): the JSON
+has what a performance lab reads, the packet count is the one asked for, every packet is
+accounted for, the policy is the size asked for, and bad options are refused with one line.
+
+usage: bench_cmd.py NWSIM
+"""
+import json
+import subprocess
+import sys
+
+
+def main():
+    nwsim = sys.argv[1]
+    ok = bad = 0
+
+    def check(name, good, detail=""):
+        nonlocal ok, bad
+        print(("ok   " if good else "FAIL ") + name + ("" if good else ": " + detail[-600:]))
+        ok += good
+        bad += not good
+
+    for workers in ("0", "1"):
+        p = subprocess.run([nwsim, "bench", "--rules", "200", "--nsgs", "2", "--nics", "8", "--flows", "300",
+                            "--packets-per-flow", "4", "--packets", "24000", "--workers", workers, "-o", "json"],
+                           capture_output=True, text=True, timeout=120)
+        try:
+            d = json.loads(p.stdout)
+        except ValueError:
+            check("bench -o json prints JSON (%s workers)" % workers, False, p.stderr)
+            continue
+        pol, acc, ws = d["policy"], d["accounting"], d["workers"]
+        check("the policy is the size asked for: 2 NSGs of 200 rules, their defaults, 8 NICs (%s workers)" % workers,
+              pol["nsgs"] == 2 and pol["rulesPerNsg"] == 200 and pol["rulesWithDefaults"] == 2 * 206 and pol["nics"] == 8 and
+              pol["aclRules"] > 400 and pol["tableBytes"] > 0 and pol["buildMicroseconds"] > 0, json.dumps(pol))
+        check("exactly the packets asked for, every one accounted for (%s workers)" % workers,
+              acc["received"] == 24000 and acc["delivered"] + acc["dropped"] + acc["unparsed"] == 24000 and
+              acc["unparsed"] == 0 and acc["stateful"] > 0 and acc["dropped"] > 0, json.dumps(acc))
+        total = ws[-1] if len(ws) > 1 else ws[0]
+        fields = ("packets", "kpps", "mbitPerSecond", "cyclesPerPacket", "p50Cycles", "p99Cycles", "p999Cycles", "p50Ns",
+                  "p99Ns", "p999Ns")
+        check("per-worker figures are all there and ordered (p50 <= p99 <= p99.9) (%s workers)" % workers,
+              all(all(f in w for f in fields) for w in ws) and total["packets"] == 24000 and total["kpps"] > 0 and
+              total["p50Cycles"] <= total["p99Cycles"] <= total["p999Cycles"], json.dumps(ws))
+    for args, want in ((["--rules", "5000"], "--rules: '5000' is not a whole number in 1..4000"),
+                       (["--burst", "65"], "--burst: '65' is not a whole number in 1..64"),
+                       (["--packets", "10", "--seconds", "1"], "give --packets or --seconds, not both"),
+                       (["--alg", "quantum"], "--alg: 'quantum' is not a classify algorithm this machine has")):
+        p = subprocess.run([nwsim, "bench"] + args, capture_output=True, text=True, timeout=60)
+        err = [l for l in p.stderr.splitlines() if l.startswith("nwsim:")]
+        check("bench %s: refused with one line" % " ".join(args), p.returncode == 2 and len(err) == 1 and want in err[0],
+              p.stderr)
+    print("%d passed, %d failed" % (ok, bad))
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
