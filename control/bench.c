@@ -32,6 +32,7 @@
 
 static const char usage_text[] =
 	"usage: nwsim bench [--rules N] [--nsgs N] [--nics N] [--tags PCT] [--port-lists PCT] [--ipv6 PCT]\n"
+	"                   [--classbench FILE [--trace FILE]]\n"
 	"                   [--flows N] [--packets-per-flow N] [--packets N | --seconds S] [--workers N]\n"
 	"                   [--burst N] [--alg NAME] [--frame-size BYTES] [--seed S] [-o json|table] [-- EAL]\n"
 	"\n"
@@ -43,7 +44,10 @@ static const char usage_text[] =
 	"worker in passes, every pass with new flows, for --packets packets (default 20,000,000) or\n"
 	"--seconds. --workers N worker lcores (default 1; 0: the main lcore), --burst 1..64 (default 32),\n"
 	"--alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest). Reports Mpps, Gbit/s at\n"
-	"--frame-size (default 64), cycles per packet, latency percentiles, build time and table memory.\n";
+	"--frame-size (default 64), cycles per packet, latency percentiles, build time and table memory.\n"
+	"--classbench FILE takes the policy from a ClassBench filter set instead (NSGs of up to 3,900\n"
+	"rules, one per NIC; the flows meet random filters), --trace FILE the flows from a ClassBench\n"
+	"trace (one flow a line, to the NIC whose NSG holds its first matching filter).\n";
 
 /* ---- the policy -------------------------------------------------------------------------------- */
 
@@ -180,6 +184,166 @@ static char *gen_topology(struct gen *g)
 	return buf;
 }
 
+/*
+ * A ClassBench filter set as NSGs: rules in file order (first match, as priorities ascending),
+ * split into NSGs of at most CB_PER_NSG rules, each on a NIC of its own. A filter's source prefix,
+ * both port ranges and protocol become the rule's; its destination prefix is left out, since
+ * the NSG sits on the NIC the packets go to. Every third filter denies (ClassBench has no
+ * action). Filters on protocols an NSG cannot name (GRE, ...) are skipped and counted.
+ */
+#define CB_PER_NSG 3900
+
+/* A filter as ClassBench wrote it (all five fields), to send a trace's packet to its NSG's NIC. */
+struct cb_filter {
+	uint32_t src, smask, dst, dmask;
+	uint16_t splo, sphi, dplo, dphi;
+	uint8_t proto, pmask;
+	int nsg; /* -1: skipped */
+};
+
+struct cb_set {
+	struct cb_filter *f;
+	size_t n;
+};
+
+/* The NSG of the first filter the 5-tuple matches (the trace's own first-match order), or 0. */
+static int cb_nsg_of(const struct cb_set *cs, uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint8_t proto)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct cb_filter *x = &cs->f[i];
+
+		if ((src & x->smask) == x->src && (dst & x->dmask) == x->dst && sp >= x->splo && sp <= x->sphi && dp >= x->dplo &&
+		    dp <= x->dphi && (proto & x->pmask) == x->proto)
+			return x->nsg >= 0 ? x->nsg : 0;
+	}
+	return 0;
+}
+
+static int cb_field_range(const char *s, unsigned *lo, unsigned *hi)
+{
+	return sscanf(s, "%u : %u", lo, hi) == 2 && *lo <= *hi && *hi <= 65535 ? 0 : -1;
+}
+
+static char *gen_classbench(const char *path, struct gen *g, int *skipped, struct cb_set *cs, struct nws_err *err)
+{
+	FILE *in = fopen(path, "r");
+	char *buf = NULL, line[512];
+	size_t len = 0, lineno = 0;
+	int n = 0, nsg = 0;
+	FILE *f;
+
+	if (!in) {
+		nws_err_set(err, "%s: cannot read: %m", path);
+		return NULL;
+	}
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		fclose(in);
+		nws_err_set(err, "out of memory");
+		return NULL;
+	}
+	*skipped = 0;
+	fputs("{\"virtualNetworks\": [{\"name\": \"bench\", \"addressSpace\": [\"10.0.0.0/8\"],\n"
+	      "  \"subnets\": [{\"name\": \"s0\", \"addressPrefix\": \"10.0.0.0/16\"}]}],\n \"networkSecurityGroups\": [\n",
+	      f);
+	while (fgets(line, sizeof(line), in)) {
+		char *fld[7] = { 0 }, *save = NULL, *tok = strtok_r(line, "\t\n", &save);
+		unsigned splo, sphi, dplo, dphi, proto, pmask;
+		struct nws_prefix pfx;
+		int k = 0;
+
+		lineno++;
+		for (; tok && k < 7; tok = strtok_r(NULL, "\t\n", &save))
+			fld[k++] = tok;
+		if (k == 0)
+			continue;
+		if (k < 5 || fld[0][0] != '@' || nws_prefix_parse(fld[0] + 1, &pfx) < 0 || cb_field_range(fld[2], &splo, &sphi) < 0 ||
+		    cb_field_range(fld[3], &dplo, &dphi) < 0 || sscanf(fld[4], "%x/%x", &proto, &pmask) != 2) {
+			nws_err_set(err, "%s: line %zu: not a ClassBench filter (@src/len dst/len lo : hi lo : hi proto/mask ...)", path,
+				    lineno);
+			fclose(f);
+			fclose(in);
+			free(buf);
+			return NULL;
+		}
+		const char *pn = pmask == 0 ? "*" : proto == 6 ? "Tcp" : proto == 17 ? "Udp" : proto == 1 ? "Icmp" : proto == 50 ? "Esp" : proto == 51 ? "Ah" : NULL;
+		struct nws_prefix dpfx;
+
+		if (cs->n % 1024 == 0) {
+			struct cb_filter *nf = realloc(cs->f, (cs->n + 1024) * sizeof(*nf));
+
+			if (!nf) {
+				nws_err_set(err, "out of memory");
+				fclose(f);
+				fclose(in);
+				free(buf);
+				return NULL;
+			}
+			cs->f = nf;
+		}
+		if (pfx.ip.fam != NWS_AF4 || nws_prefix_parse(fld[1], &dpfx) < 0 || dpfx.ip.fam != NWS_AF4) {
+			nws_err_set(err, "%s: line %zu: not an IPv4 ClassBench filter", path, lineno);
+			fclose(f);
+			fclose(in);
+			free(buf);
+			return NULL;
+		}
+		struct cb_filter *cf = &cs->f[cs->n++];
+
+		cf->smask = pfx.len ? ~0u << (32 - pfx.len) : 0;
+		cf->dmask = dpfx.len ? ~0u << (32 - dpfx.len) : 0;
+		cf->src = (uint32_t)pfx.ip.v & cf->smask;
+		cf->dst = (uint32_t)dpfx.ip.v & cf->dmask;
+		cf->splo = (uint16_t)splo;
+		cf->sphi = (uint16_t)sphi;
+		cf->dplo = (uint16_t)dplo;
+		cf->dphi = (uint16_t)dphi;
+		cf->proto = (uint8_t)(proto & pmask);
+		cf->pmask = (uint8_t)pmask;
+		cf->nsg = pn ? n / CB_PER_NSG : -1;
+		if (!pn) {
+			(*skipped)++;
+			continue;
+		}
+		if (n % CB_PER_NSG == 0) {
+			fprintf(f, "%s  {\"name\": \"nsg%d\", \"securityRules\": [\n", nsg ? "\n  ]},\n" : "", nsg);
+			nsg++;
+		}
+		char pb[NWS_PREFIX_STRLEN], sp[32], dp[32];
+
+		pfx.ip.v &= pfx.len ? ~(nws_u128)0 << ((pfx.ip.fam == NWS_AF4 ? 32 : 128) - pfx.len) : 0;
+		if (pfx.ip.fam == NWS_AF4)
+			pfx.ip.v &= 0xffffffffu;
+		snprintf(sp, sizeof(sp), splo == 0 && sphi == 65535 ? "*" : "%u-%u", splo, sphi);
+		snprintf(dp, sizeof(dp), dplo == 0 && dphi == 65535 ? "*" : "%u-%u", dplo, dphi);
+		fprintf(f,
+			"%s   {\"name\": \"f%d\", \"priority\": %d, \"direction\": \"Inbound\", \"access\": \"%s\", \"protocol\": \"%s\","
+			" \"sourceAddressPrefix\": \"%s\", \"sourcePortRange\": \"%s\", \"destinationAddressPrefix\": \"*\","
+			" \"destinationPortRange\": \"%s\"}",
+			n % CB_PER_NSG ? ",\n" : "", n, 100 + n % CB_PER_NSG, n % 3 == 2 ? "Deny" : "Allow", pn,
+			pfx.len == 0 ? "*" : nws_prefix_str(&pfx, pb), sp, dp);
+		n++;
+	}
+	fclose(in);
+	if (n == 0) {
+		fclose(f);
+		free(buf);
+		nws_err_set(err, "%s: no ClassBench filter an NSG can hold", path);
+		return NULL;
+	}
+	fputs("\n  ]}\n ],\n \"virtualMachines\": [\n", f);
+	for (int i = 0; i < nsg; i++)
+		fprintf(f,
+			"  {\"name\": \"vm%d\", \"networkInterfaces\": [{\"name\": \"nic%d\", \"networkSecurityGroup\": \"nsg%d\","
+			" \"subnet\": \"bench/s0\", \"privateIpAddress\": \"10.0.0.%d\"}]}%s\n",
+			i, i, i, 4 + i, i + 1 < nsg ? "," : "");
+	fputs(" ]}\n", f);
+	fclose(f);
+	g->rules = n;
+	g->nsgs = g->nics = nsg;
+	return buf;
+}
+
 /* ---- the traffic ------------------------------------------------------------------------------- */
 
 /* A flow that meets a random rule of its NIC's NSG: its source inside the rule's, its port in range. */
@@ -210,6 +374,66 @@ static void gen_flow(struct gen *g, const struct topo *t, struct nws_flow *f)
 	f->has_ports = true;
 	f->sport = (uint16_t)(1024 + below(g, 64000));
 	f->dport = r->dport.n ? (uint16_t)(r->dport.r[0].lo + below(g, (unsigned)(r->dport.r[0].hi - r->dport.r[0].lo + 1))) : 443;
+}
+
+/*
+ * A ClassBench trace ("src dst sport dport proto ...", decimal, one packet a line), as flows:
+ * each line a flow, to the NIC whose NSG holds the first filter it matches. Returns the flows.
+ */
+static struct nws_flow *load_trace(const char *path, const struct topo *t, const struct cb_set *cs, size_t max, size_t *n,
+				   struct nws_err *err)
+{
+	FILE *in = fopen(path, "r");
+	char line[256];
+	size_t cap = 0, lineno = 0;
+	struct nws_flow *v = NULL;
+
+	*n = 0;
+	if (!in) {
+		nws_err_set(err, "%s: cannot read: %m", path);
+		return NULL;
+	}
+	while (*n < max && fgets(line, sizeof(line), in)) {
+		unsigned long src, dst, sp, dp, pr;
+
+		lineno++;
+		if (sscanf(line, "%lu %lu %lu %lu %lu", &src, &dst, &sp, &dp, &pr) != 5 || src > UINT32_MAX || dst > UINT32_MAX ||
+		    sp > 65535 || dp > 65535 || pr > 255) {
+			nws_err_set(err, "%s: line %zu: not a ClassBench trace line (src dst sport dport proto)", path, lineno);
+			free(v);
+			fclose(in);
+			return NULL;
+		}
+		if (*n == cap) {
+			struct nws_flow *nv = realloc(v, (cap = cap ? 2 * cap : 4096) * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				fclose(in);
+				nws_err_set(err, "out of memory");
+				return NULL;
+			}
+			v = nv;
+		}
+		struct nws_flow *f = &v[(*n)++];
+		int nic = cb_nsg_of(cs, (uint32_t)src, (uint32_t)dst, (uint16_t)sp, (uint16_t)dp, (uint8_t)pr);
+
+		memset(f, 0, sizeof(*f));
+		f->src.fam = NWS_AF4;
+		f->src.v = src;
+		f->dst = t->nics[nic < (int)t->nnics ? nic : 0].ipcfgs[0].ip;
+		f->proto = (uint8_t)pr;
+		f->has_ports = pr == AZ_PROTO_TCP || pr == AZ_PROTO_UDP;
+		f->sport = f->has_ports ? (uint16_t)sp : 0;
+		f->dport = f->has_ports ? (uint16_t)dp : 0;
+	}
+	fclose(in);
+	if (*n == 0) {
+		nws_err_set(err, "%s: no packets", path);
+		free(v);
+		return NULL;
+	}
+	return v;
 }
 
 /* ---- the workers ------------------------------------------------------------------------------- */
@@ -304,7 +528,8 @@ static uint64_t percentile(const uint64_t *h, uint64_t total, double q)
 /* ---- the command ------------------------------------------------------------------------------- */
 
 struct bench_opts {
-	const char *rules, *nsgs, *nics, *tags, *lists, *v6, *flows, *ppf, *packets, *seconds, *workers, *burst, *alg, *frame, *seed;
+	const char *rules, *nsgs, *nics, *tags, *lists, *v6, *flows, *ppf, *packets, *seconds, *workers, *burst, *alg, *frame, *seed,
+		*classbench, *trace;
 };
 
 int cmd_bench(int argc, char **argv)
@@ -317,7 +542,8 @@ int cmd_bench(int argc, char **argv)
 		{ "--flows", 0, &o.flows, NULL },     { "--packets-per-flow", 0, &o.ppf, NULL },
 		{ "--packets", 0, &o.packets, NULL }, { "--seconds", 0, &o.seconds, NULL },
 		{ "--workers", 0, &o.workers, NULL }, { "--burst", 0, &o.burst, NULL },     { "--alg", 0, &o.alg, NULL },
-		{ "--frame-size", 0, &o.frame, NULL }, { "--seed", 0, &o.seed, NULL },
+		{ "--frame-size", 0, &o.frame, NULL }, { "--seed", 0, &o.seed, NULL }, { "--classbench", 0, &o.classbench, NULL },
+		{ "--trace", 0, &o.trace, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
 	struct nws_err err = { { 0 } };
@@ -327,8 +553,11 @@ int cmd_bench(int argc, char **argv)
 	static struct bench_worker W[MAX_WORKERS + 1];
 	struct rte_mempool *pool = NULL;
 	char *json = NULL, lcores[32];
-	int rc = CLI_USAGE, alg = 0;
+	int rc = CLI_USAGE, alg = 0, skipped = 0;
 	unsigned nw;
+	struct cb_set cs = { 0 };
+	struct nws_flow *tflows = NULL;
+	size_t ntflows = 0;
 
 	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0)
 		goto usage;
@@ -362,15 +591,25 @@ int cmd_bench(int argc, char **argv)
 	struct gen g = { .rng = (uint64_t)seed, .rules = (int)rules, .nsgs = (int)nsgs, .nics = (int)nics, .tag_pct = (int)tags,
 			 .list_pct = (int)lists, .v6_pct = (int)v6 };
 
+
 	if (g.nsgs > g.nics)
 		g.nsgs = g.nics;
-	json = gen_topology(&g);
+	if (o.classbench && (o.rules || o.nsgs || o.nics || o.tags || o.lists || o.v6)) {
+		nws_err_set(&err, "--classbench gives the policy: drop --rules, --nsgs, --nics, --tags, --port-lists, --ipv6");
+		goto usage;
+	}
+	if (o.trace && !o.classbench) {
+		nws_err_set(&err, "--trace goes with --classbench");
+		goto usage;
+	}
+	json = o.classbench ? gen_classbench(o.classbench, &g, &skipped, &cs, &err) : gen_topology(&g);
 	if (!json) {
-		nws_err_set(&err, "out of memory");
-		rc = CLI_FAIL;
+		if (!o.classbench)
+			nws_err_set(&err, "out of memory");
+		rc = o.classbench ? CLI_INPUT : CLI_FAIL;
 		goto out;
 	}
-	app.t = topo_load_buf("generated policy", json, strlen(json), &err);
+	app.t = topo_load_buf(o.classbench ? o.classbench : "generated policy", json, strlen(json), &err);
 	if (!app.t) {
 		rc = CLI_FAIL;
 		goto out;
@@ -425,6 +664,14 @@ int cmd_bench(int argc, char **argv)
 
 	rte_malloc_get_socket_stats((int)rte_socket_id(), &s1);
 	/* Traffic: each flow's packets both ways, into mbufs, dealt to workers by the symmetric hash. */
+	if (o.trace) {
+		tflows = load_trace(o.trace, app.t, &cs, o.flows ? (size_t)flows : SIZE_MAX, &ntflows, &err);
+		if (!tflows) {
+			rc = CLI_INPUT;
+			goto out;
+		}
+		flows = (double)ntflows;
+	}
 	size_t nflows = (size_t)flows, per = (size_t)ppf, total = nflows * per, nslots = nw ? nw : 1;
 
 	pool = rte_pktmbuf_pool_create("bench", (unsigned)total + 1024, 256, 0, (uint16_t)(RTE_PKTMBUF_HEADROOM + 256),
@@ -439,11 +686,16 @@ int cmd_bench(int argc, char **argv)
 		nws_err_set(&err, "bench: no memory for %zu packets in mbufs", total);
 		goto out;
 	}
+	struct gen g_flows = g; /* the reference below meets the same flows */
+
 	for (size_t fl = 0; fl < nflows; fl++) {
 		struct nws_flow f;
 		struct dp_item probe;
 
-		gen_flow(&g, app.t, &f);
+		if (tflows)
+			f = tflows[fl];
+		else
+			gen_flow(&g, app.t, &f);
 		memset(&probe, 0, sizeof(probe));
 		probe.unparsed = -1;
 		probe.pkt.flow = f;
@@ -502,6 +754,31 @@ int cmd_bench(int argc, char **argv)
 		}
 		rte_eal_mp_wait_lcore();
 	}
+	/*
+	 * The linear reference on the same flows: each flow's first packet through nsg_ref_verify at
+	 * its NIC (inbound), rule by rule, as the tests' oracle does it.
+	 */
+	size_t nref = nflows < 20000 ? nflows : 20000;
+	uint64_t r0 = rte_rdtsc(), rsum = 0;
+	struct gen rg = g_flows;
+	for (size_t i = 0; i < nref; i++) {
+		struct nws_flow f;
+		struct nsg_verdict vd;
+		int nic = 0;
+
+		if (tflows)
+			f = tflows[i];
+		else
+			gen_flow(&rg, app.t, &f);
+		for (size_t k = 0; k < app.t->nnics; k++)
+			if (nws_ip_eq(&app.t->nics[k].ipcfgs[f.dst.fam == NWS_AF6 && app.t->nics[k].nipcfgs > 1 ? 1 : 0].ip, &f.dst))
+				nic = (int)k;
+		nsg_ref_verify(&app.m, nic, f.dst.fam == NWS_AF6 && app.t->nics[nic].nipcfgs > 1 ? 1 : 0, AZ_INBOUND, &f, &vd);
+		rsum += vd.access == AZ_ALLOW;
+	}
+	double ref_kpps = (double)nref / ((double)(rte_rdtsc() - r0) / (double)rte_get_tsc_hz()) / 1e3;
+
+	(void)rsum;
 	/* Report. */
 	struct bench_worker T = { 0 };
 	uint64_t maxcyc = 0;
@@ -522,11 +799,16 @@ int cmd_bench(int argc, char **argv)
 	const struct dp_counters *k = &W[0].eng.c;
 
 	if (table) {
-		printf("policy: %zu NSG%s x %d rules (%zu with the defaults), %zu NICs; rte_acl %s, %zu rules; built in %.1f ms, tables %.1f MB\n",
-		       app.t->nnsgs, app.t->nnsgs == 1 ? "" : "s", g.rules, app.t->nrules, app.t->nnics, dp_acl_alg_name(app.acl.alg),
+		if (o.classbench)
+			printf("policy: ClassBench %s: %d filters as NSG rules (%d skipped: protocols an NSG cannot name)\n", o.classbench,
+			       g.rules, skipped);
+		printf("policy: %zu NSG%s, %d rules (%zu with the defaults), %zu NICs; rte_acl %s, %zu rules; built in %.1f ms, tables %.1f MB\n",
+		       app.t->nnsgs, app.t->nnsgs == 1 ? "" : "s", o.classbench ? g.rules : g.rules * (int)app.t->nnsgs, app.t->nrules, app.t->nnics, dp_acl_alg_name(app.acl.alg),
 		       app.acl.nacl[0][0] + app.acl.nacl[0][1] + app.acl.nacl[1][0] + app.acl.nacl[1][1], build_ms,
 		       (double)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes) / 1048576.0);
-		printf("traffic: %zu flows x %zu packets, %zu-byte frames; burst %u\n\n", nflows, per, (size_t)frame, (unsigned)burst);
+		printf("traffic: %zu flows x %zu packets%s%s, %zu-byte frames; burst %u\n", nflows, per, o.trace ? " from " : "",
+		       o.trace ? o.trace : "", (size_t)frame, (unsigned)burst);
+		printf("linear reference (nsg_ref_verify, inbound at the NIC): %.1f thousand packets/s on one core\n\n", ref_kpps);
 		printf("%-8s %12s %8s %9s %10s %10s %10s %10s\n", "worker", "packets", "Mpps", "Gbit/s", "cyc/pkt", "p50 ns",
 		       "p99 ns", "p99.9 ns");
 	} else {
@@ -535,7 +817,12 @@ int cmd_bench(int argc, char **argv)
 		jw_key(&jw, "policy");
 		jw_obj(&jw);
 		jw_kint(&jw, "nsgs", (long long)app.t->nnsgs);
-		jw_kint(&jw, "rulesPerNsg", g.rules);
+		if (o.classbench) {
+			jw_kstr(&jw, "classbench", o.classbench);
+			jw_kint(&jw, "filtersSkipped", skipped);
+		}
+		jw_kint(&jw, "rulesPerNsg", o.classbench ? (g.rules + (int)app.t->nnsgs - 1) / (int)app.t->nnsgs : g.rules);
+		jw_kint(&jw, "rules", o.classbench ? g.rules : g.rules * (int)app.t->nnsgs);
 		jw_kint(&jw, "rulesWithDefaults", (long long)app.t->nrules);
 		jw_kint(&jw, "nics", (long long)app.t->nnics);
 		jw_kint(&jw, "aclRules",
@@ -550,7 +837,10 @@ int cmd_bench(int argc, char **argv)
 		jw_kint(&jw, "packetsPerFlow", (long long)per);
 		jw_kint(&jw, "frameSize", (long long)frame);
 		jw_kint(&jw, "burst", (long long)burst);
+		if (o.trace)
+			jw_kstr(&jw, "trace", o.trace);
 		jw_end_obj(&jw);
+		jw_kint(&jw, "linearReferenceKpps", (long long)ref_kpps);
 		jw_key(&jw, "workers");
 		jw_arr(&jw);
 	}
@@ -624,6 +914,8 @@ out:
 	}
 	rte_mempool_free(pool);
 	free(json);
+	free(cs.f);
+	free(tflows);
 	app_close(&app);
 	if (rc != CLI_OK)
 		return cli_die(rc, &err);

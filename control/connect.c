@@ -177,6 +177,16 @@ size_t conn_frame(uint8_t *buf, const struct nws_flow *f, uint8_t tcp_flags, boo
 		l4[12] = 0x50;
 		l4[13] = tcp_flags;
 		put16(l4 + 14, 64240);
+	} else if (f->proto == AZ_PROTO_UDP) {
+		l4len = 8 + 32;
+		memset(l4, 0, l4len);
+		put16(l4, f->sport);
+		put16(l4 + 2, f->dport);
+		put16(l4 + 4, (uint16_t)l4len);
+		memcpy(l4 + 8, "nwsim connection troubleshoot!!", 32);
+	} else if (f->proto != AZ_PROTO_ICMP && f->proto != AZ_PROTO_ICMPV6) {
+		l4len = 32; /* another protocol: an opaque payload */
+		memcpy(l4, "nwsim connection troubleshoot!!", 32);
 	} else {
 		l4len = 8 + 32;
 		memset(l4, 0, l4len);

@@ -67,7 +67,10 @@ void conn_issue(struct conn_hop *h, const char *origin, const char *severity, co
 		const char *value);
 bool conn_guest_allows(const struct topo_vm *vm, enum az_dir dir, int proto, uint16_t local_port,
 		       const struct nws_ip *remote, const char **rule);
-/* A probe's Ethernet frame (TCP with flags, or ICMP echo / echo reply); returns its length. */
+/*
+ * A probe's Ethernet frame: TCP with flags, UDP, ICMP echo or echo reply, or another protocol
+ * with an opaque payload. Returns its length.
+ */
 size_t conn_frame(uint8_t *buf, const struct nws_flow *f, uint8_t tcp_flags, bool echo_reply, uint16_t seq);
 /* What to change, for an issue type (the table's hints). */
 const char *conn_hint(const char *type);

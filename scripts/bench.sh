@@ -75,3 +75,38 @@ done
 # asks for under a second).
 single=$(median_ms $nwsim test-connectivity -t docs/examples/connectivity.json --source-resource web1 --dest-resource db1 --dest-port 1433 --probes 100)
 echo "test-connectivity, 100 probes through an appliance and two peerings, process start to exit: ${single} ms (median of 7)"
+
+# The reference point: DPDK's own dpdk-test-acl (classification alone, the ceiling for rte_acl)
+# on the same ClassBench rules and trace, beside nwsim's full packet path and its linear
+# reference. Debian ships no dpdk-test-acl: it is built here from the dpdk source package
+# (app/test-acl/main.c, against the installed libdpdk).
+test_acl=$work/dpdk-test-acl
+if [ ! -x "$test_acl" ]; then
+	if ! grep -rqs "deb-src\|Types:.*deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >/etc/apt/sources.list.d/nwsim-src.sources 2>/dev/null ||
+			echo "deb-src http://deb.debian.org/debian bookworm main" >/etc/apt/sources.list.d/nwsim-src.list
+		apt-get update -qq
+	fi
+	mkdir -p "$work/dpdk-src"
+	(cd "$work/dpdk-src" && apt-get source --download-only -qq dpdk >/dev/null 2>&1)
+	tar -C "$work/dpdk-src" -xJf "$work"/dpdk-src/dpdk_*.orig.tar.xz --wildcards '*/app/test-acl/main.c'
+	cc -O3 -o "$test_acl" "$work"/dpdk-src/dpdk-*/app/test-acl/main.c $(pkg-config --cflags --libs libdpdk)
+fi
+cb=$(dirname "$rules")/acl1_10k
+ntrace=100000
+python3 scripts/classbench2trace.py "$cb" "$work/acl1_10k.trace" $ntrace 7
+best_acl=0
+for alg in avx2 sse; do
+	# --tracenum must cover the whole trace: dpdk-test-acl overruns its buffer otherwise.
+	r=$("$test_acl" --in-memory -l 0 --no-pci --log-level=error -- --rulesf="$cb" --tracef="$work/acl1_10k.trace" \
+		--tracenum=$ntrace --iter=40 --verbose=0 --alg=$alg 2>/dev/null | sed -n 's/.* \([0-9.]*\) pkt\/sec.*/\1/p')
+	echo "dpdk-test-acl, acl1_10k, $ntrace-packet trace x 40, alg $alg: $(awk -v r="$r" 'BEGIN { printf "%.2f", r / 1e6 }') million packets per second (classification only)"
+	best_acl=$(awk -v a="$best_acl" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
+done
+out=$($nwsim bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets 10000000 --workers 0 -o json)
+nw_mpps=$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["workers"][-1]["kpps"] / 1e3)')
+ref_kpps=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["linearReferenceKpps"])')
+echo "nwsim bench, acl1_10k as NSGs, the same trace as flows of 10 packets, one core: $nw_mpps million packets per second (full path)"
+echo "nwsim's linear reference (nsg_ref_verify) on those flows: $ref_kpps thousand packets per second"
+awk -v n="$nw_mpps" -v a="$best_acl" -v r="$ref_kpps" 'BEGIN {
+	printf "ratios: nwsim full path / dpdk-test-acl classification = %.0f%%; nwsim / linear reference = %.0fx\n", 100 * n * 1e6 / a, n * 1e3 / r }'
