@@ -3,11 +3,13 @@
 has what a performance lab reads, the packet count is the one asked for, every packet is
 accounted for, the policy is the size asked for, and bad options are refused with one line.
 
-usage: bench_cmd.py NWSIM
+usage: bench_cmd.py NWSIM PROJECT-ROOT
 """
 import json
+import os
 import subprocess
 import sys
+import tempfile
 
 
 def main():
@@ -42,6 +44,30 @@ def main():
         check("per-worker figures are all there and ordered (p50 <= p99 <= p99.9) (%s workers)" % workers,
               all(all(f in w for f in fields) for w in ws) and total["packets"] == 24000 and total["kpps"] > 0 and
               total["p50Cycles"] <= total["p99Cycles"] <= total["p999Cycles"], json.dumps(ws))
+    # A ClassBench filter set (20 filters, one on GRE, which an NSG cannot name) and a trace for it.
+    root = sys.argv[2]
+    cb = os.path.join(root, "tests", "data", "classbench-small")
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = os.path.join(tmp, "trace")
+        subprocess.run([sys.executable, os.path.join(root, "scripts", "classbench2trace.py"), cb, trace, "500", "3"], check=True)
+        p = subprocess.run([nwsim, "bench", "--classbench", cb, "--trace", trace, "--packets", "20000", "--workers", "0",
+                            "-o", "json"], capture_output=True, text=True, timeout=120)
+        d = json.loads(p.stdout) if p.returncode == 0 else {}
+        pol, acc = d.get("policy", {}), d.get("accounting", {})
+        check("--classbench: 19 filters as NSG rules, the GRE one skipped, one NSG on one NIC",
+              pol.get("rules") == 19 and pol.get("filtersSkipped") == 1 and pol.get("nsgs") == 1 and pol.get("nics") == 1,
+              p.stderr + json.dumps(pol))
+        check("--trace: the trace's 500 lines are the flows, every packet accounted for, a linear reference timed",
+              d.get("traffic", {}).get("flows") == 500 and acc.get("received") == 20000 and
+              acc["delivered"] + acc["dropped"] + acc["unparsed"] == 20000 and d.get("linearReferenceKpps", 0) > 0,
+              json.dumps(d.get("traffic")) + json.dumps(acc))
+        bad_cb = os.path.join(tmp, "bad")
+        open(bad_cb, "w").write("@10.0.0.0/8\t0.0.0.0/0\t0 : 65535\n")
+        p = subprocess.run([nwsim, "bench", "--classbench", bad_cb], capture_output=True, text=True, timeout=60)
+        check("a line that is not a ClassBench filter: one line naming the file and line, status 3",
+              p.returncode == 3 and p.stderr.strip().endswith("bad: line 1: not a ClassBench filter "
+                                                              "(@src/len dst/len lo : hi lo : hi proto/mask ...)"),
+              p.stderr)
     for args, want in ((["--rules", "5000"], "--rules: '5000' is not a whole number in 1..4000"),
                        (["--burst", "65"], "--burst: '65' is not a whole number in 1..64"),
                        (["--packets", "10", "--seconds", "1"], "give --packets or --seconds, not both"),
