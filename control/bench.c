@@ -164,10 +164,11 @@ static char *gen_topology(struct gen *g)
 				snprintf(sp, sizeof(sp), "[\"*\"]");
 			rand_ports(g, (int)below(g, 100) < g->list_pct, dp, sizeof(dp));
 			fprintf(f,
-				"   {\"name\": \"r%d\", \"priority\": %d, \"direction\": \"Inbound\", \"access\": \"%s\", \"protocol\": \"%s\","
+				"   {\"name\": \"r%d\", \"priority\": %d, \"direction\": \"%s\", \"access\": \"%s\", \"protocol\": \"%s\","
 				" \"sourceAddressPrefix\": %s, \"sourcePortRanges\": %s, \"destinationAddressPrefix\": \"*\","
 				" \"destinationPortRanges\": %s}%s\n",
-				r, 100 + r * 3000 / (g->rules > 1 ? g->rules : 1) + (r % 3), below(g, 3) ? "Allow" : "Deny",
+				/* 100..4096 holds 3,997 priorities a direction: a 4,000-rule NSG spills into outbound. */
+				r, 100 + r % 3997, r < 3997 ? "Inbound" : "Outbound", below(g, 3) ? "Allow" : "Deny",
 				protos[below(g, 4)], src, sp, dp, r + 1 < g->rules ? "," : "");
 		}
 		fprintf(f, "  ]}%s\n", n + 1 < g->nsgs ? "," : "");

@@ -1,12 +1,87 @@
 #!/bin/bash
 # Benchmarks of nwsim's query commands, on ClassBench rule sets turned into NSGs and routes.
 #   scripts/bench.sh [RULES-FILE] [N-QUERIES]
+#   scripts/bench.sh --sweep [--quick]   the rule-set sweep only (see below): CSV and plots
 # Defaults: ../shared/bench-data/classbench/acl1_1k and 2,000,000 queries (next hop: the
 # destinations of acl1_10k, 4,000,000 queries). Prints the figures recorded in
 # docs/benchmarks.md. Timings are wall clock on an otherwise idle machine; DPDK uses hugepages
 # when they are mounted (see docs/commands.md), which shortens start-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The sweep: nwsim bench over rule count x workers x classify algorithm x burst size, one CSV
+# row each, and plots drawn with gnuplot into docs/benchmarks/. --quick: a smaller grid and
+# fewer packets (under five minutes on two cores).
+if [ "${1:-}" = "--sweep" ]; then
+	quick=${2:-}
+	[ -x build/control/nwsim ] || { meson setup build >/dev/null && ninja -C build >/dev/null; }
+	ninja -C build >/dev/null
+	. scripts/deps.sh
+	nwsim_deps gnuplot-nox
+	out=docs/benchmarks
+	mkdir -p "$out"
+	csv=$out/sweep.csv
+	rules_set="10 100 1000 4000"
+	workers_set="0 1"
+	algs="scalar sse avx2"
+	bursts="8 32 64"
+	packets=4000000
+	if [ "$quick" = "--quick" ]; then
+		workers_set="0"
+		algs="sse avx2"
+		bursts="8 32"
+		packets=1500000
+	fi
+	# Workers beyond the machine's CPUs would share them; the sweep stays within.
+	maxw=$(($(nproc) - 1))
+	echo "rules,workers,algorithm,burst,mpps,cycles_per_packet,p50_ns,p99_ns,build_ms,table_mb" >"$csv"
+	for r in $rules_set; do
+		for w in $workers_set; do
+			[ "$w" -le "$maxw" ] || continue
+			for a in $algs; do
+				for b in $bursts; do
+					build/control/nwsim bench --rules "$r" --workers "$w" --alg "$a" --burst "$b" --packets "$packets" \
+						--flows 20000 -o json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+t = d["workers"][-1]
+p = d["policy"]
+print("%s,%s,%s,%s,%.3f,%d,%d,%d,%.1f,%.1f" % (sys.argv[1], sys.argv[2], p["algorithm"], sys.argv[3], t["kpps"] / 1e3,
+      t["cyclesPerPacket"], t["p50Ns"], t["p99Ns"], p["buildMicroseconds"] / 1e3, p["tableBytes"] / 1048576))
+' "$r" "$w" "$b" >>"$csv"
+					tail -n 1 "$csv"
+				done
+			done
+		done
+	done
+	# One plot per question: throughput by rule count (per algorithm, burst 32, one worker or
+	# inline), and by burst size (1,000 rules).
+	gnuplot <<PLOT
+set datafile separator ","
+set terminal svg size 720,420 font "sans,11"
+set key top right
+set grid
+set output "$out/mpps-by-rules.svg"
+set title "nwsim bench: full packet path, 20,000 flows of 10 packets"
+set xlabel "rules in the NSG"
+set ylabel "million packets per second"
+set logscale x
+plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$4==32 && \$2==0' $csv" using 1:5 with linespoints title a." (inline)"
+unset logscale x
+set output "$out/mpps-by-burst.svg"
+set xlabel "burst size"
+set title "nwsim bench: 1,000 rules, by burst size"
+plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$1==1000 && \$2==0' $csv" using 4:5 with linespoints title a
+set terminal pngcairo size 720,420
+set output "$out/mpps-by-rules.png"
+set xlabel "rules in the NSG"
+set title "nwsim bench: full packet path, 20,000 flows of 10 packets"
+set logscale x
+plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$4==32 && \$2==0' $csv" using 1:5 with linespoints title a." (inline)"
+PLOT
+	echo "wrote $csv, $out/mpps-by-rules.svg, $out/mpps-by-rules.png, $out/mpps-by-burst.svg"
+	exit 0
+fi
 rules=${1:-../shared/bench-data/classbench/acl1_1k}
 nq=${2:-2000000}
 [ -x build/control/nwsim ] || { meson setup build >/dev/null && ninja -C build >/dev/null; }
