@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_launch.h>
@@ -42,8 +43,8 @@ static const char usage_text[] =
 	"with IPv6 prefixes (defaults 10, 20, 10 percent). The traffic: --flows flows (default 20000) of\n"
 	"--packets-per-flow packets both ways (default 10), preloaded into mbufs and replayed by each\n"
 	"worker in passes, every pass with new flows, for --packets packets (default 20,000,000) or\n"
-	"--seconds. --workers N worker lcores (default 1; 0: the main lcore), --burst 1..64 (default 32),\n"
-	"--alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest). Reports Mpps, Gbit/s at\n"
+	"--seconds. --workers N worker lcores (default 1; 0, the main lcore, on one CPU), --burst 1..64\n"
+	"(default 32), --alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest). Reports Mpps, Gbit/s at\n"
 	"--frame-size (default 64), cycles per packet, latency percentiles, build time and table memory.\n"
 	"--classbench FILE takes the policy from a ClassBench filter set instead (NSGs of up to 3,900\n"
 	"rules, one per NIC; the flows meet random filters), --trace FILE the flows from a ClassBench\n"
@@ -550,7 +551,7 @@ int cmd_bench(int argc, char **argv)
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
 	double rules = 1000, nsgs = 1, nics = 16, tags = 10, lists = 20, v6 = 10, flows = 20000, ppf = 10, packets = 20e6,
-	       seconds = 0, workers = 1, burst = 32, frame = 64, seed = 1;
+	       seconds = 0, workers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, burst = 32, frame = 64, seed = 1;
 	static struct bench_worker W[MAX_WORKERS + 1];
 	struct rte_mempool *pool = NULL;
 	char *json = NULL, lcores[32];

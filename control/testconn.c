@@ -351,7 +351,8 @@ static int conn_main(int argc, char **argv, bool scan)
 	static struct feeder fd;
 	static struct conn_query q;
 	static struct conn_result cr;
-	unsigned nworkers = 1;
+	/* One worker lcore beside the main one where there is a CPU for it. */
+	unsigned nworkers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
 	unsigned uri_port = 0;
 	char host[256] = "", lcores[32];
 	int rc;
