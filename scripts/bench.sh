@@ -1,7 +1,7 @@
 #!/bin/bash
 # Benchmarks of nwsim's query commands, on ClassBench rule sets turned into NSGs and routes.
 #   scripts/bench.sh [RULES-FILE] [N-QUERIES]
-#   scripts/bench.sh --sweep [--quick]   the rule-set sweep only (see below): CSV and plots
+#   scripts/bench.sh --sweep [--quick]   the rule-set sweeps only (see below): CSVs and plots
 # Defaults: ../shared/bench-data/classbench/acl1_1k and 2,000,000 queries (next hop: the
 # destinations of acl1_10k, 4,000,000 queries). Prints the figures recorded in
 # docs/benchmarks.md. Timings are wall clock on an otherwise idle machine; DPDK uses hugepages
@@ -54,6 +54,23 @@ print("%s,%s,%s,%s,%.3f,%d,%d,%d,%.1f,%.1f" % (sys.argv[1], sys.argv[2], p["algo
 			done
 		done
 	done
+	# The policy's shape at 1,000 rules: NSG count, service tags, IPv6, port lists (one at a time
+	# from the defaults: 1 NSG, 10% tags, 10% IPv6, 20% port lists).
+	shape=$out/shape.csv
+	echo "nsgs,tags_pct,ipv6_pct,port_lists_pct,mpps,cycles_per_packet,acl_rules,build_ms,table_mb" >"$shape"
+	for s in "1 10 10 20" "8 10 10 20" "1 0 10 20" "1 60 10 20" "1 10 0 20" "1 10 60 20" "1 10 10 0" "1 10 10 80"; do
+		read -r n t v l <<<"$s"
+		build/control/nwsim bench --rules 1000 --nsgs "$n" --tags "$t" --ipv6 "$v" --port-lists "$l" --workers 0 \
+			--packets "$packets" --flows 20000 -o json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+t = d["workers"][-1]
+p = d["policy"]
+print("%s,%.3f,%d,%d,%.1f,%.1f" % (sys.argv[1], t["kpps"] / 1e3, t["cyclesPerPacket"], p["aclRules"],
+      p["buildMicroseconds"] / 1e3, p["tableBytes"] / 1048576))
+' "$n,$t,$v,$l" >>"$shape"
+		tail -n 1 "$shape"
+	done
 	# One plot per question: throughput by rule count (per algorithm, burst 32, one worker or
 	# inline), and by burst size (1,000 rules).
 	gnuplot <<PLOT
@@ -79,7 +96,7 @@ set title "nwsim bench: full packet path, 20,000 flows of 10 packets"
 set logscale x
 plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$4==32 && \$2==0' $csv" using 1:5 with linespoints title a." (inline)"
 PLOT
-	echo "wrote $csv, $out/mpps-by-rules.svg, $out/mpps-by-rules.png, $out/mpps-by-burst.svg"
+	echo "wrote $csv, $shape, $out/mpps-by-rules.svg, $out/mpps-by-rules.png, $out/mpps-by-burst.svg"
 	exit 0
 fi
 rules=${1:-../shared/bench-data/classbench/acl1_1k}
