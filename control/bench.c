@@ -793,7 +793,7 @@ int cmd_bench(int argc, char **argv)
 		for (unsigned b = 0; b < LAT_BUCKETS; b++)
 			T.lat[b] += W[i].lat[b];
 		if (i)
-			dp_counters_add(&W[0].eng.c, &W[i].eng.c, W[0].eng.nrules, app.t->nnics);
+			dp_counters_add(&W[0].eng.c, &W[i].eng.c, app.t->nrules, app.t->nnics);
 	}
 	double wire_bits = (frame + 20) * 8; /* preamble and inter-frame gap */
 	struct jw jw;

@@ -165,7 +165,7 @@ void feed_stop(struct feeder *fd, size_t nnics)
 		dp_worker_stop(&fd->w[i]);
 	/* The summary adds up the workers' own counters into the first one's. */
 	for (unsigned i = 1; i < fd->nw; i++)
-		dp_counters_add(&fd->w[0].eng.c, &fd->w[i].eng.c, fd->w[0].eng.nrules, nnics);
+		dp_counters_add(&fd->w[0].eng.c, &fd->w[i].eng.c, fd->w[0].eng.path->t->nrules, nnics);
 }
 
 void feed_free(struct feeder *fd)

@@ -88,7 +88,7 @@ void summary_json(FILE *f, const struct dp_engine *e, const struct source_stat *
 	jw_arr(&w);
 	for (size_t g = 0; g < t->nnsgs; g++)
 		for (size_t r = 0; r < t->nsgs[g].nrules; r++) {
-			uint64_t n = c->rule_drops[e->rule_base[g] + r];
+			uint64_t n = c->rule_drops[t->nsgs[g].rules[r].id];
 
 			if (!n)
 				continue;
@@ -133,7 +133,7 @@ void summary_json(FILE *f, const struct dp_engine *e, const struct source_stat *
 	jw_arr(&w);
 	for (size_t g = 0; g < t->nnsgs; g++)
 		for (size_t r = 0; r < t->nsgs[g].nrules; r++) {
-			uint64_t n = c->rule_hits[e->rule_base[g] + r];
+			uint64_t n = c->rule_hits[t->nsgs[g].rules[r].id];
 
 			if (!n)
 				continue;
@@ -208,7 +208,7 @@ void summary_table(const struct dp_engine *e, const struct source_stat *cs, int 
 
 	for (size_t g = 0; g < t->nnsgs; g++)
 		for (size_t r = 0; r < t->nsgs[g].nrules; r++) {
-			size_t id = e->rule_base[g] + r;
+			size_t id = t->nsgs[g].rules[r].id;
 
 			if (!c->rule_hits[id])
 				continue;

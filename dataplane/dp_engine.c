@@ -38,15 +38,9 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_c
 
 	memset(e, 0, sizeof(*e));
 	e->path = p;
-	e->rule_base = calloc(t->nnsgs + 1, sizeof(*e->rule_base));
-	if (!e->rule_base)
-		return nws_err_set(err, "out of memory");
-	for (size_t g = 0; g < t->nnsgs; g++) {
-		e->rule_base[g] = e->nrules;
-		e->nrules += t->nsgs[g].nrules;
-	}
-	e->c.rule_hits = calloc(e->nrules + 1, sizeof(uint64_t));
-	e->c.rule_drops = calloc(e->nrules + 1, sizeof(uint64_t));
+	/* Per rule, by topo_rule.id (one spare: never a zero-sized allocation). */
+	e->c.rule_hits = calloc(t->nrules + 1, sizeof(uint64_t));
+	e->c.rule_drops = calloc(t->nrules + 1, sizeof(uint64_t));
 	e->c.nic_sent = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->c.nic_received = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->c.nic_dropped = calloc(t->nnics + 1, sizeof(uint64_t));
@@ -73,7 +67,6 @@ void dp_engine_free(struct dp_engine *e)
 	free(e->c.nic_sent);
 	free(e->c.nic_received);
 	free(e->c.nic_dropped);
-	free(e->rule_base);
 	memset(e, 0, sizeof(*e));
 }
 

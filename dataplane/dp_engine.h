@@ -34,7 +34,7 @@ struct dp_counters {
 	uint64_t unparsed[DP_UNPARSED_COUNT], unparsed_bytes[DP_UNPARSED_COUNT];
 	uint64_t stateful, flows_admitted, flow_table_full, fragments_unmatched;
 	uint64_t flows_expired; /* left the table after DP_FLOW_IDLE_S without a packet */
-	uint64_t *rule_hits;                                /* per rule, numbered by dp_engine_rule_id */
+	uint64_t *rule_hits;                                /* per rule, indexed by topo_rule.id */
 	uint64_t *rule_drops;                               /* packets each deny rule dropped */
 	uint64_t *nic_sent, *nic_received, *nic_dropped;    /* per NIC */
 };
@@ -45,8 +45,6 @@ struct dp_engine {
 	struct dp_flow_table flows;
 	struct dp_frag_slot *frags; /* first fragments' ports, so later fragments join the flow */
 	struct dp_counters c;
-	size_t nrules;
-	size_t *rule_base; /* per NSG: topo_rule.id of its first rule */
 	/*
 	 * The engine's clock: the latest packet time seen. Flows age by it, not by each packet's own
 	 * time, so captures replayed one after another (or --loop) never run time backwards.

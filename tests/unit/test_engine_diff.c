@@ -269,7 +269,7 @@ static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
 					ob[i].flow_dir);
 		}
 	}
-	if (same_counters(&a.c, &b.c, a.nrules, t->nnics) && bad++ < 10)
+	if (same_counters(&a.c, &b.c, t->nrules, t->nnics) && bad++ < 10)
 		fprintf(stderr, "seed %#llx: the counters differ\n", (unsigned long long)seed);
 	balanced(&a.c);
 	balanced(&b.c);
