@@ -153,7 +153,6 @@ static struct path_hop *hop_add(struct path_result *r, enum path_hop_kind kind, 
 	h->vnet = -1;
 	h->route = NULL;
 	h->has_in = h->has_out = false;
-	h->tsc = rte_rdtsc();
 	return h;
 }
 
@@ -338,6 +337,21 @@ void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool 
 	dp_path_walk_into(p, f, skip, rp, n);
 }
 
+/*
+ * The hops taken since the last stamp get the TSC now: one read a round of the walk, not one
+ * a hop (connection troubleshoot's per-hop time needs no finer grain).
+ */
+static void stamp(struct path_result *const *r, unsigned n, uint8_t *stamped)
+{
+	uint64_t now = rte_rdtsc();
+
+	for (unsigned i = 0; i < n; i++) {
+		for (int h = stamped[i]; h < r[i]->nhops; h++)
+			r[i]->hops[h].tsc = now;
+		stamped[i] = (uint8_t)r[i]->nhops;
+	}
+}
+
 void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
 		       unsigned n)
 {
@@ -346,15 +360,17 @@ void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const 
 	struct nsg_verdict v[DP_PATH_BURST];
 	struct dp_route_query rq[DP_PATH_BURST];
 	struct route_hop rh[DP_PATH_BURST];
-	uint8_t idx[DP_PATH_BURST];
+	uint8_t idx[DP_PATH_BURST], stamped[DP_PATH_BURST];
 	unsigned active = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		w[i].skip = skip && skip[i];
 		w[i].forwarded = false;
+		stamped[i] = 0;
 		start(p, &w[i], r[i], &f[i]);
 		active += w[i].phase != PH_DONE;
 	}
+	stamp(r, n, stamped);
 	/* Every round moves each packet at least one phase on; hops are bounded, so this ends. */
 	while (active) {
 		unsigned k = 0;
@@ -386,6 +402,7 @@ void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const 
 			dp_routes_lookup(p->routes, rq, rh, k);
 		for (unsigned j = 0; j < k; j++)
 			after_route(p, &w[idx[j]], r[idx[j]], &f[idx[j]], &rh[j]);
+		stamp(r, n, stamped);
 		active = 0;
 		for (unsigned i = 0; i < n; i++)
 			active += w[i].phase != PH_DONE;

@@ -52,7 +52,7 @@ struct path_hop {
 	const struct route_entry *route; /* the route that left this hop; NULL at the last hop */
 	struct nsg_verdict nsg_in, nsg_out;
 	bool has_in, has_out;
-	uint64_t tsc; /* the compiled walk: the TSC when it took this hop (connection troubleshoot's per-hop time) */
+	uint64_t tsc; /* the compiled walk: the TSC at the end of the round that took this hop (per-hop time) */
 };
 
 struct path_result {
