@@ -221,6 +221,13 @@ size_t conn_frame(uint8_t *buf, const struct nws_flow *f, uint8_t tcp_flags, boo
 
 /* ---- the check ------------------------------------------------------------------------------ */
 
+/* The Azure hops a walked probe visits, in order (at most CONN_MAX_HOPS), with the link kind into each. */
+struct vhop {
+	int hop;          /* index into the response's hops */
+	enum topo_link link; /* the link that led here */
+	int path_hop;     /* index into path_result hops, or -1 for hops nwsim inserts */
+};
+
 struct probe {
 	struct nws_flow f;
 	int dest_host;    /* index into topo hosts, or -1 */
@@ -228,6 +235,8 @@ struct probe {
 	uint64_t eng_in[2];             /* when the engine took it: the hops' stamps count from here */
 	struct path_result r[2];
 	bool done[2], sent_reply;
+	struct vhop v[CONN_MAX_HOPS]; /* the forward leg's hops in the response */
+	int nv;
 };
 
 struct run_ctx {
@@ -314,13 +323,6 @@ static const char *nic_res(const struct topo *t, int nic)
 	return t->nics[nic].id;
 }
 
-/* The Azure hops a walked probe visits, in order (at most CONN_MAX_HOPS), with the link kind into each. */
-struct vhop {
-	int hop;          /* index into the response's hops */
-	enum topo_link link; /* the link that led here */
-	int path_hop;     /* index into path_result hops, or -1 for hops nwsim inserts */
-};
-
 static int visit(const struct app *app, struct conn_result *cr, const struct probe *p, const struct path_result *r,
 		 struct vhop *v)
 {
@@ -384,17 +386,9 @@ static int visit(const struct app *app, struct conn_result *cr, const struct pro
 }
 
 /* The issue a dropped probe leaves, on the hop that dropped it. */
-static void drop_issue(const struct app *app, struct conn_result *cr, const struct probe *p, const struct path_result *r,
-		       const struct vhop *v, int nv, bool reply)
+static void drop_issue(const struct topo *t, struct conn_hop *h, const struct path_result *r, bool reply)
 {
-	const struct topo *t = app->t;
-	int at = nv - 1;
 	char buf[256];
-
-	for (int i = 0; i < nv; i++)
-		if (v[i].path_hop == r->drop_hop)
-			at = i;
-	struct conn_hop *h = &cr->hops[v[at].hop];
 	const struct path_hop *x = &r->hops[r->drop_hop];
 	/* On the reply, the link out of a hop is the forward path's link into it. */
 	const char *out = reply ? "Inbound" : "Outbound", *in = reply ? "Outbound" : "Inbound";
@@ -440,7 +434,55 @@ static void drop_issue(const struct app *app, struct conn_result *cr, const stru
 		conn_issue(h, out, "Error", "Platform", "Reason", path_drop_name[r->reason]);
 		break;
 	}
-	(void)p;
+}
+
+/* The response's hop for hop k of the forward leg (the last one when k has none of its own). */
+static struct conn_hop *fwd_hop(struct conn_result *cr, const struct probe *p, int k)
+{
+	int at = p->nv - 1;
+
+	for (int i = 0; i < p->nv; i++)
+		if (p->v[i].path_hop == k)
+			at = i;
+	return &cr->hops[p->v[at].hop];
+}
+
+/* The forward hop where the reply was dropped: the same NIC, gateway or internet; else the source's. */
+static struct conn_hop *reply_hop(struct conn_result *cr, const struct probe *p, int src_hop)
+{
+	const struct path_hop *x = &p->r[1].hops[p->r[1].drop_hop];
+
+	for (int k = 0; k < p->r[0].nhops; k++) {
+		const struct path_hop *y = &p->r[0].hops[k];
+
+		if ((x->nic >= 0 && y->nic == x->nic) ||
+		    (x->kind == PATH_HOP_GATEWAY && y->kind == PATH_HOP_GATEWAY && y->vnet == x->vnet) ||
+		    (x->kind == PATH_HOP_INTERNET && y->kind == PATH_HOP_INTERNET))
+			return fwd_hop(cr, p, k);
+	}
+	return &cr->hops[src_hop];
+}
+
+/* The response hop (index into p->v) of an ExpressRoute gateway with an ARP table that lacks the destination, or -1. */
+static int arp_missing(const struct topo *t, const struct probe *p)
+{
+	const struct path_result *r = &p->r[0];
+
+	if (!r->delivered || r->end != PATH_END_ON_PREMISES)
+		return -1;
+	for (int k = 0; k < r->nhops; k++) {
+		const struct topo_gateway *gw = r->hops[k].kind == PATH_HOP_GATEWAY ? t->vnets[r->hops[k].vnet].gateway : NULL;
+		bool found = false;
+
+		if (!gw || gw->vpn || gw->narp == 0)
+			continue;
+		for (size_t a = 0; a < gw->narp; a++)
+			found |= nws_ip_eq(&gw->arp[a], &p->f.dst);
+		for (int i = 0; !found && i < p->nv; i++)
+			if (p->v[i].path_hop == k)
+				return i;
+	}
+	return -1;
 }
 
 static void vm_warnings(const struct topo *t, struct conn_hop *h, int nic)
@@ -540,26 +582,36 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 	/* Forward legs: hops, issues; who answers. */
 	for (unsigned i = 0; i < n; i++) {
 		struct probe *p = &pr[i];
-		struct vhop v[CONN_MAX_HOPS];
 
 		if (!want[i])
 			continue;
-		int nv = visit(app, cr, p, &p->r[0], v);
-
-		for (int k = 0; k < nv; k++) {
-			cr->hops[v[k].hop].reached++;
-			/* A busy appliance slows everything through it: its VM's warnings too. */
-			if (v[k].path_hop >= 0 && p->r[0].hops[v[k].path_hop].kind == PATH_HOP_APPLIANCE)
-				vm_warnings(t, &cr->hops[v[k].hop], p->r[0].hops[v[k].path_hop].nic);
-		}
 		want[i] = false;
+		p->nv = visit(app, cr, p, &p->r[0], p->v);
+		int arp = arp_missing(t, p), reached = arp >= 0 ? arp + 1 : p->nv; /* without ARP, it stops at the gateway */
+
+		for (int k = 0; k < reached; k++) {
+			cr->hops[p->v[k].hop].reached++;
+			/* A busy appliance slows everything through it: its VM's warnings too. */
+			if (p->v[k].path_hop >= 0 && p->r[0].hops[p->v[k].path_hop].kind == PATH_HOP_APPLIANCE)
+				vm_warnings(t, &cr->hops[p->v[k].hop], p->r[0].hops[p->v[k].path_hop].nic);
+		}
 		if (!p->r[0].delivered) {
-			drop_issue(app, cr, p, &p->r[0], v, nv, false);
+			drop_issue(t, fwd_hop(cr, p, p->r[0].drop_hop), &p->r[0], false);
 			continue;
 		}
-		struct conn_hop *last = &cr->hops[v[nv - 1].hop];
-		const struct path_hop *lh = &p->r[0].hops[p->r[0].nhops - 1];
+		if (arp >= 0) {
+			char b[NWS_IP_STRLEN];
+			struct conn_hop *g = &cr->hops[p->v[arp].hop];
 
+			conn_issue(g, "Outbound", "Error", "ArpEntryMissing", "Address", nws_ip_str(&p->f.dst, b));
+			g->dropped++;
+			continue;
+		}
+		struct conn_hop *last = &cr->hops[p->v[p->nv - 1].hop];
+		const struct path_hop *lh = &p->r[0].hops[p->r[0].nhops - 1];
+		char b[16];
+
+		snprintf(b, sizeof(b), "%u", p->f.dport);
 		if (p->r[0].end == PATH_END_VM) {
 			const struct topo_vm *dvm = &t->vms[t->nics[lh->nic].vm];
 			const char *fw_rule;
@@ -571,9 +623,6 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 				continue;
 			}
 			if (p->f.proto == AZ_PROTO_TCP && dvm->nlisten && !sock_has(dvm->listen, dvm->nlisten, AZ_PROTO_TCP, p->f.dport)) {
-				char b[16];
-
-				snprintf(b, sizeof(b), "%u", p->f.dport);
 				conn_issue(last, "Local", "Error", "NoListener", "Port", b);
 				last->dropped++;
 				continue;
@@ -581,37 +630,7 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 		} else if (p->r[0].end == PATH_END_INTERNET || p->r[0].end == PATH_END_ON_PREMISES) {
 			const struct topo_host *hh = p->dest_host >= 0 ? &t->hosts[p->dest_host] : NULL;
 
-			if (p->r[0].end == PATH_END_ON_PREMISES) {
-				/* ExpressRoute: the gateway must have an ARP entry for where it sends the probe. */
-				for (int k = 0; k < p->r[0].nhops; k++) {
-					const struct path_hop *g = &p->r[0].hops[k];
-					const struct topo_gateway *gw = g->kind == PATH_HOP_GATEWAY ? t->vnets[g->vnet].gateway : NULL;
-					bool found = false;
-
-					if (!gw || gw->vpn || gw->narp == 0)
-						continue;
-					for (size_t a = 0; a < gw->narp; a++)
-						found |= nws_ip_eq(&gw->arp[a], &p->f.dst);
-					if (!found) {
-						char b[NWS_IP_STRLEN];
-
-						for (int z = 0; z < nv; z++)
-							if (v[z].path_hop == k) {
-								conn_issue(&cr->hops[v[z].hop], "Outbound", "Error", "ArpEntryMissing", "Address",
-									   nws_ip_str(&p->f.dst, b));
-								cr->hops[v[z].hop].dropped++;
-							}
-						/* It never left the gateway. */
-						cr->hops[v[nv - 1].hop].reached--;
-						hh = NULL;
-						goto next_probe;
-					}
-				}
-			}
 			if (!hh || (p->f.proto == AZ_PROTO_TCP && !sock_has(hh->listen, hh->nlisten, AZ_PROTO_TCP, p->f.dport))) {
-				char b[16];
-
-				snprintf(b, sizeof(b), "%u", p->f.dport);
 				conn_issue(last, "Local", "Error", "NoListener", hh ? "Port" : "Address",
 					   hh ? b : "no externalHosts entry answers at this address");
 				last->dropped++;
@@ -622,36 +641,20 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 		}
 		want[i] = true;
 		p->sent_reply = true;
-next_probe:;
 	}
 	if (send_leg(fd, &rc, want, n, 1, q->t0_ns, err) < 0)
 		goto out;
 	for (unsigned i = 0; i < n; i++) {
 		struct probe *p = &pr[i];
-		struct vhop v[CONN_MAX_HOPS];
+		const struct vhop *v = p->v;
+		int nv = p->nv;
 
 		if (!p->sent_reply) {
 			cr->probes_failed++;
 			continue;
 		}
-		int nv = visit(app, cr, p, &p->r[0], v);
-
-		(void)nv;
 		if (!p->r[1].delivered) {
-			/* The reply's hops, mapped back onto the forward path's. */
-			struct vhop rv[CONN_MAX_HOPS];
-			struct conn_result scratch = *cr;
-			int nrv = visit(app, &scratch, p, &p->r[1], rv);
-
-			for (int k = 0; k < nrv; k++)
-				for (int z = 0; z < cr->nhops; z++)
-					if (!strcmp(scratch.hops[rv[k].hop].resource, cr->hops[z].resource) &&
-					    strcmp(scratch.hops[rv[k].hop].type, "Source"))
-						rv[k].hop = z;
-			for (int k = 0; k < nrv; k++)
-				if (rv[k].hop >= cr->nhops)
-					rv[k].hop = src_hop;
-			drop_issue(app, cr, p, &p->r[1], rv, nrv, true);
+			drop_issue(t, reply_hop(cr, p, src_hop), &p->r[1], true);
 			cr->probes_failed++;
 			continue;
 		}
