@@ -554,7 +554,7 @@ int cmd_bench(int argc, char **argv)
 	       seconds = 0, workers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, burst = 32, frame = 64, seed = 1;
 	static struct bench_worker W[MAX_WORKERS + 1];
 	struct rte_mempool *pool = NULL;
-	char *json = NULL, lcores[32];
+	char *json = NULL;
 	int rc = CLI_USAGE, alg = 0, skipped = 0;
 	unsigned nw;
 	struct cb_set cs = { 0 };
@@ -626,8 +626,7 @@ int cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	app.have_model = true;
-	snprintf(lcores, sizeof(lcores), nw ? "0-%u" : "0", nw);
-	c.lcores = lcores;
+	cli_set_workers(&c, nw);
 	rc = app_compile(&app, &c, 0, &err); /* EAL only: the build is timed below */
 	if (rc != CLI_OK)
 		goto out;

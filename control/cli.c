@@ -114,3 +114,9 @@ int cli_numbers(const struct cli_num *nums, size_t n, struct nws_err *err)
 					   nums[i].whole ? " whole" : "", nums[i].lo, nums[i].hi);
 	return 0;
 }
+
+void cli_set_workers(struct cli_common *c, unsigned n)
+{
+	snprintf(c->lcores_buf, sizeof(c->lcores_buf), n ? "0-%u" : "0", n);
+	c->lcores = c->lcores_buf;
+}

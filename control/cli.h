@@ -28,6 +28,7 @@ struct cli_common {
 	int neal; /* EAL options after "--" */
 	char **eal;
 	const char *lcores; /* set by the command: the lcores EAL gets unless the user names some */
+	char lcores_buf[24];
 	bool ports;         /* set by the command: EAL may probe devices and keep telemetry on */
 };
 
@@ -51,6 +52,9 @@ struct cli_num {
 };
 
 /* Parse every given option of nums; the first bad one sets "OPT: 'VAL' is not a number in lo..hi". */
+/* EAL's lcores for the main lcore and n workers ("0-n", or "0"), unless the user names some. */
+void cli_set_workers(struct cli_common *c, unsigned n);
+
 int cli_numbers(const struct cli_num *nums, size_t n, struct nws_err *err);
 bool cli_table(const struct cli_common *c);
 int cli_check_output(const struct cli_common *c, struct nws_err *err);

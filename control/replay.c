@@ -467,7 +467,6 @@ int cmd_replay(int argc, char **argv)
 	struct feeder fd = { 0 };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long nworkers = ncpu > 1 ? (unsigned long)ncpu - 1 : 0;
-	char lcores[32];
 
 	if (!files)
 		return CLI_FAIL;
@@ -519,8 +518,7 @@ int cmd_replay(int argc, char **argv)
 	if (nworkers > MAX_WORKERS)
 		nworkers = MAX_WORKERS;
 	/* The main lcore reads the captures; the workers are lcores 1..N unless the user says otherwise. */
-	snprintf(lcores, sizeof(lcores), nworkers ? "0-%lu" : "0", nworkers);
-	c.lcores = lcores;
+	cli_set_workers(&c, (unsigned)nworkers);
 	sk.progress = isatty(STDERR_FILENO) && !c.verbose;
 	sk.files = files;
 	cs = calloc((size_t)nfiles, sizeof(*cs));

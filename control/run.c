@@ -234,7 +234,6 @@ int cmd_run(int argc, char **argv)
 	double dur = 0, idle_s = 0, v_workers = ncpu > 1 ? (double)ncpu - 1 : 0, v_egress = -1,
 	       v_flows = DP_FLOW_DEFAULT_CAPACITY;
 	int eg = -1, rc;
-	char lcores[32];
 
 	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
 		nws_err_prefix(&err, "run: ");
@@ -257,8 +256,7 @@ int cmd_run(int argc, char **argv)
 	nworkers = v_workers > MAX_WORKERS ? MAX_WORKERS : (unsigned)v_workers;
 	eg = (int)v_egress;
 	nflows = (uint32_t)v_flows;
-	snprintf(lcores, sizeof(lcores), nworkers ? "0-%u" : "0", nworkers);
-	c.lcores = lcores;
+	cli_set_workers(&c, nworkers);
 	c.ports = true;
 	rc = app_open(&app, &c, &err);
 	if (rc != CLI_OK)

@@ -354,7 +354,7 @@ static int conn_main(int argc, char **argv, bool scan)
 	/* One worker lcore beside the main one where there is a CPU for it. */
 	unsigned nworkers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
 	unsigned uri_port = 0;
-	char host[256] = "", lcores[32];
+	char host[256] = "";
 	int rc;
 
 	if (cli_parse(argc, argv, scan ? scan_opts : conn_opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0)
@@ -444,8 +444,7 @@ static int conn_main(int argc, char **argv, bool scan)
 		goto out;
 	}
 	/* One worker lcore besides the main one, unless asked otherwise; 0 runs the engine inline. */
-	snprintf(lcores, sizeof(lcores), nworkers ? "0-%u" : "0", nworkers);
-	c.lcores = lcores;
+	cli_set_workers(&c, nworkers);
 	rc = app_compile(&app, &c, APP_PATH, &err);
 	if (rc != CLI_OK)
 		goto out;
