@@ -11,16 +11,13 @@ import subprocess
 import sys
 import tempfile
 
+from tcheck import Checks  # noqa: E402
+
 
 def main():
     nwsim = sys.argv[1]
-    ok = bad = 0
-
-    def check(name, good, detail=""):
-        nonlocal ok, bad
-        print(("ok   " if good else "FAIL ") + name + ("" if good else ": " + detail[-600:]))
-        ok += good
-        bad += not good
+    checks = Checks()
+    check = checks.check
 
     for workers in ("0", "1"):
         p = subprocess.run([nwsim, "bench", "--rules", "200", "--nsgs", "2", "--nics", "8", "--flows", "300",
@@ -76,8 +73,7 @@ def main():
         err = [l for l in p.stderr.splitlines() if l.startswith("nwsim:")]
         check("bench %s: refused with one line" % " ".join(args), p.returncode == 2 and len(err) == 1 and want in err[0],
               p.stderr)
-    print("%d passed, %d failed" % (ok, bad))
-    sys.exit(1 if bad else 0)
+    checks.finish()
 
 
 if __name__ == "__main__":

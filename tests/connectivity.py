@@ -12,6 +12,8 @@ import re
 import subprocess
 import sys
 
+from tcheck import Checks  # noqa: E402
+
 
 def run(nwsim, *args):
     p = subprocess.run([nwsim, "test-connectivity"] + list(args), capture_output=True, text=True, timeout=60)
@@ -21,13 +23,8 @@ def run(nwsim, *args):
 def main():
     nwsim, root = sys.argv[1], sys.argv[2]
     topo = os.path.join(root, "docs", "examples", "connectivity.json")
-    ok = bad = 0
-
-    def check(name, good, detail=""):
-        nonlocal ok, bad
-        print(("ok   " if good else "FAIL ") + name + ("" if good else ": " + detail))
-        ok += good
-        bad += not good
+    checks = Checks()
+    check = checks.check
 
     # Reachable through the appliance: 20 probes and 20 replies, judged by one worker lcore.
     rc, out, err = run(nwsim, "-t", topo, "--source-resource", "web1", "--dest-resource", "db1", "--dest-port", "1433",
@@ -60,8 +57,7 @@ def main():
     m = re.search(r"(\d+) probe packets through 1 worker: (\d+) delivered", err)
     check("denied probes: 7 packets judged, none delivered, no latency fields",
           rc == 0 and m is not None and m.groups() == ("7", "0") and "avgLatencyInMs" not in out, err[-300:])
-    print("%d passed, %d failed" % (ok, bad))
-    sys.exit(1 if bad else 0)
+    checks.finish()
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@ usage: replay_writers.py NWSIM PROJECT-ROOT
 """
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
+
+from tcheck import pcap_records  # noqa: E402
 
 
 def replay(nwsim, topo, caps, extra=()):
@@ -17,19 +18,6 @@ def replay(nwsim, topo, caps, extra=()):
     if p.returncode:
         sys.exit(p.stderr)
     return json.loads(p.stdout)
-
-
-def records(path):
-    """The packets of a pcap file, read plainly: (captured length, bytes)."""
-    data = open(path, "rb").read()
-    magic = struct.unpack("<I", data[:4])[0]
-    assert magic in (0xA1B2C3D4, 0xA1B23C4D), "a little-endian pcap file"
-    out, off = [], 24
-    while off < len(data):
-        _, _, caplen, _ = struct.unpack("<IIII", data[off:off + 16])
-        out.append(data[off + 16:off + 16 + caplen])
-        off += 16 + caplen
-    return out
 
 
 def main():
@@ -41,12 +29,12 @@ def main():
         a, d, v = (os.path.join(tmp, n) for n in ("allowed.pcap", "denied.pcap", "v.jsonl"))
         full = replay(nwsim, topo, [cap], ["--write-allowed", a, "--write-denied", d, "--verdicts", v])
         verdicts = [x["verdict"] for x in sorted((json.loads(l) for l in open(v)), key=lambda x: x["packet"])]
-        original = records(cap)
+        original = pcap_records(cap)
         want_a = [p for p, x in zip(original, verdicts) if x == "Delivered"]
         want_d = [p for p, x in zip(original, verdicts) if x == "Dropped"]
         checks = [
-            ("allowed capture holds the delivered packets", records(a) == want_a),
-            ("denied capture holds the dropped packets", records(d) == want_d),
+            ("allowed capture holds the delivered packets", pcap_records(a) == want_a),
+            ("denied capture holds the dropped packets", pcap_records(d) == want_d),
             ("counts match the summary", len(want_a) == full["delivered"]["packets"]
              and len(want_d) == full["dropped"]["packets"]),
         ]

@@ -19,18 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-
-def records(path):
-    data = open(path, "rb").read()
-    little = struct.unpack("<I", data[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D)
-    fmt = "<IIII" if little else ">IIII"
-    out, off = [], 24
-    while off < len(data):
-        _, _, caplen, _ = struct.unpack(fmt, data[off:off + 16])
-        out.append(data[off + 16:off + 16 + caplen])
-        off += 16 + caplen
-    return out
-
+from tcheck import pcap_records  # noqa: E402
 
 SEND = """
 import socket, struct, sys, time
@@ -109,7 +98,7 @@ def af_packet(nwsim, topo, cap, want, tmp, qpairs=1, workers=0):
     so with -v); flows may then come out interleaved differently, each in its own order. With
     two workers, each polls one queue: a flow's replies must meet the worker that admitted it, so
     as many packets pass as part of admitted flows as in a replay of the same frames."""
-    frames = [f for f in records(cap) if not is_fragment(f)]
+    frames = [f for f in pcap_records(cap) if not is_fragment(f)]
     want = [f for f in want if not is_fragment(f)]
     cap = os.path.join(tmp, "unfragmented.pcap")
     with open(cap, "wb") as f:
@@ -192,7 +181,7 @@ def main():
         allowed = os.path.join(tmp, "allowed.pcap")
         subprocess.run([nwsim, "replay", "-t", topo, "--workers", "0", "--write-allowed", allowed, cap],
                        check=True, capture_output=True)
-        want = records(allowed)
+        want = pcap_records(allowed)
         for workers in ("0", "1"):
             out = os.path.join(tmp, "out-%s.pcap" % workers)
             p = subprocess.run([nwsim, "run", "-t", topo, "--workers", workers, "--idle-exit", "0.5", "-o", "json",
@@ -202,7 +191,7 @@ def main():
                 ("run exits cleanly with balanced accounting and agreeing port counters (%s workers)" % workers,
                  p.returncode == 0),
                 ("net_pcap: forwarded packets are the delivered ones, in order (%s workers)" % workers,
-                 os.path.exists(out) and records(out) == want),
+                 os.path.exists(out) and pcap_records(out) == want),
             ]
             for name, good in checks:
                 print(("ok   " if good else "FAIL ") + name)

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 
+from tcheck import Checks  # noqa: E402
+
 
 def browser():
     for b in ("chromium", "chromium-browser", "google-chrome"):
@@ -33,13 +35,8 @@ def main():
     nwsim, root = sys.argv[1], sys.argv[2]
     topo_path = os.path.join(root, "docs", "examples", "connectivity.json")
     topo = json.load(open(topo_path))
-    ok = bad = 0
-
-    def check(name, good, detail=""):
-        nonlocal ok, bad
-        print(("ok   " if good else "FAIL ") + name + ("" if good else ": " + detail[-600:]))
-        ok += good
-        bad += not good
+    checks = Checks()
+    check = checks.check
 
     b = browser()
     if not b:
@@ -80,8 +77,7 @@ def main():
             p = subprocess.run([nwsim, "topology", "-t", topo_path, "--format", fmt], capture_output=True, text=True, timeout=60)
             check("--format %s names every NIC and virtual network" % fmt,
                   p.returncode == 0 and all(n in p.stdout for n in nics + vnets), p.stderr)
-    print("%d passed, %d failed" % (ok, bad))
-    sys.exit(1 if bad else 0)
+    checks.finish()
 
 
 if __name__ == "__main__":
