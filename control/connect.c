@@ -94,6 +94,7 @@ static int hop_get(struct conn_result *cr, const char *type, const char *resourc
 	snprintf(h->resource, sizeof(h->resource), "%s", resource);
 	h->ip = *ip;
 	h->has_ip = ip->fam != 0;
+	h->nic = h->gw_vnet = -1;
 	hop_guid(h->id, resource, ip, (int)strlen(type));
 	return cr->nhops++;
 }
@@ -327,7 +328,7 @@ static int visit(const struct app *app, struct conn_result *cr, const struct pro
 		 struct vhop *v)
 {
 	const struct topo *t = app->t;
-	int n = 0, prev_vnet = -1;
+	int n = 0, prev_vnet = -1, gw_vnet = -1;
 
 	for (int h = 0; h < r->nhops && n < CONN_MAX_HOPS - 2; h++) {
 		const struct path_hop *x = &r->hops[h];
@@ -358,6 +359,7 @@ static int visit(const struct app *app, struct conn_result *cr, const struct pro
 			const char *type = x->kind == PATH_HOP_SOURCE ? "Source" : x->kind == PATH_HOP_APPLIANCE ? "VirtualAppliance" : "VnetLocal";
 
 			v[n++] = (struct vhop){ hop_get(cr, type, nic_res(t, x->nic), &nic->ipcfgs[x->ipcfg].ip), lk, h };
+			cr->hops[v[n - 1].hop].nic = x->nic;
 			break;
 		}
 		case PATH_HOP_GATEWAY: {
@@ -368,6 +370,7 @@ static int visit(const struct app *app, struct conn_result *cr, const struct pro
 				 AZ_SUBSCRIPTION, AZ_RESOURCE_GROUP, g ? g->name : "gateway");
 			v[n++] = (struct vhop){ hop_get(cr, "VirtualNetworkGateway", res, g && g->has_public_ip ? &g->public_ip : &(struct nws_ip){ 0 }),
 						TOPO_LINK_GATEWAY, h };
+			cr->hops[v[n - 1].hop].gw_vnet = gw_vnet = x->vnet;
 			vnet = x->vnet;
 			break;
 		}
@@ -378,8 +381,10 @@ static int visit(const struct app *app, struct conn_result *cr, const struct pro
 		if (vnet >= 0)
 			prev_vnet = vnet;
 	}
-	if (r->delivered && r->end == PATH_END_ON_PREMISES && n < CONN_MAX_HOPS)
+	if (r->delivered && r->end == PATH_END_ON_PREMISES && n < CONN_MAX_HOPS) {
 		v[n++] = (struct vhop){ hop_get(cr, "OnPremises", "OnPremises", &p->f.dst), TOPO_LINK_GATEWAY, -1 };
+		cr->hops[v[n - 1].hop].gw_vnet = gw_vnet; /* beyond the gateway it left by */
+	}
 	for (int i = 0; i + 1 < n; i++)
 		link_next(&cr->hops[v[i].hop], v[i + 1].hop);
 	return n;

@@ -40,6 +40,8 @@ struct conn_hop {
 	char type[24], resource[512], id[37];
 	struct nws_ip ip;
 	bool has_ip;
+	int nic;     /* the NIC this hop is, or -1 */
+	int gw_vnet; /* the network whose gateway (or whose on-premises side) this hop is, or -1 */
 	int next[CONN_MAX_NEXT], nnext;
 	struct conn_issue_rec issues[CONN_MAX_ISSUES];
 	int nissues;

@@ -152,34 +152,26 @@ static void pfx_list(char *out, size_t len, const struct topo_plist *pl)
 
 /* ---- the path -------------------------------------------------------------------------------- */
 
-/* Where a hop of the check's response sits in the drawing: centre, or -1. */
-static bool hop_at(const struct topo *t, const struct layout *L, const struct conn_hop *h, int *x, int *y)
+/*
+ * The drawn element a hop of the check's response stands for: its box (with a layout) and its
+ * dot node's name. False for hops drawn as links (peerings).
+ */
+static bool hop_node(const struct layout *L, const struct conn_hop *h, const struct box **b, char *name, size_t len)
 {
-	const struct box *b = NULL;
+	if (h->nic >= 0) {
+		*b = L ? &L->nic[h->nic] : NULL;
+		snprintf(name, len, "nic%d", h->nic);
+	} else if (h->gw_vnet >= 0) {
+		bool onprem = !strcmp(h->type, "OnPremises");
 
-	if (!strcmp(h->resource, "Internet"))
-		b = &L->internet;
-	for (size_t k = 0; !b && k < t->nnics; k++)
-		if (!strcmp(t->nics[k].id, h->resource))
-			b = &L->nic[k];
-	for (size_t v = 0; !b && v < t->nvnets; v++) {
-		const struct topo_gateway *g = t->vnets[v].gateway;
-
-		if (!g)
-			continue;
-		if (!strcmp(h->type, "VirtualNetworkGateway") && strstr(h->resource, g->name) &&
-		    strlen(strstr(h->resource, g->name)) == strlen(g->name))
-			b = &L->gw[v];
-		else if (!strcmp(h->type, "OnPremises"))
-			for (size_t i = 0; !b && i < g->nlocalnets; i++)
-				for (size_t p = 0; p < g->localnets[i].pfx.n; p++)
-					if (nws_prefix_contains(&g->localnets[i].pfx.p[p], &h->ip))
-						b = &L->onprem[v];
-	}
-	if (!b)
+		*b = L ? onprem ? &L->onprem[h->gw_vnet] : &L->gw[h->gw_vnet] : NULL;
+		snprintf(name, len, "%s%d", onprem ? "onprem" : "gw", h->gw_vnet);
+	} else if (!strcmp(h->type, "Internet")) {
+		*b = L ? &L->internet : NULL;
+		snprintf(name, len, "internet");
+	} else {
 		return false;
-	*x = b->x + b->w / 2;
-	*y = b->y + b->h / 2;
+	}
 	return true;
 }
 
@@ -313,10 +305,13 @@ static void write_svg(FILE *f, const struct topo *t, const struct layout *L, con
 		for (int i = 0; i < cr->nhops; i++) {
 			const struct conn_hop *h = &cr->hops[i];
 			const struct conn_issue_rec *e = first_error(h);
-			int x, y;
+			const struct box *b;
+			char node[32];
 
-			if (!hop_at(t, L, h, &x, &y))
+			if (!hop_node(L, h, &b, node, sizeof(node)))
 				continue;
+			int x = b->x + b->w / 2, y = b->y + b->h / 2;
+
 			if (px >= 0)
 				fprintf(f, "<line class=\"path%s\" data-kind=\"path\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
 					blocked ? " blocked" : "", px, py, x, y);
@@ -412,18 +407,9 @@ static void write_dot(FILE *f, const struct topo *t, const struct conn_result *c
 		for (int i = 0; i < cr->nhops; i++) {
 			const struct conn_hop *h = &cr->hops[i];
 
-			cur[0] = 0;
-			if (!strcmp(h->resource, "Internet"))
-				snprintf(cur, sizeof(cur), "internet");
-			for (size_t k = 0; !cur[0] && k < t->nnics; k++)
-				if (!strcmp(t->nics[k].id, h->resource))
-					snprintf(cur, sizeof(cur), "nic%zu", k);
-			for (size_t v = 0; !cur[0] && v < t->nvnets; v++)
-				if (t->vnets[v].gateway && !strcmp(h->type, "VirtualNetworkGateway") && strstr(h->resource, t->vnets[v].gateway->name))
-					snprintf(cur, sizeof(cur), "gw%zu", v);
-				else if (t->vnets[v].gateway && !strcmp(h->type, "OnPremises"))
-					snprintf(cur, sizeof(cur), "onprem%zu", v);
-			if (!cur[0])
+			const struct box *b;
+
+			if (!hop_node(NULL, h, &b, cur, sizeof(cur)))
 				continue;
 			const struct conn_issue_rec *e = first_error(h);
 
