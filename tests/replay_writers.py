@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-from tcheck import pcap_records  # noqa: E402
+from tcheck import Checks, pcap_records  # noqa: E402
 
 
 def replay(nwsim, topo, caps, extra=()):
@@ -24,7 +24,6 @@ def main():
     nwsim, root = sys.argv[1], sys.argv[2]
     topo = os.path.join(root, "docs", "examples", "hub-spoke.json")
     cap = os.path.join(root, "pcap-samples", "hub-spoke.pcap")
-    ok = bad = 0
     with tempfile.TemporaryDirectory() as tmp:
         a, d, v = (os.path.join(tmp, n) for n in ("allowed.pcap", "denied.pcap", "v.jsonl"))
         full = replay(nwsim, topo, [cap], ["--write-allowed", a, "--write-denied", d, "--verdicts", v])
@@ -45,12 +44,10 @@ def main():
         denied = replay(nwsim, topo, [d])
         checks.append(("denied capture replays as all dropped",
                        denied["received"]["packets"] == denied["dropped"]["packets"] == len(want_d)))
+    tally = Checks()
     for name, good in checks:
-        print(("ok   " if good else "FAIL ") + name)
-        ok += good
-        bad += not good
-    print("%d passed, %d failed" % (ok, bad))
-    sys.exit(1 if bad else 0)
+        tally.check(name, good)
+    tally.finish()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from tcheck import pcap_records  # noqa: E402
+from tcheck import Checks, pcap_records  # noqa: E402
 
 SEND = """
 import socket, struct, sys, time
@@ -176,7 +176,7 @@ def main():
     nwsim, root = sys.argv[1], sys.argv[2]
     topo = os.path.join(root, "docs", "examples", "hub-spoke.json")
     cap = os.path.join(root, "pcap-samples", "hub-spoke.pcap")
-    ok = bad = 0
+    tally = Checks()
     with tempfile.TemporaryDirectory() as tmp:
         allowed = os.path.join(tmp, "allowed.pcap")
         subprocess.run([nwsim, "replay", "-t", topo, "--workers", "0", "--write-allowed", allowed, cap],
@@ -194,28 +194,19 @@ def main():
                  os.path.exists(out) and pcap_records(out) == want),
             ]
             for name, good in checks:
-                print(("ok   " if good else "FAIL ") + name)
+                tally.check(name, good)
                 if not good:
                     print(p.stdout[-2000:], p.stderr[-2000:])
-                ok += good
-                bad += not good
-        good = telemetry(nwsim, topo)
-        print(("ok   " if good else "FAIL ") + "telemetry: /nwsim/counters answers while run runs")
-        ok += good
-        bad += not good
+        tally.check("telemetry: /nwsim/counters answers while run runs", telemetry(nwsim, topo))
         for qpairs, workers in ((1, 0), (2, 1), (2, 2)):
             good, why = af_packet(nwsim, topo, cap, want, tmp, qpairs, workers)
             if good is None:
                 print("skip net_af_packet in namespaces: " + why)
                 break
-            print(("ok   " if good else "FAIL ") + "net_af_packet, %d queue pair%s, %d worker%s: frames sent into one "
-                  "namespace come out in the other exactly when delivered" % (qpairs, "s" if qpairs > 1 else "", workers,
-                                                                             "s" if workers != 1 else "")
-                  + ("" if good else ": " + why))
-            ok += good
-            bad += not good
-    print("%d passed, %d failed" % (ok, bad))
-    sys.exit(1 if bad else 0)
+            tally.check("net_af_packet, %d queue pair%s, %d worker%s: frames sent into one namespace come out in the "
+                        "other exactly when delivered" % (qpairs, "s" if qpairs > 1 else "", workers,
+                                                          "s" if workers != 1 else ""), good, why)
+    tally.finish()
 
 
 if __name__ == "__main__":

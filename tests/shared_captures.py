@@ -10,13 +10,15 @@ import os
 import subprocess
 import sys
 
+from tcheck import Checks  # noqa: E402
+
 
 def main():
     nwsim, root = sys.argv[1], sys.argv[2]
     caps = sorted(glob.glob(os.path.join(root, "pcap-samples", "public", "*.pcap*")))
     if not caps:
         sys.exit("no captures under pcap-samples/public")
-    ok = bad = 0
+    tally = Checks()
     for topo, at in (("hub-spoke.json", None), ("web-app.json", None), ("hub-spoke.json", "web1-nic")):
         for cap in caps:
             args = [nwsim, "replay", "-t", os.path.join(root, "docs", "examples", topo), "-o", "json", cap]
@@ -28,13 +30,8 @@ def main():
                 r = json.loads(p.stdout)
                 total = r["delivered"]["packets"] + r["dropped"]["packets"] + r["unparsed"]["packets"]
                 good = r["accountingBalanced"] and total == r["received"]["packets"] > 0
-            print("%s %s %s%s" % ("ok  " if good else "FAIL", topo, os.path.basename(cap), " --at " + at if at else ""))
-            if not good:
-                print(p.stderr)
-            ok += good
-            bad += not good
-    print("%d passed, %d failed" % (ok, bad))
-    sys.exit(1 if bad else 0)
+            tally.check("%s %s%s" % (topo, os.path.basename(cap), " --at " + at if at else ""), good, p.stderr)
+    tally.finish()
 
 
 if __name__ == "__main__":
