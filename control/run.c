@@ -36,7 +36,9 @@ static const char usage_text[] =
 	"port 0<->1, 2<->3, ...; with one port, that port), dropped ones are freed and counted. Stops on\n"
 	"SIGINT or SIGTERM, after --duration seconds, or after --idle-exit seconds without a packet,\n"
 	"then prints the summary and the ports' own counters. While it runs, /nwsim/counters on the\n"
-	"telemetry socket (dpdk-telemetry.py) gives the live counters.\n";
+	"telemetry socket (dpdk-telemetry.py) gives the live counters. Where every port spreads flows\n"
+	"over queues symmetrically (RSS on the IP addresses, or net_af_packet with qpairs=N), each\n"
+	"worker polls its own queues (-v says so); otherwise the main lcore receives for all.\n";
 
 #define RX_BURST 32
 
