@@ -161,11 +161,9 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 	fe->path[dir] = dp_flow_path_intern(ft, &c);
 }
 
-/* The result a walk without NSGs would give, from the flow's cached path. */
-static void path_load(const struct dp_flow_path *c, struct path_result *r)
+/* The result a walk without NSGs would give, from the flow's cached path; now stamps its hops. */
+static void path_load(const struct dp_flow_path *c, struct path_result *r, uint64_t now)
 {
-	uint64_t now = rte_rdtsc();
-
 	r->nhops = c->nhops;
 	r->delivered = c->delivered;
 	r->end = c->delivered ? (enum path_end)c->code : 0;
@@ -294,7 +292,7 @@ static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, const struc
 static void use_cached(struct dp_engine *e, const struct dp_item *it, struct dp_outcome *o, const struct dp_flow_entry *fe,
 		       int dir)
 {
-	path_load(dp_flow_path_get(&e->flows, fe->path[dir]), &o->r);
+	path_load(dp_flow_path_get(&e->flows, fe->path[dir]), &o->r, e->round_tsc);
 	o->stateful = true;
 	o->flow_dir = dir;
 	e->c.stateful++;
@@ -455,7 +453,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 
 		/* Open addressing over twice the burst's size: a free slot is always found. */
 		while ((g = b.slot[slot]) != 0 &&
-		       (b.ghash[g - 1] != b.hash[i] || memcmp(&b.key[b.first[g - 1]], &b.key[i], sizeof(b.key[i]))))
+		       (b.ghash[g - 1] != b.hash[i] || !dp_flow_key_eq(&b.key[b.first[g - 1]], &b.key[i])))
 			slot = (slot + 1) & (BURST_SLOTS - 1);
 		if (g) {
 			g--;
@@ -480,6 +478,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 		}
 	for (bool more = b.ng > 0; more;) {
 		b.nw = b.nf = 0;
+		e->round_tsc = rte_rdtsc(); /* cached hops' stamp: one TSC read a round, not a packet */
 		for (unsigned g = 0; g < b.ng; g++)
 			if (b.head[g] >= 0)
 				plan_group(e, &b, g, it, out);

@@ -50,6 +50,7 @@ struct dp_engine {
 	 * time, so captures replayed one after another (or --loop) never run time backwards.
 	 */
 	uint64_t now_ns;
+	uint64_t round_tsc; /* the TSC when the burst's current round began */
 	/* Called for each flow that leaves the table (idle), before it goes; may be NULL. */
 	void (*gone)(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi);
 	void *gone_arg;

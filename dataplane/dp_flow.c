@@ -10,6 +10,8 @@
 
 #include "dp_flow.h"
 
+static uint32_t flow_hash_fn(const void *key, uint32_t len, uint32_t init);
+
 int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, struct nws_err *err)
 {
 	static unsigned seq;
@@ -18,7 +20,7 @@ int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, 
 	memset(ft, 0, sizeof(*ft));
 	snprintf(name, sizeof(name), "flows-%u", seq++);
 	struct rte_hash_parameters p = {
-		.name = name, .entries = capacity, .key_len = sizeof(struct dp_flow_key), .hash_func = rte_hash_crc,
+		.name = name, .entries = capacity, .key_len = sizeof(struct dp_flow_key), .hash_func = flow_hash_fn,
 		.socket_id = SOCKET_ID_ANY,
 	};
 
@@ -61,19 +63,40 @@ void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_sr
 		plo = f->dport;
 		phi = f->sport;
 	}
-	k->fam = f->src.fam;
-	k->proto = f->proto;
-	k->port_lo = plo;
-	k->port_hi = phi;
-	k->pad[0] = k->pad[1] = 0;
-	/* The key is the table's own: addresses in host order, as the flow holds them. */
-	memcpy(k->ip_lo, &lo->v, sizeof(k->ip_lo));
-	memcpy(k->ip_hi, &hi->v, sizeof(k->ip_hi));
+	/*
+	 * Written a word at a time, as dp_flow_hash and dp_flow_key_eq read it: a word read back
+	 * from narrower stores cannot be forwarded from the store buffer and waits for them.
+	 * The layout is struct dp_flow_key's (little-endian); addresses in host order, as the flow
+	 * holds them.
+	 */
+	uint64_t *w = (uint64_t *)(void *)k;
+
+	w[0] = (uint64_t)f->src.fam | (uint64_t)f->proto << 8 | (uint64_t)plo << 16 | (uint64_t)phi << 32;
+	w[1] = (uint64_t)lo->v;
+	w[2] = (uint64_t)(lo->v >> 64);
+	w[3] = (uint64_t)hi->v;
+	w[4] = (uint64_t)(hi->v >> 64);
+	w[5] = 0;
 }
 
 uint32_t dp_flow_hash(const struct dp_flow_key *k)
 {
-	return rte_hash_crc(k, sizeof(*k), 0);
+	const uint64_t *w = (const uint64_t *)(const void *)k;
+	/* Two CRC chains side by side: a chain of five waits on each step's latency. */
+	uint32_t a = rte_hash_crc_8byte(w[0], 0), b = rte_hash_crc_8byte(w[1], 0x9e3779b9u);
+
+	a = rte_hash_crc_8byte(w[2], a);
+	b = rte_hash_crc_8byte(w[3], b);
+	a = rte_hash_crc_8byte(w[4], a);
+	return a ^ (b << 16 | b >> 16);
+}
+
+/* rte_hash's own hash function (for calls without a precomputed hash): the same. */
+static uint32_t flow_hash_fn(const void *key, uint32_t len, uint32_t init)
+{
+	(void)len;
+	(void)init;
+	return dp_flow_hash(key);
 }
 
 void dp_flow_lookup_bulk(const struct dp_flow_table *ft, const struct dp_flow_key *const *k, uint32_t *hash,

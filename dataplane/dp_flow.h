@@ -13,13 +13,29 @@
 
 struct rte_hash;
 
-/* Both directions of a flow map to one key: the lower (address, port) end first. */
+/*
+ * Both directions of a flow map to one key: the lower (address, port) end first. 48 bytes, of
+ * which 10 are padding (always zero): rte_hash compares keys of 48 bytes with vector code, and
+ * memcmp otherwise.
+ */
 struct dp_flow_key {
 	uint8_t fam, proto;
 	uint16_t port_lo, port_hi;
 	uint8_t pad[2];
 	uint8_t ip_lo[16], ip_hi[16];
-};
+	uint8_t pad2[8];
+} __attribute__((aligned(16)));
+
+_Static_assert(sizeof(struct dp_flow_key) == 48, "rte_hash has a vector compare for 48-byte keys");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dp_flow_key writes the key a word at a time");
+
+/* Whether two keys are equal (both built by dp_flow_key, so padding compares equal too). */
+static inline bool dp_flow_key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
+{
+	const uint64_t *x = (const uint64_t *)(const void *)a, *y = (const uint64_t *)(const void *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
 
 /* An NSG that admitted the flow, for flow logs: which instance, at which NIC, which way, which rule. */
 struct dp_flow_nsg {

@@ -161,7 +161,7 @@ int dp_parse(enum dp_link link, const uint8_t *d, uint32_t len, struct dp_pkt *p
 	uint32_t off = 0;
 	uint16_t type;
 
-	memset(p, 0, sizeof(*p));
+	*p = (struct dp_pkt){ 0 };
 	switch (link) {
 	case DP_LINK_ETHERNET:
 		if (len < 14)
