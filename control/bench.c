@@ -34,14 +34,16 @@
 static const char usage_text[] =
 	"usage: nwsim bench [--rules N] [--nsgs N] [--nics N] [--tags PCT] [--port-lists PCT] [--ipv6 PCT]\n"
 	"                   [--classbench FILE [--trace FILE]]\n"
-	"                   [--flows N] [--packets-per-flow N] [--packets N | --seconds S] [--workers N]\n"
-	"                   [--burst N] [--alg NAME] [--frame-size BYTES] [--seed S] [-o json|table] [-- EAL]\n"
+	"                   [--flows N] [--packets-per-flow N] [--concurrent N] [--packets N | --seconds S]\n"
+	"                   [--workers N] [--burst N] [--alg NAME] [--frame-size BYTES] [--seed S]\n"
+	"                   [-o json|table] [-- EAL]\n"
 	"\n"
 	"Measures the full packet path on a generated policy: --nsgs NSGs (default 1) of --rules rules\n"
 	"each (default 1000; Azure allows 1000, 4000 with a raised limit), on --nics NICs (default 16);\n"
 	"--tags, --port-lists and --ipv6 set the share of rules with service tags, with port lists and\n"
 	"with IPv6 prefixes (defaults 10, 20, 10 percent). The traffic: --flows flows (default 20000) of\n"
-	"--packets-per-flow packets both ways (default 10), preloaded into mbufs and replayed by each\n"
+	"--packets-per-flow packets both ways (default 10), --concurrent of them in flight at once, their\n"
+	"packets taking turns (default 64), preloaded into mbufs and replayed by each\n"
 	"worker in passes, every pass with new flows, for --packets packets (default 20,000,000) or\n"
 	"--seconds. --workers N worker lcores (default 1; 0, the main lcore, on one CPU), --burst 1..64\n"
 	"(default 32), --alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest). Reports Mpps, Gbit/s at\n"
@@ -492,11 +494,15 @@ static int bench_main(void *arg)
 			unsigned k = w->n - i < w->burst ? (unsigned)(w->n - i) : w->burst;
 			uint64_t a = rte_rdtsc();
 
-			/* The next burst's mbufs and frames, as a NIC's receive path would have them warm. */
-			for (size_t j = i + 2 * w->burst; j < i + 3 * w->burst && j < w->n; j++)
+			/*
+			 * Bursts ahead, as a NIC's receive path would have them warm: the mbufs and their
+			 * frames. A preloaded mbuf's frame sits at a fixed place after its header, so it is
+			 * prefetched without reading the header first (which would wait for memory).
+			 */
+			for (size_t j = i + 3 * w->burst; j < i + 4 * w->burst && j < w->n; j++) {
 				rte_prefetch0(w->m[j]);
-			for (size_t j = i + w->burst; j < i + 2 * w->burst && j < w->n; j++)
-				rte_prefetch0(rte_pktmbuf_mtod(w->m[j], void *));
+				rte_prefetch0((const char *)w->m[j] + sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM);
+			}
 
 			for (unsigned j = 0; j < k; j++)
 				dp_port_item(&items[j], w->m[i + j], base + w->ts[i + j]);
@@ -531,7 +537,7 @@ static uint64_t percentile(const uint64_t *h, uint64_t total, double q)
 
 struct bench_opts {
 	const char *rules, *nsgs, *nics, *tags, *lists, *v6, *flows, *ppf, *packets, *seconds, *workers, *burst, *alg, *frame, *seed,
-		*classbench, *trace;
+		*classbench, *trace, *conc;
 };
 
 int cmd_bench(int argc, char **argv)
@@ -545,13 +551,13 @@ int cmd_bench(int argc, char **argv)
 		{ "--packets", 0, &o.packets, NULL }, { "--seconds", 0, &o.seconds, NULL },
 		{ "--workers", 0, &o.workers, NULL }, { "--burst", 0, &o.burst, NULL },     { "--alg", 0, &o.alg, NULL },
 		{ "--frame-size", 0, &o.frame, NULL }, { "--seed", 0, &o.seed, NULL }, { "--classbench", 0, &o.classbench, NULL },
-		{ "--trace", 0, &o.trace, NULL },
+		{ "--trace", 0, &o.trace, NULL },     { "--concurrent", 0, &o.conc, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
 	double rules = 1000, nsgs = 1, nics = 16, tags = 10, lists = 20, v6 = 10, flows = 20000, ppf = 10, packets = 20e6,
-	       seconds = 0, workers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, burst = 32, frame = 64, seed = 1;
+	       seconds = 0, workers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, burst = 32, frame = 64, seed = 1, concurrent = 64;
 	static struct bench_worker W[MAX_WORKERS + 1];
 	struct rte_mempool *pool = NULL;
 	char *json = NULL;
@@ -582,6 +588,7 @@ int cmd_bench(int argc, char **argv)
 		{ "--burst", o.burst, 1, DP_PATH_BURST, true, &burst },
 		{ "--frame-size", o.frame, 64, 9000, true, &frame },
 		{ "--seed", o.seed, 0, 1e15, true, &seed },
+		{ "--concurrent", o.conc, 1, 10000000, true, &concurrent },
 	};
 	if (cli_numbers(nums, sizeof(nums) / sizeof(nums[0]), &err) < 0)
 		goto usage;
@@ -673,7 +680,8 @@ int cmd_bench(int argc, char **argv)
 		}
 		flows = (double)ntflows;
 	}
-	size_t nflows = (size_t)flows, per = (size_t)ppf, total = nflows * per, nslots = nw ? nw : 1;
+	size_t nflows = (size_t)flows, per = (size_t)ppf, total = nflows * per, nslots = nw ? nw : 1,
+	       conc = (size_t)concurrent;
 
 	pool = rte_pktmbuf_pool_create("bench", (unsigned)total + 1024, 256, 0, (uint16_t)(RTE_PKTMBUF_HEADROOM + 256),
 				       (int)rte_socket_id());
@@ -689,42 +697,63 @@ int cmd_bench(int argc, char **argv)
 	}
 	struct gen g_flows = g; /* the reference below meets the same flows */
 
+	/*
+	 * --concurrent flows are in flight at once: a window of flows starts together and their
+	 * packets take turns (packet k of every flow of the window, then packet k+1), as a traffic
+	 * generator with that many active flows sends them. Time runs forward in the order sent.
+	 */
+	struct nws_flow *fl_of = calloc(nflows, sizeof(*fl_of));
+	unsigned *w_of = calloc(nflows, sizeof(*w_of));
+
+	if (!fl_of || !w_of) {
+		free(fl_of);
+		free(w_of);
+		nws_err_set(&err, "bench: no memory for %zu flows", nflows);
+		goto out;
+	}
 	for (size_t fl = 0; fl < nflows; fl++) {
-		struct nws_flow f;
 		struct dp_item probe;
 
 		if (tflows)
-			f = tflows[fl];
+			fl_of[fl] = tflows[fl];
 		else
-			gen_flow(&g, app.t, &f);
+			gen_flow(&g, app.t, &fl_of[fl]);
 		memset(&probe, 0, sizeof(probe));
 		probe.unparsed = -1;
-		probe.pkt.flow = f;
-		unsigned w = dp_worker_pick(&probe, (unsigned)nslots);
-
-		for (size_t k = 0; k < per; k++) {
-			struct nws_flow x = f;
-			uint8_t frame_buf[128];
-
-			if (k & 1) {
-				x.src = f.dst;
-				x.dst = f.src;
-				x.sport = f.dport;
-				x.dport = f.sport;
-			}
-			size_t len = conn_frame(frame_buf, &x, k == 0 ? 0x02 : k == 1 ? 0x12 : 0x10, false, (uint16_t)fl);
-			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-
-			if (!m || !rte_pktmbuf_append(m, (uint16_t)len)) {
-				nws_err_set(&err, "bench: mbufs ran out");
-				goto out;
-			}
-			memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame_buf, len);
-			/* Flows interleave: packet k of flow fl a little after packet k-1, flows spread in time. */
-			W[w].ts[W[w].n] = (uint64_t)fl * 1000 + k * 100000;
-			W[w].m[W[w].n++] = m;
-		}
+		probe.pkt.flow = fl_of[fl];
+		w_of[fl] = dp_worker_pick(&probe, (unsigned)nslots);
 	}
+	uint64_t tick = 0;
+
+	for (size_t w0 = 0; w0 < nflows; w0 += conc)
+		for (size_t k = 0; k < per; k++)
+			for (size_t fl = w0; fl < w0 + conc && fl < nflows; fl++) {
+				const struct nws_flow *f = &fl_of[fl];
+				struct nws_flow x = *f;
+				uint8_t frame_buf[128];
+				unsigned w = w_of[fl];
+
+				if (k & 1) {
+					x.src = f->dst;
+					x.dst = f->src;
+					x.sport = f->dport;
+					x.dport = f->sport;
+				}
+				size_t len = conn_frame(frame_buf, &x, k == 0 ? 0x02 : k == 1 ? 0x12 : 0x10, false, (uint16_t)fl);
+				struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+				if (!m || !rte_pktmbuf_append(m, (uint16_t)len)) {
+					free(fl_of);
+					free(w_of);
+					nws_err_set(&err, "bench: mbufs ran out");
+					goto out;
+				}
+				memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame_buf, len);
+				W[w].ts[W[w].n] = tick++ * 1000;
+				W[w].m[W[w].n++] = m;
+			}
+	free(fl_of);
+	free(w_of);
 	/* Run. */
 	uint64_t hz = rte_get_tsc_hz(), target = o.seconds ? UINT64_MAX : (uint64_t)packets;
 
@@ -739,7 +768,7 @@ int cmd_bench(int argc, char **argv)
 		/* The packets asked for, shared by the workers that got flows; the remainder to the first. */
 		W[i].target = !W[i].n ? 0 : o.seconds ? UINT64_MAX : target / active + (seen++ == 0 ? target % active : 0);
 		W[i].deadline_tsc = o.seconds ? rte_rdtsc() + (uint64_t)(seconds * (double)hz) : 0;
-		W[i].pass_ns = (uint64_t)nflows * 1000 + per * 100000 + (uint64_t)(DP_FLOW_IDLE_S + 60) * 1000000000ull;
+		W[i].pass_ns = (uint64_t)total * 1000 + (uint64_t)(DP_FLOW_IDLE_S + 60) * 1000000000ull;
 	}
 	if (nw == 0) {
 		bench_main(&W[0]);
@@ -807,8 +836,8 @@ int cmd_bench(int argc, char **argv)
 		       app.t->nnsgs, app.t->nnsgs == 1 ? "" : "s", o.classbench ? g.rules : g.rules * (int)app.t->nnsgs, app.t->nrules, app.t->nnics, dp_acl_alg_name(app.acl.alg),
 		       app.acl.nacl[0][0] + app.acl.nacl[0][1] + app.acl.nacl[1][0] + app.acl.nacl[1][1], build_ms,
 		       (double)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes) / 1048576.0);
-		printf("traffic: %zu flows x %zu packets%s%s, %zu-byte frames; burst %u\n", nflows, per, o.trace ? " from " : "",
-		       o.trace ? o.trace : "", (size_t)frame, (unsigned)burst);
+		printf("traffic: %zu flows x %zu packets%s%s, %zu in flight at once, %zu-byte frames; burst %u\n", nflows, per,
+		       o.trace ? " from " : "", o.trace ? o.trace : "", conc < nflows ? conc : nflows, (size_t)frame, (unsigned)burst);
 		printf("linear reference (nsg_ref_verify, inbound at the NIC): %.1f thousand packets/s on one core\n\n", ref_kpps);
 		printf("%-8s %12s %8s %9s %10s %10s %10s %10s\n", "worker", "packets", "Mpps", "Gbit/s", "cyc/pkt", "p50 ns",
 		       "p99 ns", "p99.9 ns");
@@ -836,6 +865,7 @@ int cmd_bench(int argc, char **argv)
 		jw_obj(&jw);
 		jw_kint(&jw, "flows", (long long)nflows);
 		jw_kint(&jw, "packetsPerFlow", (long long)per);
+		jw_kint(&jw, "concurrentFlows", (long long)conc);
 		jw_kint(&jw, "frameSize", (long long)frame);
 		jw_kint(&jw, "burst", (long long)burst);
 		if (o.trace)

@@ -110,7 +110,7 @@ int cli_numbers(const struct cli_num *nums, size_t n, struct nws_err *err)
 {
 	for (size_t i = 0; i < n; i++)
 		if (nums[i].val && cli_number(nums[i].val, nums[i].lo, nums[i].hi, nums[i].whole, nums[i].out) < 0)
-			return nws_err_set(err, "%s: '%s' is not a%s number in %g..%g", nums[i].opt, nums[i].val,
+			return nws_err_set(err, "%s: '%s' is not a%s number in %.15g..%.15g", nums[i].opt, nums[i].val,
 					   nums[i].whole ? " whole" : "", nums[i].lo, nums[i].hi);
 	return 0;
 }

@@ -41,6 +41,17 @@ def main():
         check("per-worker figures are all there and ordered (p50 <= p99 <= p99.9) (%s workers)" % workers,
               all(all(f in w for f in fields) for w in ws) and total["packets"] == 24000 and total["kpps"] > 0 and
               total["p50Cycles"] <= total["p99Cycles"] <= total["p999Cycles"], json.dumps(ws))
+    # How many flows are in flight changes the order of packets, never a packet's fate.
+    accs = {}
+    for conc in ("1", "7", "300"):
+        p = subprocess.run([nwsim, "bench", "--rules", "200", "--nics", "8", "--flows", "300", "--packets-per-flow", "4",
+                            "--packets", "2400", "--concurrent", conc, "--workers", "0", "-o", "json"],
+                           capture_output=True, text=True, timeout=120)
+        d = json.loads(p.stdout) if p.returncode == 0 else {}
+        accs[conc] = (d.get("traffic", {}).get("concurrentFlows"), d.get("accounting"))
+    check("--concurrent 1, 7, 300: reported, and the same accounting (delivered, dropped, stateful) for each",
+          [a[0] for a in accs.values()] == [1, 7, 300] and accs["1"][1] is not None and
+          accs["1"][1] == accs["7"][1] == accs["300"][1] and accs["1"][1]["stateful"] > 0, json.dumps(accs))
     # A ClassBench filter set (20 filters, one on GRE, which an NSG cannot name) and a trace for it.
     root = sys.argv[2]
     cb = os.path.join(root, "tests", "data", "classbench-small")
@@ -67,6 +78,7 @@ def main():
               p.stderr)
     for args, want in ((["--rules", "5000"], "--rules: '5000' is not a whole number in 1..4000"),
                        (["--burst", "65"], "--burst: '65' is not a whole number in 1..64"),
+                       (["--concurrent", "0"], "--concurrent: '0' is not a whole number in 1..10000000"),
                        (["--packets", "10", "--seconds", "1"], "give --packets or --seconds, not both"),
                        (["--alg", "quantum"], "--alg: 'quantum' is not a classify algorithm this machine has")):
         p = subprocess.run([nwsim, "bench"] + args, capture_output=True, text=True, timeout=60)
