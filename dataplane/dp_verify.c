@@ -1,5 +1,7 @@
 #include <string.h>
 
+#include <rte_prefetch.h>
+
 #include "dp_verify.h"
 
 /* Keys of one burst grouped by table: [dir][family], up to two levels per query. */
@@ -43,6 +45,14 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 		for (int f = 0; f < 2; f++)
 			if (g[d][f].n)
 				dp_acl_classify(a, (enum az_dir)d, f, g[d][f].keys, g[d][f].res, g[d][f].n);
+	/* The matched rules are spread over the topology: fetch them all before combining any. */
+	for (size_t i = 0; i < n; i++)
+		for (int l = 0; l < nlev[i]; l++) {
+			const struct dp_acl_match *mt = dp_acl_result(a, g[q[i].dir][nsg_fam_index(q[i].flow.src.fam)].res[slot[i][l]]);
+
+			if (mt)
+				rte_prefetch0(&mt->rule->access);
+		}
 	for (size_t i = 0; i < n; i++) {
 		const struct topo_rule *matched[2] = { 0 };
 		struct vgroup *gr = &g[q[i].dir][nsg_fam_index(q[i].flow.src.fam)];
