@@ -32,7 +32,8 @@ void batch_close(struct batch *b)
 static char *next_line(struct batch *b, size_t *len, struct nws_err *err)
 {
 	for (;;) {
-		char *start = b->buf + b->pos, *nl = b->len > b->pos ? memchr(start, '\n', b->len - b->pos) : NULL;
+		/* buf is NULL before the first read: no arithmetic on it then. */
+		char *start = b->buf ? b->buf + b->pos : NULL, *nl = b->len > b->pos ? memchr(start, '\n', b->len - b->pos) : NULL;
 
 		if (nl) {
 			*nl = 0;

@@ -232,6 +232,11 @@ static int ipf_line(void *ctx, int ntok, char **tok, void *out, struct nws_err *
 	return build_query(ctx, &a, out, err);
 }
 
+ssize_t ipf_batch_read(struct batch *b, const struct topo *t, struct nsg_query *q, size_t max, struct nws_err *err)
+{
+	return batch_read(b, ipf_line, (void *)(uintptr_t)t, q, sizeof(*q), max, err);
+}
+
 static int run_batch(const struct app *app, struct batch *b, bool table, bool verbose, struct nws_err *err)
 {
 	struct nsg_query *q = malloc(BATCH_BLOCK * sizeof(*q));
@@ -250,7 +255,7 @@ static int run_batch(const struct app *app, struct batch *b, bool table, bool ve
 	double t0 = batch_now();
 	size_t total = 0;
 
-	while ((n = batch_read(b, ipf_line, app->t, q, sizeof(*q), BATCH_BLOCK, err)) > 0) {
+	while ((n = ipf_batch_read(b, app->t, q, BATCH_BLOCK, err)) > 0) {
 		dp_verify(&app->acl, &app->m, q, v, (size_t)n);
 		for (ssize_t i = 0; i < n; i++)
 			ob_verdict(o, &v[i], table);

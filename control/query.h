@@ -29,4 +29,25 @@ int query_main(const struct query_cmd *q, int argc, char **argv);
 int query_open_nic(struct app *a, const char *name, const char *usage, int argc, char **argv, struct cli_common *c,
 		   int *nic);
 
+/*
+ * The batch readers: up to max lines of a --batch file into queries, each checked against the
+ * topology (batch_read's return and errors).
+ */
+ssize_t ipf_batch_read(struct batch *b, const struct topo *t, struct nsg_query *q, size_t max, struct nws_err *err);
+
+/*
+ * show-next-hop's lines mostly repeat the VM, NIC and source address; resolving them (name
+ * lookups, NIC search) once and reusing the subnet while they stay the same keeps a line to
+ * parsing the destination.
+ */
+struct nh_reader {
+	const struct topo *t;
+	char vm[256], nic[256], src[64];
+	uint8_t fam;
+	int subnet; /* -1 until a line resolved */
+};
+
+void nh_reader_init(struct nh_reader *r, const struct topo *t);
+ssize_t nh_batch_read(struct batch *b, struct nh_reader *r, struct dp_route_query *q, size_t max, struct nws_err *err);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "app.h"
 #include "batch.h"
+#include "capture.h"
 #include "cmds.h"
 #include "dp_engine.h"
 #include "feed.h"
@@ -47,34 +48,6 @@ static const char usage_text[] =
 	"(default 524288 flows, per worker). --workers N sets the worker lcores (default: one per CPU\n"
 	"but the main one's; 0 runs everything on the main lcore). On a terminal, a progress line\n"
 	"shows how far the replay is.\n";
-
-
-static int link_of(int dlt, enum dp_link *l)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-		*l = DP_LINK_ETHERNET;
-		return 0;
-	case DLT_LINUX_SLL:
-		*l = DP_LINK_LINUX_SLL;
-		return 0;
-#ifdef DLT_LINUX_SLL2
-	case DLT_LINUX_SLL2:
-		*l = DP_LINK_LINUX_SLL2;
-		return 0;
-#endif
-	case DLT_RAW:
-	case 228: /* LINKTYPE_IPV4 */
-	case 229: /* LINKTYPE_IPV6 */
-		*l = DP_LINK_RAW;
-		return 0;
-	case DLT_NULL:
-		*l = DP_LINK_NULL;
-		return 0;
-	default:
-		return -1;
-	}
-}
 
 static const char *hop_label(const struct topo *t, const struct path_hop *h)
 {
@@ -360,7 +333,7 @@ static int replay_file(struct feeder *fd, const char *file, struct source_stat *
 	}
 	cs->file = file;
 	cs->linktype = pcap_datalink_val_to_name(pcap_datalink(pc));
-	if (link_of(pcap_datalink(pc), &link) < 0) {
+	if (cap_link_of(pcap_datalink(pc), &link) < 0) {
 		nws_err_set(err, "%s: link type %d (%s) is not supported: Ethernet, Linux cooked, raw IP or BSD loopback",
 			    file, pcap_datalink(pc), cs->linktype ? cs->linktype : "unknown");
 		pcap_close(pc);
@@ -388,20 +361,11 @@ static int replay_file(struct feeder *fd, const char *file, struct source_stat *
 			s->no = cs->packets;
 		}
 		it = s ? &s->item : &tmp;
-		if (rc != 1) {
-			/* A record cut short by the end of the file: counted, and the capture ends there. */
-			it->unparsed = DP_UNPARSED_CAPTURE_CUT;
-			it->wire_len = 0;
-			it->ts_ns = 0;
-		} else {
-			if (s && fd->raw && keep_raw(fd, s, h, d) < 0) {
-				pcap_close(pc);
-				return nws_err_set(err, "%s: packet %" PRIu64 ": out of memory", file, cs->packets);
-			}
-			it->wire_len = h->len;
-			it->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
-			it->unparsed = dp_parse(link, d, h->caplen, &it->pkt, &it->unparsed) < 0 ? it->unparsed : -1;
+		if (rc == 1 && s && fd->raw && keep_raw(fd, s, h, d) < 0) {
+			pcap_close(pc);
+			return nws_err_set(err, "%s: packet %" PRIu64 ": out of memory", file, cs->packets);
 		}
+		cap_item(link, rc, h, d, it);
 		if (s) {
 			feed_submit(fd, s);
 		} else if (keep(sk->mem, it, sk->file_idx, cs->packets) < 0) {

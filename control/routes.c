@@ -64,18 +64,6 @@ static int nh_build(const struct topo *t, const struct nh_args *a, struct dp_rou
 	return 0;
 }
 
-/*
- * Batch lines mostly repeat the VM, NIC and source address; resolving them (name lookups, NIC
- * search) once and reusing the subnet while they stay the same keeps a line to parsing the
- * destination.
- */
-struct nh_ctx {
-	const struct topo *t;
-	char vm[256], nic[256], src[64];
-	uint8_t fam;
-	int subnet; /* -1 until a line resolved */
-};
-
 static bool word_is(const char *w, const char *opt, size_t len)
 {
 	return !memcmp(w, opt, len + 1);
@@ -88,7 +76,7 @@ static bool same_text(const char *cached, const char *now)
 
 static int nh_line(void *vctx, int ntok, char **tok, void *out, struct nws_err *err)
 {
-	struct nh_ctx *c = vctx;
+	struct nh_reader *c = vctx;
 	struct nh_args a = { 0 };
 	const struct cli_opt opts[] = { NH_OPTS(&a), { NULL, 0, NULL, NULL } };
 	struct dp_route_query *q = out;
@@ -123,6 +111,18 @@ static int nh_line(void *vctx, int ntok, char **tok, void *out, struct nws_err *
 		c->subnet = -1;
 	}
 	return 0;
+}
+
+void nh_reader_init(struct nh_reader *r, const struct topo *t)
+{
+	memset(r, 0, sizeof(*r));
+	r->t = t;
+	r->subnet = -1;
+}
+
+ssize_t nh_batch_read(struct batch *b, struct nh_reader *r, struct dp_route_query *q, size_t max, struct nws_err *err)
+{
+	return batch_read(b, nh_line, r, q, sizeof(*q), max, err);
 }
 
 static const char *hop_table_id(const struct topo *t, const struct route_hop *h)
@@ -230,20 +230,21 @@ static int nh_batch(const struct app *app, struct batch *b, bool table, bool ver
 	struct route_hop *h = malloc(BATCH_BLOCK * sizeof(*h));
 	struct obuf *o = malloc(sizeof(*o));
 	struct hop_cache *hc = calloc(1, sizeof(*hc));
-	struct nh_ctx ctx = { .t = app->t, .subnet = -1 };
+	struct nh_reader ctx;
 	ssize_t n = -1;
 
 	if (!q || !h || !o || !hc) {
 		nws_err_set(err, "out of memory");
 		goto out;
 	}
+	nh_reader_init(&ctx, app->t);
 	o->n = 0;
 	if (table)
 		table_head();
 	double t0 = batch_now();
 	size_t total = 0;
 
-	while ((n = batch_read(b, nh_line, &ctx, q, sizeof(*q), BATCH_BLOCK, err)) > 0) {
+	while ((n = nh_batch_read(b, &ctx, q, BATCH_BLOCK, err)) > 0) {
 		dp_routes_lookup(&app->routes, q, h, (size_t)n);
 		for (ssize_t i = 0; i < n; i++)
 			ob_hop(o, hc, app->t, &h[i], table);
