@@ -3,6 +3,7 @@
 #define NWS_ERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 struct nws_err {
 	char msg[768]; /* "place: what was expected, what was found" */
@@ -15,5 +16,8 @@ int nws_err_vset(struct nws_err *err, const char *fmt, va_list ap);
 /* Prefix an existing message ("file.json: " + msg). */
 void nws_err_prefix(struct nws_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Length of the valid UTF-8 sequence starting at s (2..4 for s[0] >= 0x80), or 0 when it is not one. */
+size_t nws_utf8_len(const unsigned char *s);
 
 #endif

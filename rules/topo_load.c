@@ -25,6 +25,13 @@ struct ld {
 
 #define A(ld) (&(ld)->t->arena)
 
+/*
+ * Azure's limits (azure-semantics-detail.md, LIMITS): 1,000 rules per NSG unless raised, to
+ * 4,000 at most, which nwsim accepts; 4,000 addresses and ranges per side of a rule.
+ */
+#define TOPO_MAX_NSG_RULES 4000
+#define TOPO_MAX_SIDE_PREFIXES 4000
+
 static size_t push(struct ld *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static size_t push(struct ld *ld, const char *fmt, ...)
 {
@@ -536,6 +543,8 @@ static int side_plural(struct ld *ld, const cJSON *arr, const char *key, struct 
 	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
 	const cJSON *e;
 
+	if (n > TOPO_MAX_SIDE_PREFIXES)
+		return fail(ld, "%zu addresses: Azure allows at most 4,000 in one side of a rule", n);
 	sd->kind = TOPO_SIDE_PREFIXES;
 	sd->pfx.p = nws_arena_array(A(ld), n, sizeof(*sd->pfx.p));
 	sd->texts = nws_arena_array(A(ld), n, sizeof(*sd->texts));
@@ -770,6 +779,8 @@ static int load_nsg(struct ld *ld, const cJSON *obj, struct topo_nsg *g)
 		return -1;
 	size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
 
+	if (n > TOPO_MAX_NSG_RULES)
+		return fail(ld, "%zu rules: an NSG holds at most 4,000 (Azure's limit is 1,000, 4,000 when raised)", n);
 	g->rules = nws_arena_array(A(ld), n + AZ_NDIR * AZ_DEFAULT_RULES_PER_DIR, sizeof(*g->rules));
 	if (!g->rules || !g->id)
 		return oom(ld);
@@ -2046,6 +2057,97 @@ static int count_array(const cJSON *root, const char *key, const char *sub)
 	return n;
 }
 
+/* A topology larger than this is refused before it is parsed: real ones are a few megabytes. */
+#define TOPO_MAX_BYTES ((size_t)256 << 20)
+
+static int check_text(struct ld *ld, const char *s, const char *what)
+{
+	for (size_t i = 0; s[i];) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : nws_utf8_len((const unsigned char *)s + i);
+
+		if (!n)
+			return fail(ld, "%s is not valid UTF-8 (byte 0x%02x at offset %zu)", what, c, i);
+		i += n;
+	}
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Before anything is read: every key and string is UTF-8, and no object has a key twice. cJSON
+ * would quietly take the first of two, and it matches keys case-insensitively, so "Name" and
+ * "name" are the same key.
+ */
+static int check_tree(struct ld *ld, const cJSON *j)
+{
+	if (cJSON_IsString(j))
+		return check_text(ld, j->valuestring, "the string");
+	if (!cJSON_IsObject(j) && !cJSON_IsArray(j))
+		return 0;
+	size_t n = 0, i = 0;
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, j) {
+		if (cJSON_IsObject(j) && check_text(ld, e->string, "a key") < 0)
+			return -1;
+		n++;
+	}
+	if (cJSON_IsObject(j) && n > 1) {
+		const char **keys = malloc(n * sizeof(*keys));
+
+		if (!keys)
+			return oom(ld);
+		cJSON_ArrayForEach(e, j)
+			keys[i++] = e->string;
+		qsort(keys, n, sizeof(*keys), key_cmp);
+		for (i = 1; i < n; i++)
+			if (!strcasecmp(keys[i - 1], keys[i])) {
+				fail(ld, "key '%s' appears twice (keys are not case-sensitive)", keys[i]);
+				free(keys);
+				return -1;
+			}
+		free(keys);
+	}
+	i = 0;
+	cJSON_ArrayForEach(e, j) {
+		size_t m = cJSON_IsObject(j) ? push(ld, ".%s", e->string) : push(ld, "[%zu]", i);
+
+		if (check_tree(ld, e) < 0)
+			return -1;
+		pop(ld, m);
+		i++;
+	}
+	return 0;
+}
+
+/* How deep the brackets are open at off (outside strings): tells nesting too deep from bad syntax. */
+static size_t depth_at(const char *buf, size_t off)
+{
+	size_t d = 0;
+	bool str = false;
+
+	for (size_t i = 0; i < off; i++) {
+		if (str) {
+			if (buf[i] == '\\')
+				i++;
+			else if (buf[i] == '"')
+				str = false;
+		} else if (buf[i] == '"') {
+			str = true;
+		} else if (buf[i] == '[' || buf[i] == '{') {
+			d++;
+		} else if ((buf[i] == ']' || buf[i] == '}') && d) {
+			d--;
+		}
+	}
+	return d;
+}
+
 struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err)
 {
 	struct topo *t = calloc(1, sizeof(*t));
@@ -2058,6 +2160,10 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 		return NULL;
 	}
 	t->file = nws_arena_strdup(&t->arena, name);
+	if (len > TOPO_MAX_BYTES) {
+		nws_err_set(err, "%s: larger than the %zu MiB a topology may be", name, TOPO_MAX_BYTES >> 20);
+		goto out;
+	}
 	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (!root) {
 		size_t off = end ? (size_t)(end - buf) : 0, line = 1, col = 1;
@@ -2067,7 +2173,11 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 				line++;
 				col = 0;
 			}
-		nws_err_set(err, "%s: not valid JSON: syntax error at line %zu, column %zu", name, line, col);
+		if (off <= len && depth_at(buf, off) >= CJSON_NESTING_LIMIT)
+			nws_err_set(err, "%s: not valid JSON: nested more than %d levels deep at line %zu, column %zu", name,
+				    CJSON_NESTING_LIMIT, line, col);
+		else
+			nws_err_set(err, "%s: not valid JSON: syntax error at line %zu, column %zu", name, line, col);
 		goto out;
 	}
 	ld->root = root;
@@ -2075,6 +2185,8 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 		fail(ld, "expected a JSON object at the top level, found %s", jtype(root));
 		goto out;
 	}
+	if (check_tree(ld, root) < 0)
+		goto out;
 	{
 		size_t m;
 		cJSON *st = field(ld, root, "serviceTags", &m);
@@ -2194,6 +2306,9 @@ struct topo *topo_load(const char *path, struct nws_err *err)
 		if (r == 0)
 			break;
 		len += r;
+		/* A byte past the limit is enough for topo_load_buf to refuse it (and /dev/zero ends). */
+		if (len > TOPO_MAX_BYTES)
+			break;
 	}
 	if (ferror(f)) {
 		nws_err_set(err, "%s: read error: %s", path, strerror(errno));
