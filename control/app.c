@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -27,7 +28,33 @@ int app_open(struct app *a, const struct cli_common *c, struct nws_err *err)
 int app_compile(struct app *a, const struct cli_common *c, unsigned tables, struct nws_err *err)
 {
 	struct dp_eal_opts eo = { .verbose = c->verbose, .nuser = c->neal, .user = c->eal, .lcores = c->lcores, .want_ports = c->ports };
+	/*
+	 * NWSIM_EAL_OPTIONS: EAL options for every command, before those after "--" (a testbed's
+	 * memory or file prefix; the valgrind pass of the tests, which cannot map hugepages).
+	 */
+	const char *env = getenv("NWSIM_EAL_OPTIONS");
+	static char envbuf[1024];
+	char *words[64 + 32];
+	int n = 0;
 
+	if (env && *env) {
+		if (strlen(env) >= sizeof(envbuf)) {
+			nws_err_set(err, "NWSIM_EAL_OPTIONS: longer than %zu characters", sizeof(envbuf) - 1);
+			return CLI_USAGE;
+		}
+		strcpy(envbuf, env);
+		for (char *save = NULL, *w = strtok_r(envbuf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+			if (n == 32) {
+				nws_err_set(err, "NWSIM_EAL_OPTIONS: more than 32 options");
+				return CLI_USAGE;
+			}
+			words[n++] = w;
+		}
+		for (int i = 0; i < c->neal && n < (int)(sizeof(words) / sizeof(words[0])); i++)
+			words[n++] = c->eal[i];
+		eo.user = words;
+		eo.nuser = n;
+	}
 	if (dp_eal_init(&eo, err) < 0)
 		return CLI_FAIL;
 	if (tables & APP_ROUTES) {

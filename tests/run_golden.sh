@@ -4,10 +4,12 @@
 # absent). A missing .out or .err means that stream must be empty.
 #   usage: run_golden.sh NWSIM CASE-DIR PROJECT-ROOT
 # In CASE.cmd, {root} stands for the project root; commands run inside CASE-DIR.
+# NWSIM_WRAP, when set, is put before each command (scripts/test.sh runs the cases under valgrind).
 set -u
 nwsim=$(realpath "$1")
 dir=$(realpath "$2")
 root=$(realpath "$3")
+wrap=${NWSIM_WRAP:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -15,7 +17,11 @@ fail=0
 for cmd in "$dir"/*.cmd; do
 	name=$(basename "$cmd" .cmd)
 	args=$(sed -e "s|{root}|$root|g" "$cmd")
-	(cd "$dir" && eval "\"$nwsim\" $args" >"$tmp/out" 2>"$tmp/err")
+	# NWSIM_ONLY: an extended regular expression; only the cases whose command matches it run.
+	if [ -n "${NWSIM_ONLY:-}" ] && ! grep -Eq -- "$NWSIM_ONLY" <<<"$args"; then
+		continue
+	fi
+	(cd "$dir" && eval "$wrap \"$nwsim\" $args" >"$tmp/out" 2>"$tmp/err")
 	rc=$?
 	want_rc=0
 	[ -f "$dir/$name.rc" ] && want_rc=$(cat "$dir/$name.rc")
