@@ -57,6 +57,11 @@ int app_compile(struct app *a, const struct cli_common *c, unsigned tables, stru
 	}
 	if (dp_eal_init(&eo, err) < 0)
 		return CLI_FAIL;
+	return app_build(a, c, tables, err);
+}
+
+int app_build(struct app *a, const struct cli_common *c, unsigned tables, struct nws_err *err)
+{
 	if (tables & APP_ROUTES) {
 		if (dp_routes_build(&a->routes, &a->rm, err) < 0)
 			return CLI_FAIL;
@@ -89,6 +94,12 @@ int app_compile(struct app *a, const struct cli_common *c, unsigned tables, stru
 
 void app_close(struct app *a)
 {
+	app_free_tables(a);
+	dp_eal_cleanup();
+}
+
+void app_free_tables(struct app *a)
+{
 	if (a->have_acl)
 		dp_acl_free(&a->acl);
 	if (a->have_path)
@@ -100,6 +111,5 @@ void app_close(struct app *a)
 		route_model_free(&a->rm);
 	}
 	topo_free(a->t);
-	dp_eal_cleanup();
 	memset(a, 0, sizeof(*a));
 }

@@ -26,5 +26,8 @@ int app_open(struct app *a, const struct cli_common *c, struct nws_err *err);
 /* Starts DPDK and compiles what is asked (APP_ACL, APP_ROUTES); done after user input is validated. */
 int app_compile(struct app *a, const struct cli_common *c, unsigned tables, struct nws_err *err);
 void app_close(struct app *a);
+/* The same two without DPDK's start and end (EAL is up): nwsim run's reload builds a new policy. */
+int app_build(struct app *a, const struct cli_common *c, unsigned tables, struct nws_err *err);
+void app_free_tables(struct app *a);
 
 #endif

@@ -5,6 +5,7 @@
  * against the ports' own counters. Live counters: /nwsim/counters on DPDK's telemetry socket.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,16 +39,188 @@ static const char usage_text[] =
 	"then prints the summary and the ports' own counters. While it runs, /nwsim/counters on the\n"
 	"telemetry socket (dpdk-telemetry.py) gives the live counters. Where every port spreads flows\n"
 	"over queues symmetrically (RSS on the IP addresses, or net_af_packet with qpairs=N), each\n"
-	"worker polls its own queues (-v says so); otherwise the main lcore receives for all.\n";
+	"worker polls its own queues (-v says so); otherwise the main lcore receives for all.\n"
+	"SIGHUP reloads the topology file while packets flow: each packet is judged by one policy\n"
+	"version; a file that does not load is refused and the running version stays.\n";
 
 #define RX_BURST 32
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reload_wanted;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGHUP)
+		reload_wanted = 1;
+	else
+		stopping = 1;
+}
+
+/*
+ * Hot reload on SIGHUP: a control thread reads and compiles the topology file again while the
+ * workers (and the main lcore's receiving) go on; a bad file is refused with its error and the
+ * running version stays. The main lcore swaps a compiled version in between two of its polls
+ * (dp_policy_swap: RCU) and hands the old one back to the control thread to free. Each version's
+ * packets are tallied.
+ */
+struct version_tally {
+	uint32_t version;
+	struct dp_policy_tally t;
+};
+
+enum { RL_IDLE, RL_READY, RL_SWAPPED }; /* READY: next_* built; SWAPPED: old_* to free */
+
+struct reloader {
+	const struct cli_common *c;
+	struct feeder *fd;
+	unsigned nw;                /* engines that follow the policy */
+	struct dp_policy pol;
+	struct app *first, *cur;    /* the version running now; first is cmd_run's own */
+	struct dp_policy_ver *ver;
+	struct app *next_app, *old_app;
+	struct dp_policy_ver *next_ver, *old_ver;
+	int state;                  /* RL_*: the control thread and the main lcore hand over by it */
+	uint32_t done, refused;
+	struct version_tally *tallies;
+	size_t ntallies;
+	pthread_t th;
+	bool th_up;
+	volatile bool quit;
+};
+
+static struct reloader rl;
+
+static void tally_add(struct dp_policy_tally *a, const struct dp_policy_tally *b)
+{
+	a->received += b->received;
+	a->delivered += b->delivered;
+	a->dropped += b->dropped;
+	a->unparsed += b->unparsed;
+}
+
+static int tally_keep(struct reloader *r, uint32_t version, const struct dp_policy_tally *t)
+{
+	struct version_tally *g = realloc(r->tallies, (r->ntallies + 1) * sizeof(*g));
+
+	if (!g)
+		return -1;
+	r->tallies = g;
+	g[r->ntallies++] = (struct version_tally){ .version = version, .t = *t };
+	return 0;
+}
+
+static void app_drop(struct reloader *r, struct app *a)
+{
+	app_free_tables(a);
+	if (a != r->first)
+		free(a);
+}
+
+/* Control thread: load and compile the topology file as the next version. */
+static void reload_build(struct reloader *r)
+{
+	struct nws_err err = { { 0 } };
+	struct app *na = calloc(1, sizeof(*na));
+	struct dp_policy_ver *nv = NULL;
+
+	if (!na) {
+		nws_err_set(&err, "out of memory");
+		goto refuse;
+	}
+	if (app_open(na, r->c, &err) != CLI_OK || app_build(na, r->c, APP_PATH, &err) != CLI_OK)
+		goto refuse;
+	nv = dp_policy_ver_new(&na->path, r->ver->version + 1, r->nw);
+	if (!nv) {
+		nws_err_set(&err, "out of memory for the new version's counters");
+		goto refuse;
+	}
+	r->next_app = na;
+	r->next_ver = nv;
+	__atomic_store_n(&r->state, RL_READY, __ATOMIC_RELEASE);
+	return;
+refuse:
+	r->refused++;
+	fprintf(stderr, "nwsim: reload refused: %s; policy version %u keeps running\n", err.msg, r->ver->version);
+	if (na)
+		app_drop(r, na);
+}
+
+static void *reload_thread(void *arg)
+{
+	struct reloader *r = arg;
+
+	/* DPDK's allocations (tables, rte_acl contexts) from this thread: it becomes a non-EAL lcore. */
+	rte_thread_register();
+	while (!r->quit) {
+		int st = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+
+		if (st == RL_SWAPPED) {
+			app_drop(r, r->old_app);
+			dp_policy_ver_free(r->old_ver);
+			r->old_app = NULL;
+			r->old_ver = NULL;
+			__atomic_store_n(&r->state, RL_IDLE, __ATOMIC_RELEASE);
+		} else if (st == RL_IDLE && reload_wanted) {
+			reload_wanted = 0;
+			reload_build(r);
+		} else {
+			rte_delay_us_sleep(2000);
+		}
+	}
+	rte_thread_unregister();
+	return NULL;
+}
+
+/* Main lcore, between polls: put a compiled version in, and hand the old one back. */
+static void reload_check(void)
+{
+	struct reloader *r = &rl;
+
+	if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != RL_READY)
+		return;
+	struct dp_policy_ver *old, *nv = r->next_ver;
+
+	if (r->fd->inline_engine) {
+		/* No worker lcores: the engine runs on this thread, so it moves over now. */
+		old = r->ver;
+		r->pol.cur = nv;
+		dp_engine_adopt(&r->fd->w[0].eng, nv);
+	} else {
+		old = dp_policy_swap(&r->pol, nv);
+	}
+	struct dp_policy_tally t = { 0 };
+
+	for (unsigned w = 0; w < r->nw; w++)
+		tally_add(&t, &old->tally[w]);
+	if (tally_keep(r, old->version, &t) < 0)
+		fprintf(stderr, "nwsim: reload: out of memory for version %u's tally\n", old->version);
+	r->old_app = r->cur;
+	r->old_ver = old;
+	r->cur = r->next_app;
+	r->ver = nv;
+	r->next_app = NULL;
+	r->next_ver = NULL;
+	r->done++;
+	if (r->c->verbose)
+		fprintf(stderr, "nwsim: reload: policy version %u runs\n", nv->version);
+	__atomic_store_n(&r->state, RL_SWAPPED, __ATOMIC_RELEASE);
+}
+
+/* After the workers stopped: the control thread ends, and what it held goes. */
+static void reload_end(struct reloader *r)
+{
+	if (r->th_up) {
+		r->quit = true;
+		pthread_join(r->th, NULL);
+		r->th_up = false;
+	}
+	if (r->next_app) /* built, never swapped in */
+		app_drop(r, r->next_app);
+	dp_policy_ver_free(r->next_ver);
+	if (r->old_app)
+		app_drop(r, r->old_app);
+	dp_policy_ver_free(r->old_ver);
+	r->next_app = r->old_app = NULL;
+	r->next_ver = r->old_ver = NULL;
 }
 
 /* Per port: where its delivered packets go, and what left or could not. */
@@ -123,6 +296,7 @@ static void run_main(struct feeder *fd, struct dp_ports *ports, struct run_state
 			}
 		feed_kick(fd);
 		feed_drain(fd);
+		reload_check();
 		for (unsigned p = 0; p < ports->n; p++)
 			if (rs->ntx[p])
 				tx_flush(rs, p);
@@ -163,6 +337,7 @@ static int run_queues(struct feeder *fd, struct dp_ports *ports, struct run_stat
 		uint64_t now = rte_get_tsc_cycles(), rx = 0;
 
 		rte_delay_us_sleep(2000);
+		reload_check();
 		for (unsigned w = 0; w < i; w++)
 			for (unsigned p = 0; p < ports->n; p++)
 				rx += rq[w].rx[p];
@@ -283,10 +458,34 @@ int cmd_run(int argc, char **argv)
 	rs.ports = &ports;
 	fd.answered = answered;
 	fd.ctx = &rs;
+	/* Policy version 1 is the topology loaded above; SIGHUP loads the next. */
+	rl = (struct reloader){ .c = &c, .fd = &fd, .nw = fd.inline_engine ? 1 : fd.nw, .first = &app, .cur = &app };
+	if (dp_policy_init(&rl.pol, rl.nw, &err) < 0)
+		goto out;
+	rl.ver = dp_policy_ver_new(&app.path, 1, 0);
+	if (!rl.ver) {
+		nws_err_set(&err, "out of memory");
+		goto out;
+	}
+	rl.pol.cur = rl.ver;
+	for (unsigned w = 0; w < rl.nw; w++) {
+		if (fd.inline_engine) {
+			fd.w[w].eng.ver = rl.ver;
+			fd.w[w].eng.tid = w;
+		} else {
+			dp_engine_attach(&fd.w[w].eng, &rl.pol, rl.ver, w);
+		}
+	}
+	if (pthread_create(&rl.th, NULL, reload_thread, &rl) != 0) {
+		nws_err_set(&err, "run: cannot start the reload thread");
+		goto out;
+	}
+	rl.th_up = true;
 	tel_fd = &fd;
 	rte_telemetry_register_cmd("/nwsim/counters", tel_counters, "nwsim's packet counters. Takes no parameters");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if (ports.per_worker) {
 		if (run_queues(&fd, &ports, &rs, dur, idle_s, c.verbose, &err) < 0)
 			goto out;
@@ -295,7 +494,20 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		run_main(&fd, &ports, &rs, dur, idle_s);
 	}
-	feed_stop(&fd, app.t->nnics);
+	/* The running version's tally, from each engine, before feed_stop adds the counters up. */
+	{
+		struct dp_policy_tally t = { 0 }, one;
+
+		for (unsigned w = 0; w < fd.nw; w++)
+			dp_worker_stop(&fd.w[w]);
+		reload_end(&rl);
+		for (unsigned w = 0; w < rl.nw; w++) {
+			dp_engine_tally(&fd.w[w].eng, &one);
+			tally_add(&t, &one);
+		}
+		tally_keep(&rl, rl.ver->version, &t);
+	}
+	feed_stop(&fd, rl.cur->t->nnics);
 	tel_fd = NULL;
 
 	const struct dp_engine *eng = &fd.w[0].eng;
@@ -326,6 +538,18 @@ int cmd_run(int argc, char **argv)
 	}
 	if (rs.tx_failed)
 		fprintf(stderr, "nwsim: %" PRIu64 " delivered packets could not be sent (egress port full)\n", rs.tx_failed);
+	/* Each policy version's packets: together, every packet, each judged by one version. */
+	if (rl.done || rl.refused) {
+		FILE *vf = cli_table(&c) || !c.output ? stdout : stderr;
+
+		fprintf(vf, "policy reloads: %u done, %u refused\n", rl.done, rl.refused);
+		for (size_t i = 0; i < rl.ntallies; i++)
+			fprintf(vf,
+				"policy version %u: received %" PRIu64 ", delivered %" PRIu64 ", dropped %" PRIu64
+				", unparsed %" PRIu64 "\n",
+				rl.tallies[i].version, rl.tallies[i].t.received, rl.tallies[i].t.delivered, rl.tallies[i].t.dropped,
+				rl.tallies[i].t.unparsed);
+	}
 	if (report) {
 		FILE *f = fopen(report, "w");
 
@@ -342,9 +566,16 @@ int cmd_run(int argc, char **argv)
 	else if (!ports_agree)
 		nws_err_set(&err, "run: the ports counted other numbers of packets than nwsim received");
 out:
+	reload_end(&rl);
 	feed_free(&fd);
 	if (have_ports)
 		dp_ports_stop(&ports);
+	if (rl.cur && rl.cur != &app)
+		app_drop(&rl, rl.cur);
+	dp_policy_ver_free(rl.ver);
+	if (rl.pol.qs)
+		dp_policy_free(&rl.pol);
+	free(rl.tallies);
 	app_close(&app);
 	if (rc != CLI_OK)
 		return cli_die(rc, &err);

@@ -7,6 +7,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 
 #include "dp_engine.h"
 
@@ -519,6 +520,7 @@ void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, siz
 	dst->flow_table_full += src->flow_table_full;
 	dst->fragments_unmatched += src->fragments_unmatched;
 	dst->flows_expired += src->flows_expired;
+	dst->flows_reset += src->flows_reset;
 	for (size_t r = 0; r <= nrules; r++) {
 		dst->rule_hits[r] += src->rule_hits[r];
 		dst->rule_drops[r] += src->rule_drops[r];
@@ -528,4 +530,84 @@ void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, siz
 		dst->nic_received[n] += src->nic_received[n];
 		dst->nic_dropped[n] += src->nic_dropped[n];
 	}
+}
+
+static uint64_t sum(const uint64_t *v, int n)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < n; i++)
+		t += v[i];
+	return t;
+}
+
+static void totals(const struct dp_engine *e, struct dp_policy_tally *t)
+{
+	t->received = e->c.received;
+	t->delivered = sum(e->c.delivered, PATH_END_COUNT);
+	t->dropped = sum(e->c.dropped, PATH_DROP_COUNT);
+	t->unparsed = sum(e->c.unparsed, DP_UNPARSED_COUNT);
+}
+
+void dp_engine_tally(const struct dp_engine *e, struct dp_policy_tally *t)
+{
+	totals(e, t);
+	t->received -= e->base.received;
+	t->delivered -= e->base.delivered;
+	t->dropped -= e->base.dropped;
+	t->unparsed -= e->base.unparsed;
+}
+
+void dp_engine_attach(struct dp_engine *e, struct dp_policy *p, struct dp_policy_ver *v, unsigned tid)
+{
+	e->policy = p;
+	e->ver = v;
+	e->tid = tid;
+	totals(e, &e->base);
+	rte_rcu_qsbr_thread_register(p->qs, tid);
+}
+
+void dp_engine_online(struct dp_engine *e)
+{
+	if (e->policy)
+		rte_rcu_qsbr_thread_online(e->policy->qs, e->tid);
+}
+
+void dp_engine_offline(struct dp_engine *e)
+{
+	if (e->policy)
+		rte_rcu_qsbr_thread_offline(e->policy->qs, e->tid);
+}
+
+void dp_engine_quiescent(struct dp_engine *e)
+{
+	if (e->policy)
+		rte_rcu_qsbr_quiescent(e->policy->qs, e->tid);
+}
+
+/*
+ * Leave the current version for v: what was counted under it goes into its tally, the flows go
+ * (they and their cached paths point into its topology; the flow log hears of each), and the
+ * counters sized for its rules and NICs are swapped for v's. All before the next quiescent
+ * report, so the old version is still there (see dp_policy_swap).
+ */
+void dp_engine_adopt(struct dp_engine *e, struct dp_policy_ver *v)
+{
+	struct dp_policy_ver *old = e->ver;
+	struct dp_policy_ctr *give = &old->retired[e->tid], *take = &v->ctr[e->tid];
+
+	dp_engine_tally(e, &old->tally[e->tid]);
+	e->c.flows_reset += dp_flow_flush(&e->flows, e->gone, e->gone_arg);
+	*give = (struct dp_policy_ctr){ .rule_hits = e->c.rule_hits, .rule_drops = e->c.rule_drops, .nic_sent = e->c.nic_sent,
+					.nic_received = e->c.nic_received, .nic_dropped = e->c.nic_dropped };
+	e->c.rule_hits = take->rule_hits;
+	e->c.rule_drops = take->rule_drops;
+	e->c.nic_sent = take->nic_sent;
+	e->c.nic_received = take->nic_received;
+	e->c.nic_dropped = take->nic_dropped;
+	memset(take, 0, sizeof(*take));
+	e->path = v->path;
+	e->ver = v;
+	totals(e, &e->base);
+	__atomic_store_n(&old->left[e->tid], true, __ATOMIC_RELEASE);
 }

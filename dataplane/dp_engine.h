@@ -10,6 +10,7 @@
 #include "dp_flow.h"
 #include "dp_parse.h"
 #include "dp_path.h"
+#include "dp_policy.h"
 
 /* One packet handed to the engine, already parsed (or not: unparsed >= 0). */
 struct dp_item {
@@ -34,6 +35,7 @@ struct dp_counters {
 	uint64_t unparsed[DP_UNPARSED_COUNT], unparsed_bytes[DP_UNPARSED_COUNT];
 	uint64_t stateful, flows_admitted, flow_table_full, fragments_unmatched;
 	uint64_t flows_expired; /* left the table after DP_FLOW_IDLE_S without a packet */
+	uint64_t flows_reset;   /* left the table when a new policy version came in */
 	uint64_t *rule_hits;                                /* per rule, indexed by topo_rule.id */
 	uint64_t *rule_drops;                               /* packets each deny rule dropped */
 	uint64_t *nic_sent, *nic_received, *nic_dropped;    /* per NIC */
@@ -54,6 +56,11 @@ struct dp_engine {
 	/* Called for each flow that leaves the table (idle), before it goes; may be NULL. */
 	void (*gone)(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi);
 	void *gone_arg;
+	/* Hot reload (nwsim run): the shared policy, the version in use, the totals when it began. */
+	struct dp_policy *policy; /* NULL: path never changes */
+	struct dp_policy_ver *ver;
+	unsigned tid;
+	struct dp_policy_tally base;
 };
 
 /* Table positions the idle sweep looks at per burst. */
@@ -63,6 +70,31 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_c
 void dp_engine_free(struct dp_engine *e);
 /* n at most DP_PATH_BURST; the items and outcomes are wherever their owner keeps them. */
 void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n);
+/*
+ * Hot reload: the engine follows p, starting at version v (whose path is the one it was
+ * initialised with), as worker tid. The worker calls dp_engine_online once on its lcore, then in
+ * its loop dp_engine_sync before taking a burst and dp_engine_quiescent after it (also when it
+ * had none), and dp_engine_offline before it returns.
+ */
+void dp_engine_attach(struct dp_engine *e, struct dp_policy *p, struct dp_policy_ver *v, unsigned tid);
+void dp_engine_online(struct dp_engine *e);
+void dp_engine_offline(struct dp_engine *e);
+void dp_engine_adopt(struct dp_engine *e, struct dp_policy_ver *v);
+void dp_engine_quiescent(struct dp_engine *e);
+
+static inline void dp_engine_sync(struct dp_engine *e)
+{
+	if (e->policy) {
+		struct dp_policy_ver *v = __atomic_load_n(&e->policy->cur, __ATOMIC_ACQUIRE);
+
+		if (v != e->ver)
+			dp_engine_adopt(e, v);
+	}
+}
+
+/* What the engine counted since it took its current version. */
+void dp_engine_tally(const struct dp_engine *e, struct dp_policy_tally *t);
+
 /* dst += src, for the summary of several workers. */
 void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics);
 

@@ -194,3 +194,26 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 	ps->slot[slot] = ++ps->n;
 	return ps->last = ps->n;
 }
+
+unsigned dp_flow_flush(struct dp_flow_table *ft,
+		       void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	int32_t pos;
+	unsigned n = 0;
+
+	while ((pos = rte_hash_iterate(ft->h, &key, &data, &it)) >= 0) {
+		if (gone)
+			gone(arg, &ft->e[pos], &ft->info[pos]);
+		ft->e[pos].last_ns = UINT64_MAX;
+		n++;
+	}
+	rte_hash_reset(ft->h);
+	/* The cached paths name routes of the old topology: the store starts again. */
+	memset(ft->paths.slot, 0, sizeof(*ft->paths.slot) * 2 * ft->paths.cap);
+	ft->paths.n = 0;
+	ft->paths.last = 0;
+	return n;
+}

@@ -142,4 +142,8 @@ static inline const struct dp_flow_path *dp_flow_path_get(const struct dp_flow_t
 	return &ft->paths.p[id - 1];
 }
 
+/* Every flow leaves the table (gone hears of each first); returns how many there were. */
+unsigned dp_flow_flush(struct dp_flow_table *ft,
+		       void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg);
+
 #endif

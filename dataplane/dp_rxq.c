@@ -64,7 +64,10 @@ static int rxq_main(void *arg)
 	struct dp_rxq *r = arg;
 	struct rte_mbuf *mb[RXQ_BURST];
 
-	while (!r->stop)
+	dp_engine_online(r->eng);
+	while (!r->stop) {
+		/* A new policy version is taken between bursts, and never in the middle of one. */
+		dp_engine_sync(r->eng);
 		for (unsigned p = 0; p < r->ports->n; p++)
 			for (unsigned k = 0; k < r->nq; k++) {
 				unsigned n = rte_eth_rx_burst(r->ports->id[p], r->q[k], mb, RXQ_BURST);
@@ -74,6 +77,9 @@ static int rxq_main(void *arg)
 					burst(r, p, mb, n);
 				}
 			}
+		dp_engine_quiescent(r->eng);
+	}
+	dp_engine_offline(r->eng);
 	return 0;
 }
 

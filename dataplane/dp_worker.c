@@ -47,12 +47,16 @@ static int worker_main(void *arg)
 	struct dp_item *it[DP_PATH_BURST];
 	struct dp_outcome *out[DP_PATH_BURST];
 
+	dp_engine_online(&w->eng);
 	for (;;) {
+		/* A new policy version is taken between bursts, and never in the middle of one. */
+		dp_engine_sync(&w->eng);
 		unsigned n = rte_ring_dequeue_burst(w->in, (void **)s, DP_PATH_BURST, NULL);
 
 		if (n == 0) {
 			if (w->stop && rte_ring_empty(w->in))
 				break;
+			dp_engine_quiescent(&w->eng);
 			rte_pause();
 			continue;
 		}
@@ -67,7 +71,9 @@ static int worker_main(void *arg)
 
 		while (k < n)
 			k += rte_ring_enqueue_burst(w->done, (void **)s + k, n - k, NULL);
+		dp_engine_quiescent(&w->eng);
 	}
+	dp_engine_offline(&w->eng);
 	return 0;
 }
 
