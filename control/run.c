@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -21,6 +22,10 @@
 #include "app.h"
 #include "batch.h"
 #include "cmds.h"
+#include "ctlsock.h"
+#include "dp_verify.h"
+#include "names.h"
+#include "query.h"
 #include "dp_eal.h"
 #include "dp_port.h"
 #include "dp_rxq.h"
@@ -29,7 +34,7 @@
 
 static const char usage_text[] =
 	"usage: nwsim run -t TOPOLOGY [--egress PORT] [--workers N] [--duration S] [--idle-exit S]\n"
-	"                 [--flows N] [--report FILE] [-o table|json] [-v] -- EAL-OPTIONS\n"
+	"                 [--flows N] [--report FILE] [--control SOCKET] [-o table|json] [-v] -- EAL-OPTIONS\n"
 	"\n"
 	"Testbed mode: packets received on every port DPDK finds (real NICs, or vdevs such as\n"
 	"net_pcap, net_tap, net_af_packet, net_ring given after '--') go through the simulated\n"
@@ -41,7 +46,9 @@ static const char usage_text[] =
 	"over queues symmetrically (RSS on the IP addresses, or net_af_packet with qpairs=N), each\n"
 	"worker polls its own queues (-v says so); otherwise the main lcore receives for all.\n"
 	"SIGHUP reloads the topology file while packets flow: each packet is judged by one policy\n"
-	"version; a file that does not load is refused and the running version stays.\n";
+	"version; a file that does not load is refused and the running version stays. --control SOCKET\n"
+	"opens a Unix socket (mode 0600) taking one JSON request a line: {\"command\": \"counters\"},\n"
+	"{\"command\": \"reload\"}, {\"command\": \"test-ip-flow\", \"query\": \"--vm VM --direction ...\"}.\n";
 
 #define RX_BURST 32
 
@@ -85,6 +92,7 @@ struct reloader {
 	pthread_t th;
 	bool th_up;
 	volatile bool quit;
+	struct ctl_server ctl; /* --control: the socket (fd -1 when none) */
 };
 
 static struct reloader rl;
@@ -115,33 +123,181 @@ static void app_drop(struct reloader *r, struct app *a)
 		free(a);
 }
 
-/* Control thread: load and compile the topology file as the next version. */
-static void reload_build(struct reloader *r)
+/* Control thread: load and compile the topology file as the next version; -1 and err when refused. */
+static int reload_build(struct reloader *r, struct nws_err *err)
 {
-	struct nws_err err = { { 0 } };
 	struct app *na = calloc(1, sizeof(*na));
 	struct dp_policy_ver *nv = NULL;
 
 	if (!na) {
-		nws_err_set(&err, "out of memory");
+		nws_err_set(err, "out of memory");
 		goto refuse;
 	}
-	if (app_open(na, r->c, &err) != CLI_OK || app_build(na, r->c, APP_PATH, &err) != CLI_OK)
+	if (app_open(na, r->c, err) != CLI_OK || app_build(na, r->c, APP_PATH, err) != CLI_OK)
 		goto refuse;
 	nv = dp_policy_ver_new(&na->path, r->ver->version + 1, r->nw);
 	if (!nv) {
-		nws_err_set(&err, "out of memory for the new version's counters");
+		nws_err_set(err, "out of memory for the new version's counters");
 		goto refuse;
 	}
 	r->next_app = na;
 	r->next_ver = nv;
 	__atomic_store_n(&r->state, RL_READY, __ATOMIC_RELEASE);
-	return;
+	return 0;
 refuse:
 	r->refused++;
-	fprintf(stderr, "nwsim: reload refused: %s; policy version %u keeps running\n", err.msg, r->ver->version);
+	fprintf(stderr, "nwsim: reload refused: %s; policy version %u keeps running\n", err->msg, r->ver->version);
 	if (na)
 		app_drop(r, na);
+	return -1;
+}
+
+/* Control thread: free the version the main lcore swapped out, if it did. */
+static void reload_collect(struct reloader *r)
+{
+	if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != RL_SWAPPED)
+		return;
+	app_drop(r, r->old_app);
+	dp_policy_ver_free(r->old_ver);
+	r->old_app = NULL;
+	r->old_ver = NULL;
+	__atomic_store_n(&r->state, RL_IDLE, __ATOMIC_RELEASE);
+}
+
+/* Control thread, for the socket's reload: build, wait for the swap, and say which version runs. */
+static int reload_now(struct reloader *r, struct nws_err *err)
+{
+	reload_collect(r);
+	if (reload_build(r, err) < 0)
+		return -1;
+	while (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == RL_READY && !stopping)
+		rte_delay_us_sleep(200);
+	if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == RL_READY)
+		return nws_err_set(err, "nwsim run is stopping");
+	reload_collect(r);
+	return 0;
+}
+
+static void reply_error(char *out, size_t cap, const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *txt;
+
+	cJSON_AddStringToObject(o, "error", msg);
+	txt = cJSON_PrintUnformatted(o);
+	snprintf(out, cap, "%s", txt ? txt : "{\"error\": \"out of memory\"}");
+	cJSON_free(txt);
+	cJSON_Delete(o);
+}
+
+static void reply(char *out, size_t cap, cJSON *o)
+{
+	char *txt = cJSON_PrintUnformatted(o);
+
+	if (txt)
+		snprintf(out, cap, "%s", txt);
+	else
+		reply_error(out, cap, "out of memory");
+	cJSON_free(txt);
+	cJSON_Delete(o);
+}
+
+/* One IP flow verify on the running version: the query is test-ip-flow's options, as a batch line. */
+static void sock_ipflow(struct reloader *r, const char *query, char *out, size_t cap)
+{
+	struct nws_err err = { { 0 } };
+	struct batch b;
+	struct nsg_query q;
+	struct nsg_verdict v;
+	char name[512];
+
+	memset(&b, 0, sizeof(b));
+	b.path = "query";
+	b.f = fmemopen((void *)(uintptr_t)query, strlen(query), "r");
+	if (!b.f || !*query) {
+		if (b.f)
+			batch_close(&b);
+		reply_error(out, cap, "query: empty");
+		return;
+	}
+	const struct app *cur = __atomic_load_n(&r->cur, __ATOMIC_ACQUIRE);
+	const struct dp_policy_ver *ver = __atomic_load_n(&r->ver, __ATOMIC_ACQUIRE);
+	ssize_t n = ipf_batch_read(&b, cur->t, &q, 1, &err);
+
+	batch_close(&b);
+	if (n != 1) {
+		reply_error(out, cap, n < 0 ? err.msg : "query: empty");
+		return;
+	}
+	dp_verify(&cur->acl, &cur->m, &q, &v, 1);
+	cJSON *o = cJSON_CreateObject();
+	const char *rule = names_verdict_rule(&v, name, sizeof(name));
+
+	cJSON_AddStringToObject(o, "access", v.access == AZ_ALLOW ? "Allow" : "Deny");
+	if (rule)
+		cJSON_AddStringToObject(o, "ruleName", rule);
+	else
+		cJSON_AddNullToObject(o, "ruleName");
+	cJSON_AddNumberToObject(o, "policyVersion", ver->version);
+	reply(out, cap, o);
+}
+
+/* The control socket's requests: {"command": "counters" | "reload" | "test-ip-flow", ...}. */
+static void sock_request(void *ctx, const char *line, char *out, size_t cap)
+{
+	struct reloader *r = ctx;
+	cJSON *req = cJSON_Parse(line);
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req, "command");
+	struct nws_err err = { { 0 } };
+
+	if (!cJSON_IsObject(req)) {
+		reply_error(out, cap, "not a JSON object: one request a line, such as {\"command\": \"counters\"}");
+	} else if (!cJSON_IsString(cmd)) {
+		reply_error(out, cap, "command: missing, or not a string (counters, reload or test-ip-flow)");
+	} else if (!strcmp(cmd->valuestring, "counters")) {
+		uint64_t rx = 0, dl = 0, dr = 0, un = 0;
+
+		for (unsigned i = 0; i < r->fd->nw; i++) {
+			const struct dp_counters *c = &r->fd->w[i].eng.c;
+
+			rx += c->received;
+			dl += summary_sum(c->delivered, PATH_END_COUNT);
+			dr += summary_sum(c->dropped, PATH_DROP_COUNT);
+			un += summary_sum(c->unparsed, DP_UNPARSED_COUNT);
+		}
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "received", (double)rx);
+		cJSON_AddNumberToObject(o, "delivered", (double)dl);
+		cJSON_AddNumberToObject(o, "dropped", (double)dr);
+		cJSON_AddNumberToObject(o, "unparsed", (double)un);
+		cJSON_AddNumberToObject(o, "policyVersion", __atomic_load_n(&r->ver, __ATOMIC_ACQUIRE)->version);
+		cJSON_AddNumberToObject(o, "reloads", r->done);
+		cJSON_AddNumberToObject(o, "reloadsRefused", r->refused);
+		reply(out, cap, o);
+	} else if (!strcmp(cmd->valuestring, "reload")) {
+		if (reload_now(r, &err) < 0) {
+			reply_error(out, cap, err.msg);
+		} else {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(o, "policyVersion", __atomic_load_n(&r->ver, __ATOMIC_ACQUIRE)->version);
+			reply(out, cap, o);
+		}
+	} else if (!strcmp(cmd->valuestring, "test-ip-flow")) {
+		const cJSON *q = cJSON_GetObjectItemCaseSensitive(req, "query");
+
+		if (!cJSON_IsString(q))
+			reply_error(out, cap, "query: missing, or not a string (test-ip-flow's options, as in a --batch line)");
+		else
+			sock_ipflow(r, q->valuestring, out, cap);
+	} else {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "command: '%.64s' is not counters, reload or test-ip-flow", cmd->valuestring);
+		reply_error(out, cap, msg);
+	}
+	cJSON_Delete(req);
 }
 
 static void *reload_thread(void *arg)
@@ -151,20 +307,14 @@ static void *reload_thread(void *arg)
 	/* DPDK's allocations (tables, rte_acl contexts) from this thread: it becomes a non-EAL lcore. */
 	rte_thread_register();
 	while (!r->quit) {
-		int st = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+		reload_collect(r);
+		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == RL_IDLE && reload_wanted) {
+			struct nws_err err = { { 0 } };
 
-		if (st == RL_SWAPPED) {
-			app_drop(r, r->old_app);
-			dp_policy_ver_free(r->old_ver);
-			r->old_app = NULL;
-			r->old_ver = NULL;
-			__atomic_store_n(&r->state, RL_IDLE, __ATOMIC_RELEASE);
-		} else if (st == RL_IDLE && reload_wanted) {
 			reload_wanted = 0;
-			reload_build(r);
-		} else {
-			rte_delay_us_sleep(2000);
+			reload_build(r, &err);
 		}
+		ctl_poll(&r->ctl, 2, sock_request, r);
 	}
 	rte_thread_unregister();
 	return NULL;
@@ -195,8 +345,9 @@ static void reload_check(void)
 		fprintf(stderr, "nwsim: reload: out of memory for version %u's tally\n", old->version);
 	r->old_app = r->cur;
 	r->old_ver = old;
-	r->cur = r->next_app;
-	r->ver = nv;
+	/* The control thread reads these while answering the socket; it frees old ones itself. */
+	__atomic_store_n(&r->cur, r->next_app, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->ver, nv, __ATOMIC_RELEASE);
 	r->next_app = NULL;
 	r->next_ver = NULL;
 	r->done++;
@@ -221,6 +372,7 @@ static void reload_end(struct reloader *r)
 	dp_policy_ver_free(r->old_ver);
 	r->next_app = r->old_app = NULL;
 	r->next_ver = r->old_ver = NULL;
+	ctl_close(&r->ctl);
 }
 
 /* Per port: where its delivered packets go, and what left or could not. */
@@ -393,10 +545,12 @@ static int tel_counters(const char *cmd, const char *params, struct rte_tel_data
 int cmd_run(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *egress = NULL, *workers = NULL, *duration = NULL, *idle = NULL, *flows = NULL, *report = NULL;
+	const char *egress = NULL, *workers = NULL, *duration = NULL, *idle = NULL, *flows = NULL, *report = NULL,
+		   *control = NULL;
 	const struct cli_opt opts[] = {
 		{ "--egress", 0, &egress, NULL }, { "--workers", 0, &workers, NULL }, { "--duration", 0, &duration, NULL },
 		{ "--idle-exit", 0, &idle, NULL }, { "--flows", 0, &flows, NULL }, { "--report", 0, &report, NULL },
+		{ "--control", 0, &control, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
 	struct nws_err err = { { 0 } };
@@ -435,6 +589,11 @@ int cmd_run(int argc, char **argv)
 	nflows = (uint32_t)v_flows;
 	cli_set_workers(&c, nworkers);
 	c.ports = true;
+	/* The socket before DPDK starts: a bad path is a usage error, said before anything else. */
+	if (control && ctl_open(&rl.ctl, control, &err) < 0) {
+		rc = CLI_USAGE;
+		goto out;
+	}
 	rc = app_open(&app, &c, &err);
 	if (rc != CLI_OK)
 		goto out;
@@ -459,7 +618,10 @@ int cmd_run(int argc, char **argv)
 	fd.answered = answered;
 	fd.ctx = &rs;
 	/* Policy version 1 is the topology loaded above; SIGHUP loads the next. */
-	rl = (struct reloader){ .c = &c, .fd = &fd, .nw = fd.inline_engine ? 1 : fd.nw, .first = &app, .cur = &app };
+	rl.c = &c;
+	rl.fd = &fd;
+	rl.nw = fd.inline_engine ? 1 : fd.nw;
+	rl.first = rl.cur = &app;
 	if (dp_policy_init(&rl.pol, rl.nw, &err) < 0)
 		goto out;
 	rl.ver = dp_policy_ver_new(&app.path, 1, 0);

@@ -44,12 +44,18 @@ def main():
     nwsim = sys.argv[1]
     checks = Checks()
     check = checks.check
-    for workers in ("1", "0"):
-        run_one(nwsim, workers, check)
+    procs = []
+    try:
+        for workers in ("1", "0"):
+            run_one(nwsim, workers, check, procs)
+    finally:
+        for p in procs:  # never leave nwsim running when a check raises
+            if p.poll() is None:
+                p.kill()
     checks.finish()
 
 
-def run_one(nwsim, workers, check):
+def run_one(nwsim, workers, check, procs):
     with tempfile.TemporaryDirectory() as tmp:
         tpath, cap = os.path.join(tmp, "topo.json"), os.path.join(tmp, "syn.pcap")
         write_capture(cap, 1000)
@@ -63,6 +69,7 @@ def run_one(nwsim, workers, check):
         p = subprocess.Popen([nwsim, "run", "-v", "-t", tpath, "--workers", workers, "-o", "table", "--",
                               "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null,infinite_rx=1" % cap],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append(p)
         errlines, cond = [], threading.Condition()
 
         def reader():
