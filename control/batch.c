@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,16 @@ int batch_open(struct batch *b, const char *path, struct nws_err *err)
 	b->f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!b->f)
 		return nws_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+	return 0;
+}
+
+int batch_open_mem(struct batch *b, const char *name, const char *buf, size_t len, struct nws_err *err)
+{
+	memset(b, 0, sizeof(*b));
+	b->path = name;
+	b->f = len ? fmemopen((void *)(uintptr_t)buf, len, "r") : NULL;
+	if (!b->f)
+		return nws_err_set(err, "%s: %s", name, len ? strerror(errno) : "empty");
 	return 0;
 }
 

@@ -26,6 +26,8 @@ struct batch {
 typedef int (*batch_line_fn)(void *ctx, int ntok, char **tok, void *out, struct nws_err *err);
 
 int batch_open(struct batch *b, const char *path, struct nws_err *err);
+/* The same over len bytes in memory (a control-socket query, a fuzz input), read as name. */
+int batch_open_mem(struct batch *b, const char *name, const char *buf, size_t len, struct nws_err *err);
 void batch_close(struct batch *b);
 /*
  * Up to max queries of size bytes each into out; 0 at the end of the input, -1 on a bad line

@@ -105,6 +105,18 @@ static void tally_add(struct dp_policy_tally *a, const struct dp_policy_tally *b
 	a->unparsed += b->unparsed;
 }
 
+/* The workers' totals while they run: what telemetry and the control socket report. */
+static void live_totals(const struct feeder *fd, struct dp_policy_tally *t)
+{
+	struct dp_policy_tally one;
+
+	*t = (struct dp_policy_tally){ 0 };
+	for (unsigned i = 0; fd && i < fd->nw; i++) {
+		dp_engine_totals(&fd->w[i].eng, &one);
+		tally_add(t, &one);
+	}
+}
+
 static int tally_keep(struct reloader *r, uint32_t version, const struct dp_policy_tally *t)
 {
 	struct version_tally *g = realloc(r->tallies, (r->ntallies + 1) * sizeof(*g));
@@ -211,13 +223,8 @@ static void sock_ipflow(struct reloader *r, const char *query, char *out, size_t
 	struct nsg_verdict v;
 	char name[512];
 
-	memset(&b, 0, sizeof(b));
-	b.path = "query";
-	b.f = fmemopen((void *)(uintptr_t)query, strlen(query), "r");
-	if (!b.f || !*query) {
-		if (b.f)
-			batch_close(&b);
-		reply_error(out, cap, "query: empty");
+	if (!*query || batch_open_mem(&b, "query", query, strlen(query), &err) < 0) {
+		reply_error(out, cap, *query ? err.msg : "query: empty");
 		return;
 	}
 	const struct app *cur = __atomic_load_n(&r->cur, __ATOMIC_ACQUIRE);
@@ -255,22 +262,15 @@ static void sock_request(void *ctx, const char *line, char *out, size_t cap)
 	} else if (!cJSON_IsString(cmd)) {
 		reply_error(out, cap, "command: missing, or not a string (counters, reload or test-ip-flow)");
 	} else if (!strcmp(cmd->valuestring, "counters")) {
-		uint64_t rx = 0, dl = 0, dr = 0, un = 0;
+		struct dp_policy_tally t;
 
-		for (unsigned i = 0; i < r->fd->nw; i++) {
-			const struct dp_counters *c = &r->fd->w[i].eng.c;
-
-			rx += c->received;
-			dl += summary_sum(c->delivered, PATH_END_COUNT);
-			dr += summary_sum(c->dropped, PATH_DROP_COUNT);
-			un += summary_sum(c->unparsed, DP_UNPARSED_COUNT);
-		}
+		live_totals(r->fd, &t);
 		cJSON *o = cJSON_CreateObject();
 
-		cJSON_AddNumberToObject(o, "received", (double)rx);
-		cJSON_AddNumberToObject(o, "delivered", (double)dl);
-		cJSON_AddNumberToObject(o, "dropped", (double)dr);
-		cJSON_AddNumberToObject(o, "unparsed", (double)un);
+		cJSON_AddNumberToObject(o, "received", (double)t.received);
+		cJSON_AddNumberToObject(o, "delivered", (double)t.delivered);
+		cJSON_AddNumberToObject(o, "dropped", (double)t.dropped);
+		cJSON_AddNumberToObject(o, "unparsed", (double)t.unparsed);
 		cJSON_AddNumberToObject(o, "policyVersion", __atomic_load_n(&r->ver, __ATOMIC_ACQUIRE)->version);
 		cJSON_AddNumberToObject(o, "reloads", r->done);
 		cJSON_AddNumberToObject(o, "reloadsRefused", r->refused);
@@ -524,21 +524,14 @@ static int tel_counters(const char *cmd, const char *params, struct rte_tel_data
 {
 	(void)cmd;
 	(void)params;
-	uint64_t rx = 0, dl = 0, dr = 0, un = 0;
+	struct dp_policy_tally t;
 
-	for (unsigned i = 0; tel_fd && i < tel_fd->nw; i++) {
-		const struct dp_counters *c = &tel_fd->w[i].eng.c;
-
-		rx += c->received;
-		dl += summary_sum(c->delivered, PATH_END_COUNT);
-		dr += summary_sum(c->dropped, PATH_DROP_COUNT);
-		un += summary_sum(c->unparsed, DP_UNPARSED_COUNT);
-	}
+	live_totals(tel_fd, &t);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "received", rx);
-	rte_tel_data_add_dict_u64(d, "delivered", dl);
-	rte_tel_data_add_dict_u64(d, "dropped", dr);
-	rte_tel_data_add_dict_u64(d, "unparsed", un);
+	rte_tel_data_add_dict_u64(d, "received", t.received);
+	rte_tel_data_add_dict_u64(d, "delivered", t.delivered);
+	rte_tel_data_add_dict_u64(d, "dropped", t.dropped);
+	rte_tel_data_add_dict_u64(d, "unparsed", t.unparsed);
 	return 0;
 }
 

@@ -541,7 +541,7 @@ static uint64_t sum(const uint64_t *v, int n)
 	return t;
 }
 
-static void totals(const struct dp_engine *e, struct dp_policy_tally *t)
+void dp_engine_totals(const struct dp_engine *e, struct dp_policy_tally *t)
 {
 	t->received = e->c.received;
 	t->delivered = sum(e->c.delivered, PATH_END_COUNT);
@@ -551,7 +551,7 @@ static void totals(const struct dp_engine *e, struct dp_policy_tally *t)
 
 void dp_engine_tally(const struct dp_engine *e, struct dp_policy_tally *t)
 {
-	totals(e, t);
+	dp_engine_totals(e, t);
 	t->received -= e->base.received;
 	t->delivered -= e->base.delivered;
 	t->dropped -= e->base.dropped;
@@ -563,7 +563,7 @@ void dp_engine_attach(struct dp_engine *e, struct dp_policy *p, struct dp_policy
 	e->policy = p;
 	e->ver = v;
 	e->tid = tid;
-	totals(e, &e->base);
+	dp_engine_totals(e, &e->base);
 	rte_rcu_qsbr_thread_register(p->qs, tid);
 }
 
@@ -608,6 +608,6 @@ void dp_engine_adopt(struct dp_engine *e, struct dp_policy_ver *v)
 	memset(take, 0, sizeof(*take));
 	e->path = v->path;
 	e->ver = v;
-	totals(e, &e->base);
+	dp_engine_totals(e, &e->base);
 	__atomic_store_n(&old->left[e->tid], true, __ATOMIC_RELEASE);
 }

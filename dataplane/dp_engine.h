@@ -92,6 +92,9 @@ static inline void dp_engine_sync(struct dp_engine *e)
 	}
 }
 
+/* What the engine counted in all: received, delivered, dropped, unparsed (one word each, so
+ * another thread may read them while the worker runs). */
+void dp_engine_totals(const struct dp_engine *e, struct dp_policy_tally *t);
 /* What the engine counted since it took its current version. */
 void dp_engine_tally(const struct dp_engine *e, struct dp_policy_tally *t);
 

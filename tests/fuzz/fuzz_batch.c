@@ -42,10 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	memset(&b, 0, sizeof(b));
-	b.path = "fuzz.txt";
-	b.f = fmemopen((void *)(uintptr_t)(data + 1), size - 1, "r");
-	if (!b.f)
+	if (batch_open_mem(&b, "fuzz.txt", (const char *)data + 1, size - 1, &err) < 0)
 		return 0;
 	if (data[0] & 1) {
 		struct nsg_query q[BLOCK];
