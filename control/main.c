@@ -27,7 +27,8 @@ static void usage(FILE *f)
 	fputs("usage: nwsim COMMAND [OPTIONS] [-- EAL-OPTIONS]\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-22s %s\n", cmds[i].name, cmds[i].summary);
-	fputs("\n'nwsim COMMAND --help' describes a command; docs/commands.md has examples.\n", f);
+	fputs("\n'nwsim COMMAND --help' describes a command; docs/commands.md has examples.\n"
+	"NWSIM_EAL_OPTIONS in the environment: DPDK EAL options for every command (before those after --).\n", f);
 }
 
 int main(int argc, char **argv)
