@@ -4,7 +4,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <rte_hash.h>
 
 #include "flowlog.h"
 #include "jw.h"
@@ -114,12 +113,10 @@ void flowlog_gone(void *arg, const struct dp_flow_entry *fe, const struct dp_flo
 
 void flowlog_flows(struct flowlog *fl, const struct dp_engine *e)
 {
-	const void *key;
-	void *data;
 	uint32_t it = 0;
 	int32_t pos;
 
-	while ((pos = rte_hash_iterate(e->flows.h, &key, &data, &it)) >= 0) {
+	while ((pos = dp_flow_next(&e->flows, &it)) >= 0) {
 		const struct dp_flow_entry *fe = &e->flows.e[pos];
 
 		/* A flow idle past the timeout has ended, swept or not. */

@@ -504,6 +504,9 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (feed_init(&fd, &app.path, (unsigned)nworkers, (uint32_t)nflows, sk.allowed.path || sk.denied.path, &err) < 0)
 		goto out;
+	/* Only the per-packet verdicts show every hop of a packet answered from its flow's path. */
+	for (unsigned w = 0; w < fd.nw; w++)
+		fd.w[w].eng.hops = verdicts != NULL;
 	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {
 		nws_err_set(&err, "%s: cannot write: %m", verdicts);
 		goto out;

@@ -4,7 +4,6 @@
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
@@ -39,6 +38,7 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_c
 
 	memset(e, 0, sizeof(*e));
 	e->path = p;
+	e->hops = true;
 	/* Per rule, by topo_rule.id (one spare: never a zero-sized allocation). */
 	e->c.rule_hits = calloc(t->nrules + 1, sizeof(uint64_t));
 	e->c.rule_drops = calloc(t->nrules + 1, sizeof(uint64_t));
@@ -162,8 +162,11 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 	fe->path[dir] = dp_flow_path_intern(ft, &c);
 }
 
-/* The result a walk without NSGs would give, from the flow's cached path; now stamps its hops. */
-static void path_load(const struct dp_flow_path *c, struct path_result *r, uint64_t now)
+/*
+ * The result a walk without NSGs would give, from the flow's cached path; now stamps its hops.
+ * Without hops, the summary only.
+ */
+static void path_load(const struct dp_flow_path *c, struct path_result *r, uint64_t now, bool hops)
 {
 	r->nhops = c->nhops;
 	r->delivered = c->delivered;
@@ -171,6 +174,8 @@ static void path_load(const struct dp_flow_path *c, struct path_result *r, uint6
 	r->reason = c->delivered ? 0 : (enum path_drop)c->code;
 	r->drop_hop = c->drop_hop;
 	r->origin = (enum path_origin)c->origin;
+	if (!hops)
+		return;
 	for (int h = 0; h < c->nhops; h++) {
 		struct path_hop *hp = &r->hops[h];
 
@@ -196,25 +201,35 @@ static void path_copy(struct path_result *d, const struct path_result *s)
 	memcpy(d->hops, s->hops, (size_t)s->nhops * sizeof(s->hops[0]));
 }
 
-/* Count one walked (or cached) packet: every packet lands in exactly one counter. */
-static void account(struct dp_engine *e, const struct dp_item *it, const struct path_result *r)
+/*
+ * Count one packet's fate: every packet lands in exactly one counter. sent: the NIC that sent it
+ * (-1 none); at: the NIC it reached when delivered, or where it was dropped (-1 none).
+ */
+static void count_fate(struct dp_engine *e, uint32_t len, bool delivered, int code, int sent, int at)
 {
-	if (r->hops[0].kind == PATH_HOP_SOURCE)
-		e->c.nic_sent[r->hops[0].nic]++;
-	if (r->delivered) {
-		e->c.delivered[r->end]++;
-		e->c.delivered_bytes[r->end] += it->wire_len;
-		if (r->end == PATH_END_VM)
-			e->c.nic_received[r->hops[r->nhops - 1].nic]++;
+	if (sent >= 0)
+		e->c.nic_sent[sent]++;
+	if (delivered) {
+		e->c.delivered[code]++;
+		e->c.delivered_bytes[code] += len;
+		if (code == PATH_END_VM)
+			e->c.nic_received[at]++;
 		return;
 	}
-	e->c.dropped[r->reason]++;
-	e->c.dropped_bytes[r->reason] += it->wire_len;
-	const struct path_hop *h = &r->hops[r->drop_hop];
+	e->c.dropped[code]++;
+	e->c.dropped_bytes[code] += len;
+	if (at >= 0)
+		e->c.nic_dropped[at]++;
+}
 
-	if (h->nic >= 0)
-		e->c.nic_dropped[h->nic]++;
-	if (r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND) {
+/* Count one walked packet. */
+static void account(struct dp_engine *e, const struct dp_item *it, const struct path_result *r)
+{
+	const struct path_hop *h = &r->hops[r->delivered ? r->nhops - 1 : r->drop_hop];
+
+	count_fate(e, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason,
+		   r->hops[0].kind == PATH_HOP_SOURCE ? r->hops[0].nic : -1, h->nic);
+	if (!r->delivered && (r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND)) {
 		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
 
 		if (v->rule)
@@ -242,7 +257,6 @@ _Static_assert((BURST_SLOTS & (BURST_SLOTS - 1)) == 0, "BURST_SLOTS is a power o
 
 struct burst {
 	struct dp_flow_key key[DP_PATH_BURST];
-	const struct dp_flow_key *keyp[DP_PATH_BURST];
 	uint32_t hash[DP_PATH_BURST], ghash[DP_PATH_BURST];
 	bool lo[DP_PATH_BURST];
 	uint64_t clk[DP_PATH_BURST];  /* per packet: the engine's clock when it arrives */
@@ -282,22 +296,31 @@ static void flow_touch(struct dp_flow_entry *fe, int dir, const struct dp_item *
 		fe->ended = true;
 }
 
-static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, const struct dp_flow_key *k, uint32_t hash)
+static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, uint32_t hash)
 {
 	if (e->gone)
 		e->gone(e->gone_arg, fe, dp_flow_info(&e->flows, fe));
-	dp_flow_remove(&e->flows, k, hash);
+	dp_flow_remove(&e->flows, (int32_t)(fe - e->flows.e), hash);
 	e->c.flows_expired++;
+}
+
+/* account() for a packet answered from a cached path (never an NSG's drop: no rule was evaluated). */
+static void account_cached(struct dp_engine *e, const struct dp_item *it, const struct dp_flow_path *c)
+{
+	count_fate(e, it->wire_len, c->delivered, c->code, c->hop[0].kind == PATH_HOP_SOURCE ? c->hop[0].nic : -1,
+		   c->hop[c->delivered ? c->nhops - 1 : c->drop_hop].nic);
 }
 
 static void use_cached(struct dp_engine *e, const struct dp_item *it, struct dp_outcome *o, const struct dp_flow_entry *fe,
 		       int dir)
 {
-	path_load(dp_flow_path_get(&e->flows, fe->path[dir]), &o->r, e->round_tsc);
+	const struct dp_flow_path *c = dp_flow_path_get(&e->flows, fe->path[dir]);
+
+	path_load(c, &o->r, e->round_tsc, e->hops);
 	o->stateful = true;
 	o->flow_dir = dir;
 	e->c.stateful++;
-	account(e, it, &o->r);
+	account_cached(e, it, c);
 }
 
 static void walk_add(struct burst *b, struct dp_item *const *it, struct dp_outcome *const *out, int i, bool skip)
@@ -345,7 +368,7 @@ static void plan_group(struct dp_engine *e, struct burst *b, unsigned g, struct 
 	if (b->pos[g] >= 0) {
 		fe = &e->flows.e[b->pos[g]];
 		if (dp_flow_stale(&e->flows, fe, b->clk[i])) {
-			flow_gone(e, fe, &b->key[i], b->hash[i]);
+			flow_gone(e, fe, b->hash[i]);
 			fe = NULL;
 		}
 	}
@@ -425,13 +448,40 @@ static void resolve_follower(struct dp_engine *e, struct burst *b, int k, struct
 	count_rules(e, &out[k]->r);
 }
 
+/*
+ * A packet of a known flow that is not idle, whose direction's path is cached and none of whose
+ * earlier packets in the burst took the slow way: answered on the spot, in burst order.
+ */
+static bool fast(struct dp_engine *e, struct burst *b, int i, int32_t pos, struct dp_item *const *it,
+		 struct dp_outcome *const *out)
+{
+	if (pos < 0)
+		return false;
+	struct dp_flow_entry *fe = &e->flows.e[pos];
+	int d = fe->init_lo == b->lo[i] ? 0 : 1;
+
+	if (fe->held == e->bursts || !fe->path[d] || dp_flow_stale(&e->flows, fe, b->clk[i])) {
+		fe->held = e->bursts; /* its later packets wait for this one */
+		return false;
+	}
+	flow_touch(fe, d, it[i], b->clk[i]);
+	use_cached(e, it[i], out[i], fe, d);
+	return true;
+}
+
 void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
 {
 	struct burst b;
+	const struct dp_flow_key *keyp[DP_PATH_BURST];
+	uint32_t hash[DP_PATH_BURST];
+	int32_t pos[DP_PATH_BURST];
+	uint8_t idx[DP_PATH_BURST];
+	unsigned np = 0;
 	uint64_t now = e->now_ns, tsc_in = rte_rdtsc();
 
-	b.ng = 0;
-	memset(b.slot, 0, sizeof(b.slot));
+	/* 0 marks no flow: a flow held in burst 2^32 - 1 ago must not look held now. */
+	if (++e->bursts == 0)
+		e->bursts = 1;
 	for (unsigned i = 0; i < n; i++) {
 		e->c.received++;
 		e->c.received_bytes += it[i]->wire_len;
@@ -448,7 +498,22 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 		}
 		join_fragment(e, &it[i]->pkt, now);
 		dp_flow_key(&b.key[i], &it[i]->pkt.flow, &b.lo[i]);
-		b.hash[i] = dp_flow_hash(&b.key[i]);
+		b.hash[i] = hash[np] = dp_flow_hash(&b.key[i]);
+		keyp[np] = &b.key[i];
+		idx[np++] = (uint8_t)i;
+	}
+	e->now_ns = now;
+	dp_flow_sweep_look(&e->flows, now);
+	dp_flow_lookup_bulk(&e->flows, keyp, hash, np, pos);
+	e->round_tsc = tsc_in;
+	/* Most packets belong to known flows: those go now; the rest are grouped by flow below. */
+	b.ng = 0;
+	memset(b.slot, 0, sizeof(b.slot));
+	for (unsigned k = 0; k < np; k++) {
+		int i = idx[k];
+
+		if (fast(e, &b, i, pos[k], it, out))
+			continue;
 		b.next[i] = -1;
 		unsigned g, slot = b.hash[i] & (BURST_SLOTS - 1);
 
@@ -464,19 +529,10 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 			b.slot[slot] = (uint8_t)(g + 1);
 			b.first[g] = b.head[g] = (int16_t)i;
 			b.ghash[g] = b.hash[i];
-			b.keyp[g] = &b.key[i];
+			b.pos[g] = pos[k];
 		}
 		b.tail[g] = (int16_t)i;
 	}
-	e->now_ns = now;
-	dp_flow_lookup_bulk(&e->flows, b.keyp, b.ghash, b.ng, b.pos);
-	/* A burst's worth of flow entries in flight at once. */
-	for (unsigned g = 0; g < b.ng; g++)
-		if (b.pos[g] >= 0) {
-			const struct dp_flow_entry *fe = &e->flows.e[b.pos[g]];
-
-			rte_prefetch0(fe);
-		}
 	for (bool more = b.ng > 0; more;) {
 		b.nw = b.nf = 0;
 		e->round_tsc = rte_rdtsc(); /* cached hops' stamp: one TSC read a round, not a packet */
@@ -485,6 +541,16 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 				plan_group(e, &b, g, it, out);
 		if (b.nw)
 			dp_path_walk_into(e->path, b.f, b.skip, b.res, b.nw);
+		/* The rules' hit counters are spread over a large array: fetch them before counting. */
+		for (unsigned w = 0; w < b.nw; w++)
+			for (int h = 0; h < b.res[w]->nhops; h++) {
+				const struct path_hop *hp = &b.res[w]->hops[h];
+
+				if (hp->has_in && hp->nsg_in.rule)
+					rte_prefetch0(&e->c.rule_hits[hp->nsg_in.rule->id]);
+				if (hp->has_out && hp->nsg_out.rule)
+					rte_prefetch0(&e->c.rule_hits[hp->nsg_out.rule->id]);
+			}
 		for (unsigned w = 0; w < b.nw; w++)
 			resolve_leader(e, &b, w, it, out);
 		for (unsigned f = 0; f < b.nf; f++)
@@ -496,7 +562,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 				b.pos[g] = dp_flow_lookup(&e->flows, &b.key[b.head[g]], b.hash[b.head[g]]);
 			}
 	}
-	e->c.flows_expired += dp_flow_sweep(&e->flows, now, DP_FLOW_SWEEP, e->gone, e->gone_arg);
+	e->c.flows_expired += dp_flow_sweep_take(&e->flows, now, e->gone, e->gone_arg);
 }
 
 void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics)

@@ -21,10 +21,14 @@ struct dp_item {
 };
 
 struct dp_outcome {
-	struct path_result r; /* meaningful when the item was parsed */
 	bool stateful;        /* passed as part of an admitted flow, without rule evaluation */
 	int flow_dir;         /* 0 initiator to responder, 1 back; -1 no flow */
 	uint64_t tsc_in;      /* the TSC when the engine took the packet's burst (hops carry theirs) */
+	/*
+	 * Meaningful when the item was parsed. Without dp_engine.hops, a packet answered from its
+	 * flow's cached path gets the summary only (delivered, end, reason, drop_hop, origin, nhops).
+	 */
+	struct path_result r;
 };
 
 /* Written by the worker that owns the engine only; the control thread reads them. */
@@ -53,6 +57,13 @@ struct dp_engine {
 	 */
 	uint64_t now_ns;
 	uint64_t round_tsc; /* the TSC when the burst's current round began */
+	uint32_t bursts;    /* bursts taken, to mark flows held back within one (dp_flow_entry.held) */
+	/*
+	 * Whether every outcome carries its hops (the default). A forwarding loop that only reads
+	 * r.delivered turns it off: the ~1 KB of hops a packet of a known flow would copy from its
+	 * cached path is what its answer costs most.
+	 */
+	bool hops;
 	/* Called for each flow that leaves the table (idle), before it goes; may be NULL. */
 	void (*gone)(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi);
 	void *gone_arg;
@@ -62,9 +73,6 @@ struct dp_engine {
 	unsigned tid;
 	struct dp_policy_tally base;
 };
-
-/* Table positions the idle sweep looks at per burst. */
-#define DP_FLOW_SWEEP 8
 
 int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_capacity, struct nws_err *err);
 void dp_engine_free(struct dp_engine *e);

@@ -3,28 +3,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "dp_flow.h"
 
-static uint32_t flow_hash_fn(const void *key, uint32_t len, uint32_t init);
-
 int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, struct nws_err *err)
 {
-	static unsigned seq;
-	char name[RTE_HASH_NAMESIZE];
+	uint32_t nb = 1;
 
 	memset(ft, 0, sizeof(*ft));
-	snprintf(name, sizeof(name), "flows-%u", seq++);
-	struct rte_hash_parameters p = {
-		.name = name, .entries = capacity, .key_len = sizeof(struct dp_flow_key), .hash_func = flow_hash_fn,
-		.socket_id = SOCKET_ID_ANY,
-	};
-
-	ft->h = rte_hash_create(&p);
+	if (capacity == 0 || capacity > (1u << 28))
+		return nws_err_set(err, "flow table of %u entries: outside 1..%u", capacity, 1u << 28);
+	/* At most 80% of the slots in use when the table is full: probes stay short. */
+	while ((uint64_t)nb * 8 < capacity)
+		nb <<= 1;
+	ft->b = rte_zmalloc("flow-buckets", sizeof(*ft->b) * nb, 64);
+	ft->bmask = nb - 1;
+	ft->free = rte_malloc("flow-free", sizeof(*ft->free) * capacity, 64);
 	ft->e = rte_zmalloc("flow-entries", sizeof(*ft->e) * capacity, 64);
 	ft->info = rte_zmalloc("flow-info", sizeof(*ft->info) * capacity, 64);
 	ft->paths.cap = DP_FLOW_PATHS;
@@ -32,10 +29,14 @@ int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, 
 	ft->paths.slot = rte_zmalloc("flow-path-slots", sizeof(*ft->paths.slot) * 2 * ft->paths.cap, 64);
 	ft->cap = capacity;
 	ft->idle_ns = idle_ns;
-	if (!ft->h || !ft->e || !ft->info || !ft->paths.p || !ft->paths.slot) {
+	if (!ft->b || !ft->free || !ft->e || !ft->info || !ft->paths.p || !ft->paths.slot) {
 		dp_flow_free(ft);
-		return nws_err_set(err, "flow table of %u entries: %s", capacity, rte_strerror(rte_errno));
+		return nws_err_set(err, "flow table of %u entries: out of memory", capacity);
 	}
+	/* Popped in ascending order: a lightly used table stays in few pages. */
+	for (uint32_t i = 0; i < capacity; i++)
+		ft->free[i] = capacity - 1 - i;
+	ft->nfree = capacity;
 	return 0;
 }
 
@@ -43,7 +44,8 @@ void dp_flow_free(struct dp_flow_table *ft)
 {
 	if (!ft)
 		return;
-	rte_hash_free(ft->h);
+	rte_free(ft->b);
+	rte_free(ft->free);
 	rte_free(ft->e);
 	rte_free(ft->info);
 	rte_free(ft->paths.p);
@@ -76,7 +78,6 @@ void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_sr
 	w[2] = (uint64_t)(lo->v >> 64);
 	w[3] = (uint64_t)hi->v;
 	w[4] = (uint64_t)(hi->v >> 64);
-	w[5] = 0;
 }
 
 uint32_t dp_flow_hash(const struct dp_flow_key *k)
@@ -91,52 +92,153 @@ uint32_t dp_flow_hash(const struct dp_flow_key *k)
 	return a ^ (b << 16 | b >> 16);
 }
 
-/* rte_hash's own hash function (for calls without a precomputed hash): the same. */
-static uint32_t flow_hash_fn(const void *key, uint32_t len, uint32_t init)
+/* 16 bits of the hash for the bucket's signature, never 0 (a free slot); the bucket takes its low bits. */
+static inline uint16_t flow_sig(uint32_t hash)
 {
-	(void)len;
-	(void)init;
-	return dp_flow_hash(key);
+	uint16_t s = (uint16_t)((hash * 0x9e3779b1u) >> 16);
+
+	return s ? s : 1;
+}
+
+/* The slots of bucket b holding signature s, one bit per slot (two bits with SSE2). */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#define SLOT_SHIFT 1
+static inline uint32_t slots_with(const struct dp_flow_bucket *b, uint16_t s)
+{
+	__m128i want = _mm_set1_epi16((short)s), lo = _mm_load_si128((const __m128i *)(const void *)b->sig);
+	uint32_t hi4;
+
+	memcpy(&hi4, &b->sig[8], sizeof(hi4));
+	uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi16(lo, want)),
+		 mh = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_cvtsi32_si128((int)hi4), want)) & 0xf;
+
+	return m | mh << 16;
+}
+#else
+#define SLOT_SHIFT 0
+static inline uint32_t slots_with(const struct dp_flow_bucket *b, uint16_t s)
+{
+	uint32_t m = 0;
+
+	for (unsigned i = 0; i < DP_FLOW_BUCKET_SLOTS; i++)
+		m |= (uint32_t)(b->sig[i] == s) << i;
+	return m;
+}
+#endif
+
+/* The lowest slot in m, which it then leaves out. */
+static inline unsigned next_slot(uint32_t *m)
+{
+	unsigned bit = (unsigned)__builtin_ctz(*m), slot = bit >> SLOT_SHIFT;
+
+	*m &= ~(((1u << (1u << SLOT_SHIFT)) - 1) << (slot << SLOT_SHIFT));
+	return slot;
+}
+
+int32_t dp_flow_lookup(const struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash)
+{
+	uint16_t s = flow_sig(hash);
+	uint32_t i = hash & ft->bmask;
+
+	/* Bounded: after churn, every bucket could have a flow that went past it. */
+	for (uint32_t n = 0; n <= ft->bmask; n++, i = (i + 1) & ft->bmask) {
+		const struct dp_flow_bucket *b = &ft->b[i];
+
+		for (uint32_t m = slots_with(b, s); m;) {
+			uint32_t pos = b->pos[next_slot(&m)];
+
+			if (dp_flow_key_eq(&ft->e[pos].key, k))
+				return (int32_t)pos;
+		}
+		if (!b->over)
+			break;
+	}
+	return -1;
 }
 
 void dp_flow_lookup_bulk(const struct dp_flow_table *ft, const struct dp_flow_key *const *k, uint32_t *hash,
 			 unsigned n, int32_t *pos)
 {
-	if (n && rte_hash_lookup_with_hash_bulk(ft->h, (const void **)(uintptr_t)k, hash, n, pos) < 0)
-		for (unsigned i = 0; i < n; i++)
-			pos[i] = rte_hash_lookup_with_hash(ft->h, k[i], hash[i]);
+	/* Buckets first, then the entries they name, each stage a burst's worth of loads in flight. */
 	for (unsigned i = 0; i < n; i++)
-		if (pos[i] < 0)
+		rte_prefetch0(&ft->b[hash[i] & ft->bmask]);
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_flow_bucket *b = &ft->b[hash[i] & ft->bmask];
+		uint32_t m = slots_with(b, flow_sig(hash[i]));
+
+		pos[i] = -2; /* not settled by the home bucket's first candidate */
+		if (m) {
+			const struct dp_flow_entry *e = &ft->e[b->pos[next_slot(&m)]];
+
+			rte_prefetch0(e);
+			rte_prefetch0((const char *)e + 64);
+			pos[i] = (int32_t)(e - ft->e);
+		} else if (!b->over) {
 			pos[i] = -1;
-}
-
-int32_t dp_flow_lookup(const struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash)
-{
-	int32_t pos = rte_hash_lookup_with_hash(ft->h, k, hash);
-
-	return pos < 0 ? -1 : pos;
-}
-
-void dp_flow_remove(struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash)
-{
-	int32_t pos = rte_hash_del_key_with_hash(ft->h, k, hash);
-
-	if (pos >= 0) {
-		ft->expired++;
-		ft->e[pos].last_ns = UINT64_MAX; /* never stale: the sweep passes a free slot by cheaply */
+		}
 	}
+	for (unsigned i = 0; i < n; i++)
+		if (pos[i] == -2 || (pos[i] >= 0 && !dp_flow_key_eq(&ft->e[pos[i]].key, k[i])))
+			pos[i] = dp_flow_lookup(ft, k[i], hash[i]);
+}
+
+void dp_flow_remove(struct dp_flow_table *ft, int32_t pos, uint32_t hash)
+{
+	uint16_t s = flow_sig(hash);
+	uint32_t home = hash & ft->bmask, i = home;
+
+	for (uint32_t n = 0; n <= ft->bmask; n++, i = (i + 1) & ft->bmask) {
+		struct dp_flow_bucket *b = &ft->b[i];
+
+		for (uint32_t m = slots_with(b, s); m;) {
+			unsigned slot = next_slot(&m);
+
+			if (b->pos[slot] != (uint32_t)pos)
+				continue;
+			b->sig[slot] = 0;
+			/* The buckets it went past no longer have it beyond them. */
+			for (uint32_t j = home; j != i; j = (j + 1) & ft->bmask)
+				ft->b[j].over--;
+			ft->e[pos].used = false;
+			ft->free[ft->nfree++] = (uint32_t)pos;
+			ft->expired++;
+			return;
+		}
+	}
+}
+
+int32_t dp_flow_next(const struct dp_flow_table *ft, uint32_t *it)
+{
+	for (; *it < ft->cap; (*it)++)
+		if (ft->e[*it].used)
+			return (int32_t)(*it)++;
+	return -1;
 }
 
 struct dp_flow_entry *dp_flow_admit(struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash,
 				    bool lo_is_src, uint64_t now_ns)
 {
-	int32_t pos = rte_hash_add_key_with_hash(ft->h, k, hash);
-
-	if (pos < 0)
+	if (!ft->nfree)
 		return NULL;
+	uint32_t pos = ft->free[--ft->nfree], i = hash & ft->bmask;
+	struct dp_flow_bucket *b;
+	uint32_t m;
+
+	/* Some bucket has a free slot: the table never holds more than 80% of them. */
+	while (!(m = slots_with(b = &ft->b[i], 0))) {
+		b->over++;
+		i = (i + 1) & ft->bmask;
+	}
+	unsigned slot = next_slot(&m);
+
+	b->sig[slot] = flow_sig(hash);
+	b->pos[slot] = pos;
 	struct dp_flow_entry *e = &ft->e[pos];
 
 	memset(e, 0, sizeof(*e));
+	e->key = *k;
+	e->used = true;
 	e->last_ns = now_ns;
 	e->init_lo = lo_is_src;
 	/* The NSG list is filled by the caller: clearing its few hundred bytes costs. */
@@ -145,29 +247,42 @@ struct dp_flow_entry *dp_flow_admit(struct dp_flow_table *ft, const struct dp_fl
 	return e;
 }
 
-unsigned dp_flow_sweep(struct dp_flow_table *ft, uint64_t now_ns, unsigned budget,
-		       void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg)
+void dp_flow_sweep_look(struct dp_flow_table *ft, uint64_t now_ns)
+{
+	ft->nnoted = 0;
+	for (unsigned i = 0; i < DP_FLOW_SWEEP; i++) {
+		uint32_t pos = ft->sweep;
+		const struct dp_flow_entry *e = &ft->e[pos];
+
+		ft->sweep = pos + 1 < ft->cap ? pos + 1 : 0;
+		if (!e->used || !dp_flow_stale(ft, e, now_ns))
+			continue;
+		rte_prefetch0(&ft->b[dp_flow_hash(&e->key) & ft->bmask]);
+		ft->noted[ft->nnoted++] = pos;
+	}
+	/* The next look's entries, while this burst runs. */
+	for (uint32_t i = 0, pos = ft->sweep; i < DP_FLOW_SWEEP; i++, pos = pos + 1 < ft->cap ? pos + 1 : 0)
+		rte_prefetch0(&ft->e[pos]);
+}
+
+unsigned dp_flow_sweep_take(struct dp_flow_table *ft, uint64_t now_ns,
+			    void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < budget; i++) {
-		uint32_t pos = ft->sweep;
-		void *key;
-
-		ft->sweep = pos + 1 < ft->cap ? pos + 1 : 0;
+	for (unsigned i = 0; i < ft->nnoted; i++) {
+		uint32_t pos = ft->noted[i];
 		struct dp_flow_entry *e = &ft->e[pos];
 
-		if (!dp_flow_stale(ft, e, now_ns))
+		/* The burst may have touched it, or removed it and given the place to another flow. */
+		if (!e->used || !dp_flow_stale(ft, e, now_ns))
 			continue;
-		if (rte_hash_get_key_with_position(ft->h, (int32_t)pos, &key) < 0) {
-			e->last_ns = UINT64_MAX;
-			continue;
-		}
 		if (gone)
 			gone(arg, e, &ft->info[pos]);
-		dp_flow_remove(ft, key, dp_flow_hash(key));
+		dp_flow_remove(ft, (int32_t)pos, dp_flow_hash(&e->key));
 		n++;
 	}
+	ft->nnoted = 0;
 	return n;
 }
 
@@ -175,45 +290,52 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 {
 	struct dp_flow_paths *ps = &ft->paths;
 	size_t len = offsetof(struct dp_flow_path, hop) + (size_t)path->nhops * sizeof(path->hop[0]);
-	uint32_t mask = 2 * ps->cap - 1, slot = rte_hash_crc(path, (uint32_t)len, 0) & mask, id;
+	uint32_t mask = 2 * ps->cap - 1, slot, id;
 
-	/* Flows in a row often take the same path. */
-	if (ps->last && !memcmp(&ps->p[ps->last - 1], path, len))
-		return ps->last;
+	/* Flows in a row often take the same few paths (each way to each NIC). */
+	for (unsigned i = 0; i < 4; i++)
+		if (ps->recent[i] && !memcmp(&ps->p[ps->recent[i] - 1], path, len))
+			return ps->recent[i];
 	/* Callers zero the unused hops and padding, so equal paths have equal bytes. */
+	slot = rte_hash_crc(path, (uint32_t)len, 0) & mask;
 	while ((id = ps->slot[slot]) != 0) {
 		if (!memcmp(&ps->p[id - 1], path, len))
-			return ps->last = id;
+			break;
 		slot = (slot + 1) & mask;
 	}
-	if (ps->n == ps->cap) {
-		ft->paths_full++;
-		return 0;
+	if (!id) {
+		if (ps->n == ps->cap) {
+			ft->paths_full++;
+			return 0;
+		}
+		ps->p[ps->n] = *path;
+		ps->slot[slot] = id = ++ps->n;
 	}
-	ps->p[ps->n] = *path;
-	ps->slot[slot] = ++ps->n;
-	return ps->last = ps->n;
+	ps->recent[ps->rnext++ & 3] = id;
+	return id;
 }
 
 unsigned dp_flow_flush(struct dp_flow_table *ft,
 		       void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg)
 {
-	const void *key;
-	void *data;
 	uint32_t it = 0;
 	int32_t pos;
 	unsigned n = 0;
 
-	while ((pos = rte_hash_iterate(ft->h, &key, &data, &it)) >= 0) {
+	while ((pos = dp_flow_next(ft, &it)) >= 0) {
 		if (gone)
 			gone(arg, &ft->e[pos], &ft->info[pos]);
-		ft->e[pos].last_ns = UINT64_MAX;
+		ft->e[pos].used = false;
 		n++;
 	}
-	rte_hash_reset(ft->h);
+	memset(ft->b, 0, sizeof(*ft->b) * (ft->bmask + 1));
+	for (uint32_t i = 0; i < ft->cap; i++)
+		ft->free[i] = ft->cap - 1 - i;
+	ft->nfree = ft->cap;
+	ft->nnoted = 0;
 	/* The cached paths name routes of the old topology: the store starts again. */
 	memset(ft->paths.slot, 0, sizeof(*ft->paths.slot) * 2 * ft->paths.cap);
 	ft->paths.n = 0;
-	ft->paths.last = 0;
+	memset(ft->paths.recent, 0, sizeof(ft->paths.recent));
 	return n;
 }

@@ -7,26 +7,23 @@
 #define DP_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nsg.h"
 
-struct rte_hash;
-
 /*
- * Both directions of a flow map to one key: the lower (address, port) end first. 48 bytes, of
- * which 10 are padding (always zero): rte_hash compares keys of 48 bytes with vector code, and
- * memcmp otherwise.
+ * Both directions of a flow map to one key: the lower (address, port) end first. 40 bytes, of
+ * which 2 are padding (always zero), read and compared as five words.
  */
 struct dp_flow_key {
 	uint8_t fam, proto;
 	uint16_t port_lo, port_hi;
 	uint8_t pad[2];
 	uint8_t ip_lo[16], ip_hi[16];
-	uint8_t pad2[8];
-} __attribute__((aligned(16)));
+} __attribute__((aligned(8)));
 
-_Static_assert(sizeof(struct dp_flow_key) == 48, "rte_hash has a vector compare for 48-byte keys");
+_Static_assert(sizeof(struct dp_flow_key) == 40, "dp_flow_key is five words");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dp_flow_key writes the key a word at a time");
 
 /* Whether two keys are equal (both built by dp_flow_key, so padding compares equal too). */
@@ -61,16 +58,38 @@ struct dp_flow_path {
 };
 
 /*
- * What a packet of a known flow touches: one cache line. The rest of the flow (its start, the
- * NSGs that admitted it, its first 5-tuple) is for flow logs and lives in a dp_flow_info.
+ * What a packet of a known flow touches: two adjacent cache lines, the first with everything a
+ * lookup reads. The rest of the flow (its start, the NSGs that admitted it, its first 5-tuple) is
+ * for flow logs and lives in a dp_flow_info.
  */
 struct dp_flow_entry {
+	struct dp_flow_key key;
 	uint64_t last_ns;
-	uint64_t packets[2], bytes[2]; /* [0] initiator to responder, [1] back */
-	uint32_t path[2];              /* per direction: interned path + 1, 0 when not known yet */
-	bool init_lo;                  /* the initiator is the key's lower end */
-	bool ended;                    /* a TCP FIN or RST was seen */
+	uint32_t path[2]; /* per direction: interned path + 1, 0 when not known yet */
+	bool used;        /* the position holds a flow */
+	bool init_lo;     /* the initiator is the key's lower end */
+	bool ended;       /* a TCP FIN or RST was seen */
+	uint32_t held;    /* the owner's mark: the burst in which a packet of the flow took the slow way */
+	uint64_t packets[2] __attribute__((aligned(64))), bytes[2]; /* [0] initiator to responder, [1] back */
 } __attribute__((aligned(64)));
+
+_Static_assert(offsetof(struct dp_flow_entry, packets) == 64, "a flow entry's lookup fields fill its first line");
+
+/*
+ * The index: buckets of one cache line, ten signatures (16 bits of the hash, 0 free) beside the
+ * entry positions they stand for. A flow lives in its home bucket or, when that is full, in one
+ * of the next (linear probing); over counts the flows that went past a bucket, so a lookup stops
+ * at the first bucket no flow went past, and removing needs no tombstones.
+ */
+#define DP_FLOW_BUCKET_SLOTS 10
+
+struct dp_flow_bucket {
+	uint16_t sig[DP_FLOW_BUCKET_SLOTS];
+	uint32_t pos[DP_FLOW_BUCKET_SLOTS];
+	uint32_t over;
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct dp_flow_bucket) == 64, "a bucket is one cache line");
 
 struct dp_flow_info {
 	uint64_t first_ns;
@@ -84,12 +103,18 @@ struct dp_flow_paths {
 	struct dp_flow_path *p;
 	uint32_t n, cap;
 	uint32_t *slot; /* 2 * cap: path index + 1, 0 free */
-	uint32_t last;  /* the id interned last */
+	uint32_t recent[4]; /* ids interned lately, tried before hashing */
+	uint32_t rnext;     /* the one to replace next */
 };
+
+#define DP_FLOW_SWEEP_MAX 8
 
 /* Owned by one worker lcore: never shared, so no locks. */
 struct dp_flow_table {
-	struct rte_hash *h;
+	struct dp_flow_bucket *b;
+	uint32_t bmask;            /* buckets - 1 (a power of two) */
+	uint32_t *free;            /* positions not in use, a stack */
+	uint32_t nfree;
 	struct dp_flow_entry *e;
 	struct dp_flow_info *info; /* beside e, same positions */
 	struct dp_flow_paths paths;
@@ -98,6 +123,7 @@ struct dp_flow_table {
 	uint64_t expired;    /* flows removed after idle_ns without a packet */
 	uint64_t paths_full; /* paths not cached because the path store was full */
 	uint32_t sweep;      /* next position the idle sweep looks at */
+	uint32_t noted[DP_FLOW_SWEEP_MAX], nnoted; /* what its last look found idle */
 };
 
 #define DP_FLOW_IDLE_S 240 /* nwsim's choice: Azure documents no NSG flow idle time */
@@ -110,7 +136,7 @@ void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_sr
 /* The table's hash of a key (CRC32 where the CPU has it); both directions hash alike. */
 uint32_t dp_flow_hash(const struct dp_flow_key *k);
 
-/* Positions of n keys (n at most 64), -1 for a miss; the table's buckets are prefetched as it goes. */
+/* Positions of n keys (n at most 64), -1 for a miss; buckets and entries are prefetched as it goes. */
 void dp_flow_lookup_bulk(const struct dp_flow_table *ft, const struct dp_flow_key *const *k, uint32_t *hash,
 			 unsigned n, int32_t *pos);
 int32_t dp_flow_lookup(const struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash);
@@ -119,18 +145,24 @@ static inline bool dp_flow_stale(const struct dp_flow_table *ft, const struct dp
 {
 	return now_ns > e->last_ns && now_ns - e->last_ns > ft->idle_ns;
 }
-/* Remove the flow at pos (expired). */
-void dp_flow_remove(struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash);
+/* Remove the flow at pos (expired); hash is its key's. */
+void dp_flow_remove(struct dp_flow_table *ft, int32_t pos, uint32_t hash);
+/* The next position in use after *it (start at 0), or -1 when there is none. */
+int32_t dp_flow_next(const struct dp_flow_table *ft, uint32_t *it);
 /* Record a flow admitted by this packet (the initiator's direction). NULL when the table is full. */
 struct dp_flow_entry *dp_flow_admit(struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash,
 				    bool lo_is_src, uint64_t now_ns);
 /*
- * Look at up to budget entries from where the last call stopped and remove those idle at now_ns,
- * calling gone (when not NULL) on each before it goes: without it, flows that never see another
- * packet would fill the table over a long run.
+ * The idle sweep, in two halves around a burst's work, so the buckets of the flows it removes are
+ * fetched while the burst runs: dp_flow_sweep_look takes the next DP_FLOW_SWEEP positions from
+ * where the last look stopped and notes those idle at now_ns; dp_flow_sweep_take removes the noted
+ * ones still idle then, calling gone (when not NULL) on each before it goes, and returns how many.
+ * Without it, flows that never see another packet would fill the table over a long run.
  */
-unsigned dp_flow_sweep(struct dp_flow_table *ft, uint64_t now_ns, unsigned budget,
-		       void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg);
+#define DP_FLOW_SWEEP DP_FLOW_SWEEP_MAX
+void dp_flow_sweep_look(struct dp_flow_table *ft, uint64_t now_ns);
+unsigned dp_flow_sweep_take(struct dp_flow_table *ft, uint64_t now_ns,
+			    void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg);
 static inline struct dp_flow_info *dp_flow_info(const struct dp_flow_table *ft, const struct dp_flow_entry *e)
 {
 	return &ft->info[e - ft->e];

@@ -23,31 +23,6 @@ void nws_ip_bytes(const struct nws_ip *ip, uint8_t *out)
 		out[i] = (uint8_t)(ip->v >> (8 * (n - 1 - i)));
 }
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define NWS_BE32(x) __builtin_bswap32(x)
-#define NWS_BE64(x) __builtin_bswap64(x)
-#else
-#define NWS_BE32(x) (x)
-#define NWS_BE64(x) (x)
-#endif
-
-void nws_ip_from_bytes(struct nws_ip *ip, uint8_t fam, const uint8_t *in)
-{
-	/* Network order to a number a word at a time: every parsed packet comes through here. */
-	ip->fam = fam;
-	if (fam == NWS_AF4) {
-		uint32_t w;
-
-		memcpy(&w, in, 4);
-		ip->v = NWS_BE32(w);
-		return;
-	}
-	uint64_t hi, lo;
-
-	memcpy(&hi, in, 8);
-	memcpy(&lo, in + 8, 8);
-	ip->v = (nws_u128)NWS_BE64(hi) << 64 | NWS_BE64(lo);
-}
 
 /* Dotted quad, as inet_pton reads it (no leading zeros, four parts), without its overhead. */
 static int ip4_parse(const char *s, struct nws_ip *ip)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef unsigned __int128 nws_u128;
 
@@ -52,7 +53,31 @@ bool nws_ip_eq(const struct nws_ip *a, const struct nws_ip *b);
 nws_u128 nws_mask(uint8_t fam, unsigned len);
 /* Big-endian bytes of the address, 4 or 16 of them. */
 void nws_ip_bytes(const struct nws_ip *ip, uint8_t *out);
-void nws_ip_from_bytes(struct nws_ip *ip, uint8_t fam, const uint8_t *in);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define NWS_BE32(x) __builtin_bswap32(x)
+#define NWS_BE64(x) __builtin_bswap64(x)
+#else
+#define NWS_BE32(x) (x)
+#define NWS_BE64(x) (x)
+#endif
+
+/* Network order to a number a word at a time: inline, since every parsed packet comes through here. */
+static inline void nws_ip_from_bytes(struct nws_ip *ip, uint8_t fam, const uint8_t *in)
+{
+	ip->fam = fam;
+	if (fam == NWS_AF4) {
+		uint32_t w;
+
+		memcpy(&w, in, 4);
+		ip->v = NWS_BE32(w);
+		return;
+	}
+	uint64_t hi, lo;
+
+	memcpy(&hi, in, 8);
+	memcpy(&lo, in + 8, 8);
+	ip->v = (nws_u128)NWS_BE64(hi) << 64 | NWS_BE64(lo);
+}
 
 int nws_aset_add_range(struct nws_aset *s, uint8_t fam, nws_u128 lo, nws_u128 hi);
 int nws_aset_add_prefix(struct nws_aset *s, const struct nws_prefix *p);

@@ -61,8 +61,8 @@ struct path_result {
 	enum path_drop reason;  /* when dropped */
 	int drop_hop;           /* index into hops of the hop that dropped it */
 	enum path_origin origin;
+	int nhops; /* before hops: a summary (see dp_engine) fills the first cache line only */
 	struct path_hop hops[PATH_MAX_HOPS];
-	int nhops;
 };
 
 /* Read-only view the walk needs; built by the caller from the same topology. */
