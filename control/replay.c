@@ -504,9 +504,9 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (feed_init(&fd, &app.path, (unsigned)nworkers, (uint32_t)nflows, sk.allowed.path || sk.denied.path, &err) < 0)
 		goto out;
-	/* Only the per-packet verdicts show every hop of a packet answered from its flow's path. */
+	/* Per-packet verdicts show every hop; flow logs name the NSG at the hop that denied. */
 	for (unsigned w = 0; w < fd.nw; w++)
-		fd.w[w].eng.hops = verdicts != NULL;
+		fd.w[w].eng.hops = verdicts || flowlog;
 	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {
 		nws_err_set(&err, "%s: cannot write: %m", verdicts);
 		goto out;

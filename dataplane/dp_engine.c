@@ -30,6 +30,15 @@ struct dp_frag_slot {
 };
 
 #define FRAG_TTL_NS (30ull * 1000000000ull)
+
+/* Direct-mapped: a denied flow in flight keeps its slot; a scan of many tuples just walks. */
+#define DENIED_SLOTS 256
+
+struct dp_denied_slot {
+	struct dp_flow_key key;
+	bool used, lo, has_ports; /* lo: the packet's source is the key's lower end */
+	struct path_result r;
+};
 #define FRAG_ENTRIES 65536
 
 int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_capacity, struct nws_err *err)
@@ -46,7 +55,9 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_c
 	e->c.nic_received = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->c.nic_dropped = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->frags = calloc(FRAG_ENTRIES, sizeof(*e->frags));
-	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped || !e->frags) {
+	e->denied = calloc(DENIED_SLOTS, sizeof(*e->denied));
+	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped || !e->frags ||
+	    !e->denied) {
 		dp_engine_free(e);
 		return nws_err_set(err, "out of memory for a worker's tables");
 	}
@@ -63,6 +74,7 @@ void dp_engine_free(struct dp_engine *e)
 		return;
 	dp_flow_free(&e->flows);
 	free(e->frags);
+	free(e->denied);
 	free(e->c.rule_hits);
 	free(e->c.rule_drops);
 	free(e->c.nic_sent);
@@ -407,6 +419,11 @@ static void plan_group(struct dp_engine *e, struct burst *b, unsigned g, struct 
 	b->head[g] = (int16_t)i;
 }
 
+static struct dp_denied_slot *denied_slot(const struct dp_engine *e, const struct burst *b, int i, bool has_ports)
+{
+	return &e->denied[(b->hash[i] ^ (b->lo[i] ? 0x9e37u : 0) ^ (has_ports ? 0x79b9u : 0)) & (DENIED_SLOTS - 1)];
+}
+
 static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, struct dp_item *const *it,
 			   struct dp_outcome *const *out)
 {
@@ -423,6 +440,15 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, str
 	if (r->delivered && !b->skip[w])
 		b->fe[i] = admit(e, b, i, it[i], r, out[i]);
 	count_rules(e, r);
+	if (!r->delivered && !b->skip[w] && e->denied) {
+		struct dp_denied_slot *s = denied_slot(e, b, i, it[i]->pkt.flow.has_ports);
+
+		s->key = b->key[i];
+		s->lo = b->lo[i];
+		s->has_ports = it[i]->pkt.flow.has_ports;
+		path_copy(&s->r, r);
+		s->used = true;
+	}
 }
 
 static void resolve_follower(struct dp_engine *e, struct burst *b, int k, struct dp_item *const *it,
@@ -446,6 +472,34 @@ static void resolve_follower(struct dp_engine *e, struct burst *b, int k, struct
 	if (out[k]->r.delivered)
 		b->fe[j] = admit(e, b, k, it[k], &out[k]->r, out[k]);
 	count_rules(e, &out[k]->r);
+}
+
+/* A packet outside any flow whose tuple was walked and refused before: the same answer again. */
+static bool denied_again(struct dp_engine *e, struct burst *b, int i, struct dp_item *const *it, struct dp_outcome *const *out)
+{
+	bool ports = it[i]->pkt.flow.has_ports;
+	const struct dp_denied_slot *s = denied_slot(e, b, i, ports);
+
+	if (!s->used || s->lo != b->lo[i] || s->has_ports != ports || !dp_flow_key_eq(&s->key, &b->key[i]))
+		return false;
+	struct path_result *r = &out[i]->r;
+
+	e->denied_hits++;
+	if (e->hops) {
+		path_copy(r, &s->r);
+		for (int h = 0; h < r->nhops; h++)
+			r->hops[h].tsc = e->round_tsc;
+	} else {
+		r->delivered = false;
+		r->end = s->r.end;
+		r->reason = s->r.reason;
+		r->drop_hop = s->r.drop_hop;
+		r->origin = s->r.origin;
+		r->nhops = s->r.nhops;
+	}
+	account(e, it[i], &s->r);
+	count_rules(e, &s->r);
+	return true;
 }
 
 /*
@@ -524,6 +578,8 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 		if (g) {
 			g--;
 			b.next[b.tail[g]] = (int16_t)i;
+		} else if (pos[k] < 0 && e->denied && denied_again(e, &b, i, it, out)) {
+			continue; /* no earlier packet of its flow waits in this burst: it may go first */
 		} else {
 			g = b.ng++;
 			b.slot[slot] = (uint8_t)(g + 1);
@@ -673,6 +729,9 @@ void dp_engine_adopt(struct dp_engine *e, struct dp_policy_ver *v)
 	e->c.nic_dropped = take->nic_dropped;
 	memset(take, 0, sizeof(*take));
 	e->path = v->path;
+	if (e->denied)
+		for (unsigned i = 0; i < DENIED_SLOTS; i++)
+			e->denied[i].used = false;
 	e->ver = v;
 	dp_engine_totals(e, &e->base);
 	__atomic_store_n(&old->left[e->tid], true, __ATOMIC_RELEASE);

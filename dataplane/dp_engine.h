@@ -25,8 +25,9 @@ struct dp_outcome {
 	int flow_dir;         /* 0 initiator to responder, 1 back; -1 no flow */
 	uint64_t tsc_in;      /* the TSC when the engine took the packet's burst (hops carry theirs) */
 	/*
-	 * Meaningful when the item was parsed. Without dp_engine.hops, a packet answered from its
-	 * flow's cached path gets the summary only (delivered, end, reason, drop_hop, origin, nhops).
+	 * Meaningful when the item was parsed. Without dp_engine.hops, a packet answered without a
+	 * walk (from its flow's cached path, or as a refused tuple again) gets the summary only
+	 * (delivered, end, reason, drop_hop, origin, nhops).
 	 */
 	struct path_result r;
 };
@@ -44,6 +45,8 @@ struct dp_counters {
 	uint64_t *rule_drops;                               /* packets each deny rule dropped */
 	uint64_t *nic_sent, *nic_received, *nic_dropped;    /* per NIC */
 };
+
+struct dp_denied_slot;
 
 /* One per worker: its own flow and fragment tables and counters. */
 struct dp_engine {
@@ -64,6 +67,14 @@ struct dp_engine {
 	 * cached path is what its answer costs most.
 	 */
 	bool hops;
+	/*
+	 * Walks of packets outside any admitted flow that did not get through, by direction and
+	 * 5-tuple: such a walk depends on nothing but the packet and the policy, so the next packet
+	 * of that tuple (a denied flow keeps sending) gets the same answer without one. Emptied when
+	 * the policy changes; NULL: walk every time (the tests' reference).
+	 */
+	struct dp_denied_slot *denied;
+	uint64_t denied_hits;
 	/* Called for each flow that leaves the table (idle), before it goes; may be NULL. */
 	void (*gone)(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi);
 	void *gone_arg;
