@@ -286,6 +286,20 @@ unsigned dp_flow_sweep_take(struct dp_flow_table *ft, uint64_t now_ns,
 	return n;
 }
 
+/* Equal paths have equal bytes (callers zero padding); len is a multiple of 8, short enough to inline. */
+static inline bool path_eq(const struct dp_flow_path *a, const struct dp_flow_path *b, size_t len)
+{
+	const uint64_t *x = (const uint64_t *)(const void *)a, *y = (const uint64_t *)(const void *)b;
+	uint64_t d = 0;
+
+	for (size_t i = 0; i < len / 8; i++)
+		d |= x[i] ^ y[i];
+	return !d;
+}
+
+_Static_assert(offsetof(struct dp_flow_path, hop) % 8 == 0 && sizeof(((struct dp_flow_path *)0)->hop[0]) % 8 == 0,
+	       "a path's used bytes are whole words");
+
 uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path *path)
 {
 	struct dp_flow_paths *ps = &ft->paths;
@@ -294,12 +308,12 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 
 	/* Flows in a row often take the same few paths (each way to each NIC). */
 	for (unsigned i = 0; i < 4; i++)
-		if (ps->recent[i] && !memcmp(&ps->p[ps->recent[i] - 1], path, len))
+		if (ps->recent[i] && path_eq(&ps->p[ps->recent[i] - 1], path, len))
 			return ps->recent[i];
 	/* Callers zero the unused hops and padding, so equal paths have equal bytes. */
 	slot = rte_hash_crc(path, (uint32_t)len, 0) & mask;
 	while ((id = ps->slot[slot]) != 0) {
-		if (!memcmp(&ps->p[id - 1], path, len))
+		if (path_eq(&ps->p[id - 1], path, len))
 			break;
 		slot = (slot + 1) & mask;
 	}

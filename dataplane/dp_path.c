@@ -4,69 +4,81 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 
 #include "dp_path.h"
 #include "dp_verify.h"
 
-struct addr_key {
-	int32_t vnet; /* -1: any network (the first NIC that has the address) */
-	uint8_t fam;
-	uint8_t pad[3];
-	uint8_t ip[16];
+/*
+ * The address table: (network, address) -> NIC and IP configuration, network -1 standing for any
+ * (the first NIC that has the address). Open addressing at most a quarter full, so the common
+ * question, an address no NIC has (the internet), is answered by one empty slot.
+ */
+struct dp_addr_slot {
+	uint64_t w0;     /* network (32 bits) | family << 32 | 1 << 40 (0: free slot) */
+	uint64_t hi, lo; /* the address */
+	uint32_t nic, ipcfg;
 };
 
-static void addr_key(struct addr_key *k, int vnet, const struct nws_ip *ip)
+static inline uint64_t addr_w0(int vnet, const struct nws_ip *ip)
 {
-	memset(k, 0, sizeof(*k));
-	k->vnet = vnet;
-	k->fam = ip->fam;
-	nws_ip_bytes(ip, k->ip);
+	return (uint64_t)(uint32_t)vnet | (uint64_t)ip->fam << 32 | 1ull << 40;
 }
 
-static inline uintptr_t addr_val(int nic, int ipcfg)
+static inline uint32_t addr_hash(uint64_t w0, const struct nws_ip *ip)
 {
-	return ((uintptr_t)(unsigned)nic << 8 | (uintptr_t)(unsigned)ipcfg) + 1;
+	uint32_t h = rte_hash_crc_8byte(w0, 0);
+
+	h = rte_hash_crc_8byte((uint64_t)(ip->v >> 64), h);
+	return rte_hash_crc_8byte((uint64_t)ip->v, h);
+}
+
+/* The slot of (vnet, ip): the one holding it, or the free one where it would go. */
+static struct dp_addr_slot *addr_slot(const struct dp_path *p, int vnet, const struct nws_ip *ip)
+{
+	uint64_t w0 = addr_w0(vnet, ip), hi = (uint64_t)(ip->v >> 64), lo = (uint64_t)ip->v;
+	uint32_t i = addr_hash(w0, ip) & p->addr_mask;
+
+	/* The table always has free slots, so this ends. */
+	for (;; i = (i + 1) & p->addr_mask) {
+		struct dp_addr_slot *s = &p->addr[i];
+
+		if (!s->w0 || (s->w0 == w0 && s->hi == hi && s->lo == lo))
+			return s;
+	}
 }
 
 int dp_path_build(struct dp_path *p, const struct topo *t, const struct nsg_model *nsg, const struct route_model *rm,
 		  const struct dp_acl *acl, const struct dp_routes *routes, struct nws_err *err)
 {
-	static unsigned seq;
-	char name[RTE_HASH_NAMESIZE];
-	size_t naddr = 0;
+	size_t naddr = 0, nslots = 16;
 
 	memset(p, 0, sizeof(*p));
 	*p = (struct dp_path){ .t = t, .nsg = nsg, .rm = rm, .acl = acl, .routes = routes };
 	for (size_t n = 0; n < t->nnics; n++)
 		naddr += t->nics[n].nipcfgs;
-	snprintf(name, sizeof(name), "addr-%u", seq++);
-	struct rte_hash_parameters hp = {
-		.name = name, .entries = (uint32_t)(naddr * 2 + 16), .key_len = sizeof(struct addr_key),
-		.hash_func = rte_hash_crc, .socket_id = SOCKET_ID_ANY,
-	};
-
-	p->addr = rte_hash_create(&hp);
+	/* Two keys an address. */
+	while (nslots < naddr * 8)
+		nslots <<= 1;
+	p->addr = calloc(nslots, sizeof(*p->addr));
+	p->addr_mask = (uint32_t)nslots - 1;
 	p->vnet = calloc(t->nvnets ? t->nvnets : 1, sizeof(*p->vnet));
-	if (!p->addr || !p->vnet) {
-		dp_path_free(p);
-		return nws_err_set(err, "address table: %s", p->addr ? "out of memory" : rte_strerror(rte_errno));
-	}
+	if (!p->addr || !p->vnet)
+		goto oom;
 	for (size_t n = 0; n < t->nnics; n++)
 		for (size_t i = 0; i < t->nics[n].nipcfgs; i++) {
 			const struct topo_ipcfg *c = &t->nics[n].ipcfgs[i];
-			struct addr_key k;
-			void *old;
+			int vnets[2] = { t->subnets[c->subnet].vnet, -1 };
 
-			addr_key(&k, t->subnets[c->subnet].vnet, &c->ip);
-			if (rte_hash_add_key_data(p->addr, &k, (void *)addr_val((int)n, (int)i)) < 0)
-				goto oom;
-			addr_key(&k, -1, &c->ip);
-			if (rte_hash_lookup_data(p->addr, &k, &old) < 0 &&
-			    rte_hash_add_key_data(p->addr, &k, (void *)addr_val((int)n, (int)i)) < 0)
-				goto oom;
+			for (int k = 0; k < 2; k++) {
+				struct dp_addr_slot *s = addr_slot(p, vnets[k], &c->ip);
+
+				/* Within a network the last NIC named wins; across networks the first. */
+				if (s->w0 && k == 1)
+					continue;
+				*s = (struct dp_addr_slot){ .w0 = addr_w0(vnets[k], &c->ip), .hi = (uint64_t)(c->ip.v >> 64),
+							    .lo = (uint64_t)c->ip.v, .nic = (uint32_t)n, .ipcfg = (uint32_t)i };
+			}
 		}
 	for (size_t v = 0; v < t->nvnets; v++) {
 		const struct topo_vnet *vn = &t->vnets[v];
@@ -91,7 +103,7 @@ void dp_path_free(struct dp_path *p)
 {
 	if (!p)
 		return;
-	rte_hash_free(p->addr);
+	free(p->addr);
 	for (size_t v = 0; p->vnet && p->t && v < p->t->nvnets; v++)
 		nws_aset_free(&p->vnet[v].onprem);
 	free(p->vnet);
@@ -100,16 +112,13 @@ void dp_path_free(struct dp_path *p)
 
 static int find_nic(const struct dp_path *p, int vnet, const struct nws_ip *ip, int *ipcfg)
 {
-	struct addr_key k;
-	void *v;
+	const struct dp_addr_slot *s = addr_slot(p, vnet, ip);
 
-	addr_key(&k, vnet, ip);
-	if (rte_hash_lookup_data(p->addr, &k, &v) < 0)
+	*ipcfg = -1;
+	if (!s->w0)
 		return -1;
-	uintptr_t x = (uintptr_t)v - 1;
-
-	*ipcfg = (int)(x & 0xff);
-	return (int)(x >> 8);
+	*ipcfg = (int)s->ipcfg;
+	return (int)s->nic;
 }
 
 static int find_near(const struct dp_path *p, int vnet, const struct nws_ip *ip, int *ipcfg, int *in_vnet)

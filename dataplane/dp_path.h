@@ -1,7 +1,7 @@
 /*
  * The packet path on the compiled tables: the same walk as rules/path.c, but a burst at a time,
  * with NSGs answered by rte_acl (dp_verify), routes by rte_lpm (dp_routes) and addresses by
- * rte_hash. Packets move through rounds of "evaluate NSGs" and "look up routes" until each is
+ * an address table. Packets move through rounds of "evaluate NSGs" and "look up routes" until each is
  * delivered or dropped.
  */
 #ifndef DP_PATH_H
@@ -11,7 +11,7 @@
 #include "dp_route.h"
 #include "path.h"
 
-struct rte_hash;
+struct dp_addr_slot;
 
 /* Per network facts the walk needs, flattened at build time. */
 struct dp_vnet {
@@ -26,7 +26,8 @@ struct dp_path {
 	const struct route_model *rm;
 	const struct dp_acl *acl;
 	const struct dp_routes *routes;
-	struct rte_hash *addr; /* (network or -1, address) -> NIC and IP configuration */
+	struct dp_addr_slot *addr; /* (network or -1, address) -> NIC and IP configuration */
+	uint32_t addr_mask;
 	struct dp_vnet *vnet;
 	bool at;               /* --at: one NIC's point of view (see struct path_env) */
 	int at_nic;
