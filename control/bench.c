@@ -501,8 +501,8 @@ static int bench_main(void *arg)
 			 * prefetched without reading the header first (which would wait for memory).
 			 */
 			for (size_t j = i + 3 * w->burst; j < i + 4 * w->burst && j < w->n; j++) {
-				rte_prefetch0(w->m[j]);
-				rte_prefetch0((const char *)w->m[j] + sizeof(struct rte_mbuf));
+				rte_prefetch_non_temporal(w->m[j]);
+				rte_prefetch_non_temporal((const char *)w->m[j] + sizeof(struct rte_mbuf));
 			}
 
 			for (unsigned j = 0; j < k; j++)

@@ -290,11 +290,12 @@ unsigned dp_flow_sweep_take(struct dp_flow_table *ft, uint64_t now_ns,
 static inline bool path_eq(const struct dp_flow_path *a, const struct dp_flow_path *b, size_t len)
 {
 	const uint64_t *x = (const uint64_t *)(const void *)a, *y = (const uint64_t *)(const void *)b;
-	uint64_t d = 0;
 
+	/* Paths that differ mostly do in the header or the first hop: stop at the first word. */
 	for (size_t i = 0; i < len / 8; i++)
-		d |= x[i] ^ y[i];
-	return !d;
+		if (x[i] != y[i])
+			return false;
+	return true;
 }
 
 _Static_assert(offsetof(struct dp_flow_path, hop) % 8 == 0 && sizeof(((struct dp_flow_path *)0)->hop[0]) % 8 == 0,
@@ -307,7 +308,7 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 	uint32_t mask = 2 * ps->cap - 1, slot, id;
 
 	/* Flows in a row often take the same few paths (each way to each NIC). */
-	for (unsigned i = 0; i < 4; i++)
+	for (unsigned i = 0; i < DP_FLOW_RECENT; i++)
 		if (ps->recent[i] && path_eq(&ps->p[ps->recent[i] - 1], path, len))
 			return ps->recent[i];
 	/* Callers zero the unused hops and padding, so equal paths have equal bytes. */
@@ -325,7 +326,7 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 		ps->p[ps->n] = *path;
 		ps->slot[slot] = id = ++ps->n;
 	}
-	ps->recent[ps->rnext++ & 3] = id;
+	ps->recent[ps->rnext++ % DP_FLOW_RECENT] = id;
 	return id;
 }
 

@@ -99,11 +99,12 @@ struct dp_flow_info {
 };
 
 /* Distinct paths, interned: open addressing on their bytes' hash. */
+#define DP_FLOW_RECENT 8
 struct dp_flow_paths {
 	struct dp_flow_path *p;
 	uint32_t n, cap;
 	uint32_t *slot; /* 2 * cap: path index + 1, 0 free */
-	uint32_t recent[4]; /* ids interned lately, tried before hashing */
+	uint32_t recent[DP_FLOW_RECENT]; /* ids interned lately, tried before hashing */
 	uint32_t rnext;     /* the one to replace next */
 };
 
