@@ -378,6 +378,15 @@ void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const 
 		stamped[i] = 0;
 		start(p, &w[i], r[i], &f[i]);
 		active += w[i].phase != PH_DONE;
+		/*
+		 * A packet a VM sends will look its destination up in its subnet's routes after its
+		 * NSGs: start fetching that entry of the large LPM table now.
+		 */
+		if (w[i].phase == PH_NSG_OUT) {
+			const struct path_hop *h = &r[i]->hops[0];
+
+			dp_routes_prefetch(p->routes, p->t->nics[h->nic].ipcfgs[h->ipcfg].subnet, &f[i].dst);
+		}
 	}
 	stamp(r, n, stamped);
 	/* Every round moves each packet at least one phase on; hops are bounded, so this ends. */

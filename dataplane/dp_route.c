@@ -5,6 +5,7 @@
 
 #include <rte_errno.h>
 #include <rte_lpm.h>
+#include <rte_prefetch.h>
 #include <rte_lpm6.h>
 #include <rte_memory.h>
 
@@ -203,6 +204,15 @@ void dp_routes_free(struct dp_routes *r)
 	free(r->tab);
 	free(r->subnet_tab);
 	memset(r, 0, sizeof(*r));
+}
+
+void dp_routes_prefetch(const struct dp_routes *r, int subnet, const struct nws_ip *dst)
+{
+	const struct rte_lpm *lpm = r->tab[r->subnet_tab[subnet]].lpm4;
+
+	/* The first-level table is 64 MB: a lookup there is a trip to memory. */
+	if (lpm && dst->fam == NWS_AF4)
+		rte_prefetch0(&lpm->tbl24[(uint32_t)dst->v >> 8]);
 }
 
 void dp_routes_lookup(const struct dp_routes *r, const struct dp_route_query *q, struct route_hop *hop, size_t n)

@@ -42,6 +42,9 @@ void dp_routes_free(struct dp_routes *r);
 /* Any n; each burst is looked up with one bulk call per table and family it touches. */
 void dp_routes_lookup(const struct dp_routes *r, const struct dp_route_query *q, struct route_hop *hop, size_t n);
 
+/* Start fetching what a later lookup of dst in subnet's table will read (IPv4: its tbl24 entry). */
+void dp_routes_prefetch(const struct dp_routes *r, int subnet, const struct nws_ip *dst);
+
 #define DP_ROUTE_BURST 64
 
 #endif
