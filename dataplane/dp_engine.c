@@ -153,26 +153,35 @@ static void remember_nsgs(struct dp_flow_info *fe, const struct path_result *r)
 
 _Static_assert(PATH_MAX_HOPS == 8, "struct dp_flow_path holds PATH_MAX_HOPS hops");
 
-/* Cache a flow's path in one direction (when the table's path store has room). */
+/*
+ * Cache a flow's path in one direction (when the table's path store has room). Written a word at
+ * a time, as dp_flow_path_intern compares it: words read back from narrower stores would wait for
+ * them to drain.
+ */
 static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int dir, const struct path_result *r)
 {
 	struct dp_flow_path c;
+	uint64_t *w = (uint64_t *)(void *)&c;
 
 	memset(&c, 0, sizeof(c));
-	c.nhops = (uint8_t)r->nhops;
-	c.delivered = r->delivered;
-	c.code = (uint8_t)(r->delivered ? (int)r->end : (int)r->reason);
-	c.drop_hop = (uint8_t)r->drop_hop;
-	c.origin = (uint8_t)r->origin;
+	w[0] = (uint64_t)(uint8_t)r->nhops | (uint64_t)r->delivered << 8 |
+	       (uint64_t)(uint8_t)(r->delivered ? (int)r->end : (int)r->reason) << 16 | (uint64_t)(uint8_t)r->drop_hop << 24 |
+	       (uint64_t)(uint8_t)r->origin << 32;
 	for (int h = 0; h < r->nhops; h++) {
-		c.hop[h].nic = (int16_t)r->hops[h].nic;
-		c.hop[h].vnet = (int16_t)r->hops[h].vnet;
-		c.hop[h].kind = (uint8_t)r->hops[h].kind;
-		c.hop[h].ipcfg = (uint8_t)r->hops[h].ipcfg;
-		c.hop[h].route = r->hops[h].route;
+		const struct path_hop *hp = &r->hops[h];
+
+		w[1 + 2 * h] = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
+			       (uint64_t)(uint8_t)hp->ipcfg << 40;
+		w[2 + 2 * h] = (uint64_t)(uintptr_t)hp->route;
 	}
 	fe->path[dir] = dp_flow_path_intern(ft, &c);
 }
+
+_Static_assert(offsetof(struct dp_flow_path, hop) == 8 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
+		       offsetof(struct dp_flow_path, hop[0].vnet) == 10 && offsetof(struct dp_flow_path, hop[0].kind) == 12 &&
+		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 13 && offsetof(struct dp_flow_path, hop[0].route) == 16 &&
+		       offsetof(struct dp_flow_path, origin) == 4 && sizeof(void *) == 8,
+	       "path_save writes struct dp_flow_path as words");
 
 /*
  * The result a walk without NSGs would give, from the flow's cached path; now stamps its hops.
