@@ -770,8 +770,9 @@ int cmd_bench(int argc, char **argv)
 	for (unsigned i = 0; i < nslots; i++) {
 		if (dp_engine_init(&W[i].eng, &app.path, (uint32_t)(nflows * 2 > 4096 ? nflows * 2 : 4096), &err) < 0)
 			goto out;
-		/* As nwsim run forwards: the verdict and the counters, no per-packet hop record. */
+		/* As nwsim run forwards: the verdict and the counters, no per-packet hop record, no flow log. */
 		W[i].eng.hops = false;
+		W[i].eng.flow_info = false;
 		W[i].burst = (unsigned)burst;
 		/* The packets asked for, shared by the workers that got flows; the remainder to the first. */
 		W[i].target = !W[i].n ? 0 : o.seconds ? UINT64_MAX : target / active + (seen++ == 0 ? target % active : 0);

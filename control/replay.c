@@ -505,8 +505,10 @@ int cmd_replay(int argc, char **argv)
 	if (feed_init(&fd, &app.path, (unsigned)nworkers, (uint32_t)nflows, sk.allowed.path || sk.denied.path, &err) < 0)
 		goto out;
 	/* Per-packet verdicts show every hop; flow logs name the NSG at the hop that denied. */
-	for (unsigned w = 0; w < fd.nw; w++)
+	for (unsigned w = 0; w < fd.nw; w++) {
 		fd.w[w].eng.hops = verdicts || flowlog;
+		fd.w[w].eng.flow_info = flowlog != NULL;
+	}
 	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {
 		nws_err_set(&err, "%s: cannot write: %m", verdicts);
 		goto out;

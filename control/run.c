@@ -606,9 +606,11 @@ int cmd_run(int argc, char **argv)
 		rs.egress[p] = (uint16_t)(eg >= 0 ? (unsigned)eg : (p ^ 1u) < ports.n ? p ^ 1u : p);
 	if (feed_init(&fd, &app.path, nworkers, nflows, false, &err) < 0)
 		goto out;
-	/* A packet is forwarded or not: run reads r.delivered only. */
-	for (unsigned w = 0; w < fd.nw; w++)
+	/* A packet is forwarded or not: run reads r.delivered only, and keeps no flow records. */
+	for (unsigned w = 0; w < fd.nw; w++) {
 		fd.w[w].eng.hops = false;
+		fd.w[w].eng.flow_info = false; /* run writes no flow logs */
+	}
 	rs.fd = &fd;
 	rs.ports = &ports;
 	fd.answered = answered;

@@ -48,6 +48,7 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_c
 	memset(e, 0, sizeof(*e));
 	e->path = p;
 	e->hops = true;
+	e->flow_info = true;
 	/* Per rule, by topo_rule.id (one spare: never a zero-sized allocation). */
 	e->c.rule_hits = calloc(t->nrules + 1, sizeof(uint64_t));
 	e->c.rule_drops = calloc(t->nrules + 1, sizeof(uint64_t));
@@ -369,10 +370,13 @@ static struct dp_flow_entry *admit(struct dp_engine *e, struct burst *b, int i, 
 	fe->packets[0] = 1;
 	fe->bytes[0] = it->wire_len;
 	fe->ended = tcp_end(it);
-	struct dp_flow_info *fi = dp_flow_info(&e->flows, fe);
+	if (e->flow_info) {
+		struct dp_flow_info *fi = dp_flow_info(&e->flows, fe);
 
-	fi->init = it->pkt.flow;
-	remember_nsgs(fi, r);
+		fi->first_ns = b->clk[i];
+		fi->init = it->pkt.flow;
+		remember_nsgs(fi, r);
+	}
 	path_save(&e->flows, fe, 0, r);
 	o->flow_dir = 0;
 	return fe;

@@ -68,6 +68,12 @@ struct dp_engine {
 	 */
 	bool hops;
 	/*
+	 * Whether admitted flows get their dp_flow_info (start, first 5-tuple, the NSGs that let them
+	 * in), which only flow logs read (the default). Without it, three cold cache lines a new flow
+	 * are not written, and what gone and the table's info say is not meaningful.
+	 */
+	bool flow_info;
+	/*
 	 * Walks of packets outside any admitted flow that did not get through, by direction and
 	 * 5-tuple: such a walk depends on nothing but the packet and the policy, so the next packet
 	 * of that tuple (a denied flow keeps sending) gets the same answer without one. Emptied when

@@ -241,9 +241,6 @@ struct dp_flow_entry *dp_flow_admit(struct dp_flow_table *ft, const struct dp_fl
 	e->used = true;
 	e->last_ns = now_ns;
 	e->init_lo = lo_is_src;
-	/* The NSG list is filled by the caller: clearing its few hundred bytes costs. */
-	ft->info[pos].first_ns = now_ns;
-	ft->info[pos].nnsg = 0;
 	return e;
 }
 

@@ -150,7 +150,10 @@ static inline bool dp_flow_stale(const struct dp_flow_table *ft, const struct dp
 void dp_flow_remove(struct dp_flow_table *ft, int32_t pos, uint32_t hash);
 /* The next position in use after *it (start at 0), or -1 when there is none. */
 int32_t dp_flow_next(const struct dp_flow_table *ft, uint32_t *it);
-/* Record a flow admitted by this packet (the initiator's direction). NULL when the table is full. */
+/*
+ * Record a flow admitted by this packet (the initiator's direction). NULL when the table is full.
+ * Its dp_flow_info is the caller's to fill.
+ */
 struct dp_flow_entry *dp_flow_admit(struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash,
 				    bool lo_is_src, uint64_t now_ns);
 /*
