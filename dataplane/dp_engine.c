@@ -34,10 +34,10 @@ struct dp_frag_slot {
 /* Direct-mapped: a denied flow in flight keeps its slot; a scan of many tuples just walks. */
 #define DENIED_SLOTS 256
 
+/* The keys apart from the results (~1 KB each), so that checking a packet touches 12 KB at most. */
 struct dp_denied_slot {
 	struct dp_flow_key key;
 	bool used, lo, has_ports; /* lo: the packet's source is the key's lower end */
-	struct path_result r;
 };
 #define FRAG_ENTRIES 65536
 
@@ -57,8 +57,9 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_c
 	e->c.nic_dropped = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->frags = calloc(FRAG_ENTRIES, sizeof(*e->frags));
 	e->denied = calloc(DENIED_SLOTS, sizeof(*e->denied));
+	e->denied_r = calloc(DENIED_SLOTS, sizeof(*e->denied_r));
 	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped || !e->frags ||
-	    !e->denied) {
+	    !e->denied || !e->denied_r) {
 		dp_engine_free(e);
 		return nws_err_set(err, "out of memory for a worker's tables");
 	}
@@ -76,6 +77,7 @@ void dp_engine_free(struct dp_engine *e)
 	dp_flow_free(&e->flows);
 	free(e->frags);
 	free(e->denied);
+	free(e->denied_r);
 	free(e->c.rule_hits);
 	free(e->c.rule_drops);
 	free(e->c.nic_sent);
@@ -459,7 +461,7 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, str
 		s->key = b->key[i];
 		s->lo = b->lo[i];
 		s->has_ports = it[i]->pkt.flow.has_ports;
-		path_copy(&s->r, r);
+		path_copy(&e->denied_r[s - e->denied], r);
 		s->used = true;
 	}
 }
@@ -496,22 +498,23 @@ static bool denied_again(struct dp_engine *e, struct burst *b, int i, struct dp_
 	if (!s->used || s->lo != b->lo[i] || s->has_ports != ports || !dp_flow_key_eq(&s->key, &b->key[i]))
 		return false;
 	struct path_result *r = &out[i]->r;
+	const struct path_result *c = &e->denied_r[s - e->denied];
 
 	e->denied_hits++;
 	if (e->hops) {
-		path_copy(r, &s->r);
+		path_copy(r, c);
 		for (int h = 0; h < r->nhops; h++)
 			r->hops[h].tsc = e->round_tsc;
 	} else {
 		r->delivered = false;
-		r->end = s->r.end;
-		r->reason = s->r.reason;
-		r->drop_hop = s->r.drop_hop;
-		r->origin = s->r.origin;
-		r->nhops = s->r.nhops;
+		r->end = c->end;
+		r->reason = c->reason;
+		r->drop_hop = c->drop_hop;
+		r->origin = c->origin;
+		r->nhops = c->nhops;
 	}
-	account(e, it[i], &s->r);
-	count_rules(e, &s->r);
+	account(e, it[i], c);
+	count_rules(e, c);
 	return true;
 }
 

@@ -80,6 +80,7 @@ struct dp_engine {
 	 * the policy changes; NULL: walk every time (the tests' reference).
 	 */
 	struct dp_denied_slot *denied;
+	struct path_result *denied_r; /* beside denied, same positions */
 	uint64_t denied_hits;
 	/* Called for each flow that leaves the table (idle), before it goes; may be NULL. */
 	void (*gone)(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi);
