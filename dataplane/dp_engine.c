@@ -569,6 +569,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 		join_fragment(e, &it[i]->pkt, now);
 		dp_flow_key(&b.key[i], &it[i]->pkt.flow, &b.lo[i]);
 		b.hash[i] = hash[np] = dp_flow_hash(&b.key[i]);
+		dp_flow_prefetch(&e->flows, hash[np]); /* the bucket, while the rest of the burst is hashed */
 		keyp[np] = &b.key[i];
 		idx[np++] = (uint8_t)i;
 	}

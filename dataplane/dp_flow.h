@@ -141,6 +141,11 @@ uint32_t dp_flow_hash(const struct dp_flow_key *k);
 void dp_flow_lookup_bulk(const struct dp_flow_table *ft, const struct dp_flow_key *const *k, uint32_t *hash,
 			 unsigned n, int32_t *pos);
 int32_t dp_flow_lookup(const struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash);
+/* Start fetching the bucket a lookup of this hash reads first. */
+static inline void dp_flow_prefetch(const struct dp_flow_table *ft, uint32_t hash)
+{
+	__builtin_prefetch(&ft->b[hash & ft->bmask]);
+}
 /* True when the flow has been idle too long at now_ns (a clock that never runs backwards). */
 static inline bool dp_flow_stale(const struct dp_flow_table *ft, const struct dp_flow_entry *e, uint64_t now_ns)
 {
