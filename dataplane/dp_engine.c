@@ -249,10 +249,11 @@ static void count_fate(struct dp_engine *e, uint32_t len, bool delivered, int co
 /* Count one walked packet. */
 static void account(struct dp_engine *e, const struct dp_item *it, const struct path_result *r)
 {
-	const struct path_hop *h = &r->hops[r->delivered ? r->nhops - 1 : r->drop_hop];
+	const struct path_hop *h = &r->hops[r->drop_hop];
 
 	count_fate(e, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason,
-		   r->hops[0].kind == PATH_HOP_SOURCE ? r->hops[0].nic : -1, h->nic);
+		   r->hops[0].kind == PATH_HOP_SOURCE ? r->hops[0].nic : -1,
+		   !r->delivered ? h->nic : r->end == PATH_END_VM ? r->hops[r->nhops - 1].nic : -1);
 	if (!r->delivered && (r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND)) {
 		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
 
@@ -332,7 +333,7 @@ static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, uint32_t ha
 static void account_cached(struct dp_engine *e, const struct dp_item *it, const struct dp_flow_path *c)
 {
 	count_fate(e, it->wire_len, c->delivered, c->code, c->hop[0].kind == PATH_HOP_SOURCE ? c->hop[0].nic : -1,
-		   c->hop[c->delivered ? c->nhops - 1 : c->drop_hop].nic);
+		   !c->delivered ? c->hop[c->drop_hop].nic : c->code == PATH_END_VM ? c->hop[c->nhops - 1].nic : -1);
 }
 
 static void use_cached(struct dp_engine *e, const struct dp_item *it, struct dp_outcome *o, const struct dp_flow_entry *fe,
