@@ -160,9 +160,7 @@ int32_t dp_flow_lookup(const struct dp_flow_table *ft, const struct dp_flow_key 
 void dp_flow_lookup_bulk(const struct dp_flow_table *ft, const struct dp_flow_key *const *k, uint32_t *hash,
 			 unsigned n, int32_t *pos)
 {
-	/* Buckets first, then the entries they name, each stage a burst's worth of loads in flight. */
-	for (unsigned i = 0; i < n; i++)
-		rte_prefetch0(&ft->b[hash[i] & ft->bmask]);
+	/* The buckets are on their way (dp_flow_prefetch); the entries they name go out a burst at a time. */
 	for (unsigned i = 0; i < n; i++) {
 		const struct dp_flow_bucket *b = &ft->b[hash[i] & ft->bmask];
 		uint32_t m = slots_with(b, flow_sig(hash[i]));
@@ -202,7 +200,6 @@ void dp_flow_remove(struct dp_flow_table *ft, int32_t pos, uint32_t hash)
 				ft->b[j].over--;
 			ft->e[pos].used = false;
 			ft->free[ft->nfree++] = (uint32_t)pos;
-			ft->expired++;
 			return;
 		}
 	}

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_prefetch.h>
+
 #include "nsg.h"
 
 /*
@@ -121,7 +123,6 @@ struct dp_flow_table {
 	struct dp_flow_paths paths;
 	uint32_t cap;
 	uint64_t idle_ns;
-	uint64_t expired;    /* flows removed after idle_ns without a packet */
 	uint64_t paths_full; /* paths not cached because the path store was full */
 	uint32_t sweep;      /* next position the idle sweep looks at */
 	uint32_t noted[DP_FLOW_SWEEP_MAX], nnoted; /* what its last look found idle */
@@ -137,21 +138,24 @@ void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_sr
 /* The table's hash of a key (CRC32 where the CPU has it); both directions hash alike. */
 uint32_t dp_flow_hash(const struct dp_flow_key *k);
 
-/* Positions of n keys (n at most 64), -1 for a miss; buckets and entries are prefetched as it goes. */
+/*
+ * Positions of n keys (n at most 64), -1 for a miss; the entries found are prefetched as it goes.
+ * Callers fetch the buckets with dp_flow_prefetch as soon as they know each hash.
+ */
 void dp_flow_lookup_bulk(const struct dp_flow_table *ft, const struct dp_flow_key *const *k, uint32_t *hash,
 			 unsigned n, int32_t *pos);
 int32_t dp_flow_lookup(const struct dp_flow_table *ft, const struct dp_flow_key *k, uint32_t hash);
 /* Start fetching the bucket a lookup of this hash reads first. */
 static inline void dp_flow_prefetch(const struct dp_flow_table *ft, uint32_t hash)
 {
-	__builtin_prefetch(&ft->b[hash & ft->bmask]);
+	rte_prefetch0(&ft->b[hash & ft->bmask]);
 }
 /* True when the flow has been idle too long at now_ns (a clock that never runs backwards). */
 static inline bool dp_flow_stale(const struct dp_flow_table *ft, const struct dp_flow_entry *e, uint64_t now_ns)
 {
 	return now_ns > e->last_ns && now_ns - e->last_ns > ft->idle_ns;
 }
-/* Remove the flow at pos (expired); hash is its key's. */
+/* Remove the flow at pos; hash is its key's. */
 void dp_flow_remove(struct dp_flow_table *ft, int32_t pos, uint32_t hash);
 /* The next position in use after *it (start at 0), or -1 when there is none. */
 int32_t dp_flow_next(const struct dp_flow_table *ft, uint32_t *it);

@@ -140,6 +140,8 @@ static int run(uint64_t seed, uint32_t capacity, size_t nkeys, size_t steps)
 				kp[j] = &rf.k[x];
 				h[j] = rf.hash[x];
 			}
+			for (unsigned j = 0; j < n; j++)
+				dp_flow_prefetch(&ft, h[j]);
 			dp_flow_lookup_bulk(&ft, kp, h, n, pos);
 			for (unsigned j = 0; j < n; j++)
 				if (pos[j] != dp_flow_lookup(&ft, kp[j], h[j]) ||
