@@ -101,7 +101,7 @@ void flowlog_flow(struct flowlog *fl, const struct dp_flow_entry *fe, const stru
 
 		tuple(b, sizeof(b), fi->first_ns, &fi->init, (enum az_dir)n->dir, true, 'B', NULL, NULL);
 		put(fl, n->inst, n->nic, n->rule, fi->first_ns, b);
-		tuple(c, sizeof(c), fe->last_ns, &fi->init, (enum az_dir)n->dir, true, ended ? 'E' : 'C', fe->packets, fe->bytes);
+		tuple(c, sizeof(c), fe->last_ns, &fi->init, (enum az_dir)n->dir, true, ended ? 'E' : 'C', fi->packets, fi->bytes);
 		put(fl, n->inst, n->nic, n->rule, fe->last_ns, c);
 	}
 }

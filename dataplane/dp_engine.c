@@ -312,10 +312,14 @@ static bool tcp_end(const struct dp_item *it)
 	return it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & 0x05);
 }
 
-static void flow_touch(struct dp_flow_entry *fe, int dir, const struct dp_item *it, uint64_t clk)
+static void flow_touch(const struct dp_engine *e, struct dp_flow_entry *fe, int dir, const struct dp_item *it, uint64_t clk)
 {
-	fe->packets[dir]++;
-	fe->bytes[dir] += it->wire_len;
+	if (e->flow_info) { /* a line of its own: only flow logs count a flow's packets */
+		struct dp_flow_info *fi = dp_flow_info(&e->flows, fe);
+
+		fi->packets[dir]++;
+		fi->bytes[dir] += it->wire_len;
+	}
 	fe->last_ns = clk;
 	if (tcp_end(it))
 		fe->ended = true;
@@ -370,12 +374,14 @@ static struct dp_flow_entry *admit(struct dp_engine *e, struct burst *b, int i, 
 		return NULL;
 	}
 	e->c.flows_admitted++;
-	fe->packets[0] = 1;
-	fe->bytes[0] = it->wire_len;
 	fe->ended = tcp_end(it);
 	if (e->flow_info) {
 		struct dp_flow_info *fi = dp_flow_info(&e->flows, fe);
 
+		fi->packets[0] = 1;
+		fi->packets[1] = 0;
+		fi->bytes[0] = it->wire_len;
+		fi->bytes[1] = 0;
 		fi->first_ns = b->clk[i];
 		fi->init = it->pkt.flow;
 		remember_nsgs(fi, r);
@@ -406,7 +412,7 @@ static void plan_group(struct dp_engine *e, struct burst *b, unsigned g, struct 
 
 			if (dp_flow_stale(&e->flows, fe, b->clk[i]))
 				break; /* idle too long before this one: the next round expires it */
-			flow_touch(fe, d, it[i], b->clk[i]);
+			flow_touch(e, fe, d, it[i], b->clk[i]);
 			b->fe[i] = fe;
 			b->dir[i] = (int8_t)d;
 			if (fe->path[d]) {
@@ -478,7 +484,7 @@ static void resolve_follower(struct dp_engine *e, struct burst *b, int k, struct
 		return;
 	}
 	if (fe) { /* the leader started the flow: this one passes as part of it */
-		flow_touch(fe, 0, it[k], b->clk[k]);
+		flow_touch(e, fe, 0, it[k], b->clk[k]);
 		use_cached(e, it[k], out[k], fe, 0);
 		return;
 	}
@@ -535,7 +541,7 @@ static bool fast(struct dp_engine *e, struct burst *b, int i, int32_t pos, struc
 		fe->held = e->bursts; /* its later packets wait for this one */
 		return false;
 	}
-	flow_touch(fe, d, it[i], b->clk[i]);
+	flow_touch(e, fe, d, it[i], b->clk[i]);
 	use_cached(e, it[i], out[i], fe, d);
 	return true;
 }

@@ -170,7 +170,6 @@ void dp_flow_lookup_bulk(const struct dp_flow_table *ft, const struct dp_flow_ke
 			const struct dp_flow_entry *e = &ft->e[b->pos[next_slot(&m)]];
 
 			rte_prefetch0(e);
-			rte_prefetch0((const char *)e + 64);
 			pos[i] = (int32_t)(e - ft->e);
 		} else if (!b->over) {
 			pos[i] = -1;

@@ -60,9 +60,9 @@ struct dp_flow_path {
 };
 
 /*
- * What a packet of a known flow touches: two adjacent cache lines, the first with everything a
- * lookup reads. The rest of the flow (its start, the NSGs that admitted it, its first 5-tuple) is
- * for flow logs and lives in a dp_flow_info.
+ * What a packet of a known flow touches: one cache line, with everything a lookup and the verdict
+ * read. The rest of the flow (its counters, start, the NSGs that admitted it, its first 5-tuple)
+ * is for flow logs and lives in a dp_flow_info.
  */
 struct dp_flow_entry {
 	struct dp_flow_key key;
@@ -72,10 +72,9 @@ struct dp_flow_entry {
 	bool init_lo;     /* the initiator is the key's lower end */
 	bool ended;       /* a TCP FIN or RST was seen */
 	uint32_t held;    /* the owner's mark: the burst in which a packet of the flow took the slow way */
-	uint64_t packets[2] __attribute__((aligned(64))), bytes[2]; /* [0] initiator to responder, [1] back */
 } __attribute__((aligned(64)));
 
-_Static_assert(offsetof(struct dp_flow_entry, packets) == 64, "a flow entry's lookup fields fill its first line");
+_Static_assert(sizeof(struct dp_flow_entry) == 64, "a flow entry is one cache line");
 
 /*
  * The index: buckets of one cache line, ten signatures (16 bits of the hash, 0 free) beside the
@@ -94,6 +93,7 @@ struct dp_flow_bucket {
 _Static_assert(sizeof(struct dp_flow_bucket) == 64, "a bucket is one cache line");
 
 struct dp_flow_info {
+	uint64_t packets[2], bytes[2]; /* [0] initiator to responder, [1] back */
 	uint64_t first_ns;
 	uint8_t nnsg;
 	struct dp_flow_nsg nsg[DP_FLOW_NSG_MAX];

@@ -49,8 +49,8 @@ static void rec_add(struct recs *r, const struct dp_flow_entry *fe, const struct
 	x->init = fi->init;
 	x->first_ns = fi->first_ns;
 	x->last_ns = fe->last_ns;
-	memcpy(x->packets, fe->packets, sizeof(x->packets));
-	memcpy(x->bytes, fe->bytes, sizeof(x->bytes));
+	memcpy(x->packets, fi->packets, sizeof(x->packets));
+	memcpy(x->bytes, fi->bytes, sizeof(x->bytes));
 	x->ended = ended;
 }
 
