@@ -444,11 +444,20 @@ static struct nws_flow *load_trace(const char *path, const struct topo *t, const
 
 #define LAT_BUCKETS (64 * 8)
 #define BENCH_DATA_ROOM 128 /* the largest frame conn_frame writes, rounded up to cache lines */
+#define BENCH_RING 512      /* a worker's receive ring: the mbufs it cycles through (128 KB) */
 
+/*
+ * A worker's traffic is preloaded as frames, packed in the order sent, and received into a ring
+ * of mbufs one burst at a time, as from a NIC: a million distinct mbufs, each read once a pass,
+ * would make the benchmark a measure of how fast memory streams 256 bytes a packet.
+ */
 struct bench_worker {
 	struct dp_engine eng;
-	struct rte_mbuf **m; /* its packets, in order */
-	uint64_t *ts;        /* each packet's time within a pass */
+	uint8_t *frame; /* its packets' frames, in order, back to back */
+	uint64_t *off;  /* where each starts */
+	uint16_t *len;  /* their lengths */
+	uint64_t *ts;   /* each packet's time within a pass */
+	struct rte_mbuf *ring[BENCH_RING];
 	size_t n;
 	unsigned burst;
 	uint64_t target, deadline_tsc; /* stop at target packets or at the deadline (0: none) */
@@ -485,6 +494,7 @@ static int bench_main(void *arg)
 	static __thread struct dp_outcome outs[DP_PATH_BURST];
 	struct dp_outcome *out[DP_PATH_BURST];
 	uint64_t t0 = rte_rdtsc(), base = 0;
+	unsigned r = 0;
 
 	for (unsigned i = 0; i < DP_PATH_BURST; i++) {
 		it[i] = &items[i];
@@ -496,22 +506,20 @@ static int bench_main(void *arg)
 			uint64_t a = rte_rdtsc();
 
 			/*
-			 * Two bursts ahead, as a NIC's receive path would have them warm: the mbufs and their
-			 * frames. A preloaded mbuf's frame sits at a fixed place after its header, so it is
-			 * prefetched without reading the header first (which would wait for memory). One
-			 * packet's lines at a time, spread over the burst's parsing: the 64 lines of a burst
-			 * asked for at once would wait for the core's fill buffers. Into L2, not L1 (the
-			 * trie and the flow table live there) and not non-temporal (on Intel such lines
-			 * skip L2, and L1 drops them before they are used).
+			 * Receive: the burst's frames into the ring's next mbufs, as a NIC's DMA and its
+			 * driver would hand them over (the mbufs warm, the frames fresh). The frames are
+			 * read in the order sent, so a prefetch two bursts ahead has them in time.
 			 */
 			for (unsigned j = 0; j < k; j++) {
-				size_t f = i + j + 2 * w->burst;
+				struct rte_mbuf *m = w->ring[r++ & (BENCH_RING - 1)];
+				const uint8_t *fr = w->frame + w->off[i + j];
 
-				if (f < w->n) {
-					rte_prefetch1(w->m[f]);
-					rte_prefetch1((const char *)w->m[f] + sizeof(struct rte_mbuf));
-				}
-				dp_port_item(&items[j], w->m[i + j], base + w->ts[i + j]);
+				if (i + j + 2 * w->burst < w->n)
+					rte_prefetch0(w->frame + w->off[i + j + 2 * w->burst]);
+				/* A whole data room whatever the length: one copy the compiler unrolls. */
+				memcpy(rte_pktmbuf_mtod(m, void *), fr, BENCH_DATA_ROOM);
+				m->data_len = m->pkt_len = w->len[i + j];
+				dp_port_item(&items[j], m, base + w->ts[i + j]);
 			}
 			dp_engine_burst(&w->eng, it, out, k);
 			uint64_t c = rte_rdtsc() - a;
@@ -690,16 +698,21 @@ int cmd_bench(int argc, char **argv)
 	size_t nflows = (size_t)flows, per = (size_t)ppf, total = nflows * per, nslots = nw ? nw : 1,
 	       conc = (size_t)concurrent;
 
-	/*
-	 * Frames right after their mbuf's header (no headroom: nothing is prepended here), so a
-	 * packet is 256 bytes of memory and a million of them are not scattered over 600 MB.
-	 */
-	pool = rte_pktmbuf_pool_create("bench", (unsigned)total + 1024, 256, 0, BENCH_DATA_ROOM, (int)rte_socket_id());
+	/* Frames right after their mbuf's header (no headroom: nothing is prepended here). */
+	pool = rte_pktmbuf_pool_create("bench", (unsigned)(nslots * BENCH_RING) + 1024, 256, 0, BENCH_DATA_ROOM,
+				       (int)rte_socket_id());
 	for (size_t i = 0; i < nslots; i++) {
-		W[i].m = calloc(total, sizeof(*W[i].m));
+		W[i].frame = calloc(total + 1, BENCH_DATA_ROOM);
+		W[i].off = calloc(total, sizeof(*W[i].off));
+		W[i].len = calloc(total, sizeof(*W[i].len));
 		W[i].ts = calloc(total, sizeof(*W[i].ts));
-		if (!W[i].m || !W[i].ts)
+		if (!W[i].frame || !W[i].off || !W[i].len || !W[i].ts || !pool || rte_pktmbuf_alloc_bulk(pool, W[i].ring, BENCH_RING) != 0) {
+			rte_mempool_free(pool);
 			pool = NULL;
+			break;
+		}
+		for (unsigned j = 0; j < BENCH_RING; j++)
+			W[i].ring[j]->data_off = 0;
 	}
 	if (!pool) {
 		nws_err_set(&err, "bench: no memory for %zu packets in mbufs", total);
@@ -750,19 +763,12 @@ int cmd_bench(int argc, char **argv)
 					x.dport = f->sport;
 				}
 				size_t len = conn_frame(frame_buf, &x, k == 0 ? 0x02 : k == 1 ? 0x12 : 0x10, false, (uint16_t)fl);
-				struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+				size_t at = W[w].n ? W[w].off[W[w].n - 1] + W[w].len[W[w].n - 1] : 0;
 
-				if (m)
-					m->data_off = 0;
-				if (!m || !rte_pktmbuf_append(m, (uint16_t)len)) {
-					free(fl_of);
-					free(w_of);
-					nws_err_set(&err, "bench: mbufs ran out");
-					goto out;
-				}
-				memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame_buf, len);
-				W[w].ts[W[w].n] = tick++ * 1000;
-				W[w].m[W[w].n++] = m;
+				memcpy(W[w].frame + at, frame_buf, len);
+				W[w].off[W[w].n] = at;
+				W[w].len[W[w].n] = (uint16_t)len;
+				W[w].ts[W[w].n++] = tick++ * 1000;
 			}
 	free(fl_of);
 	free(w_of);
@@ -951,9 +957,9 @@ int cmd_bench(int argc, char **argv)
 		nws_err_set(&err, "bench: accounting does not balance");
 out:
 	for (unsigned i = 0; i < MAX_WORKERS + 1; i++) {
-		for (size_t j = 0; W[i].m && j < W[i].n; j++)
-			rte_pktmbuf_free(W[i].m[j]);
-		free(W[i].m);
+		free(W[i].frame);
+		free(W[i].off);
+		free(W[i].len);
 		free(W[i].ts);
 		if (W[i].eng.path)
 			dp_engine_free(&W[i].eng);
