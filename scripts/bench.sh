@@ -10,6 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# rte_acl's AVX-512 classify methods need these four CPU features (and a SIMD width of 512
+# allowed: nwsim allows it, dpdk-test-acl is given --force-max-simd-bitwidth=512).
+has_avx512() {
+	local flags
+	flags=$(grep -m1 '^flags' /proc/cpuinfo)
+	[[ $flags == *avx512f* && $flags == *avx512bw* && $flags == *avx512vl* && $flags == *avx512cd* ]]
+}
+
 # The sweep: nwsim bench over rule count x workers x classify algorithm x burst size, one CSV
 # row each, and plots drawn with gnuplot into docs/benchmarks/. --quick: a smaller grid and
 # fewer packets (under five minutes on two cores).
@@ -25,11 +33,13 @@ if [ "${1:-}" = "--sweep" ]; then
 	rules_set="10 100 1000 4000"
 	workers_set="0 1"
 	algs="scalar sse avx2"
+	has_avx512 && algs="$algs avx512x16 avx512x32"
 	bursts="8 32 64"
 	packets=4000000
 	if [ "$quick" = "--quick" ]; then
 		workers_set="0"
 		algs="sse avx2"
+		has_avx512 && algs="$algs avx512x32"
 		bursts="8 32"
 		packets=1500000
 	fi
@@ -202,11 +212,7 @@ python3 scripts/classbench2trace.py "$cb" "$work/acl1_10k.trace" $ntrace 7
 # fastest there is). Reported: each round's ratio, their median, the ratio of each side's best
 # round, and the ratio algorithm by algorithm.
 algs="sse avx2"
-flags=$(grep -m1 '^flags' /proc/cpuinfo)
-# rte_acl's AVX-512 methods need these four (and a SIMD width of 512 allowed, --force-max-simd-bitwidth).
-if [[ $flags == *avx512f* && $flags == *avx512bw* && $flags == *avx512vl* && $flags == *avx512cd* ]]; then
-	algs="$algs avx512x16 avx512x32"
-fi
+has_avx512 && algs="$algs avx512x16 avx512x32"
 rounds=${NWSIM_BENCH_ROUNDS:-5}
 runs=$work/reference-runs.txt
 : >"$runs"
