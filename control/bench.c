@@ -516,8 +516,11 @@ static int bench_main(void *arg)
 
 				if (i + j + 2 * w->burst < w->n)
 					rte_prefetch0(w->frame + w->off[i + j + 2 * w->burst]);
-				/* A whole data room whatever the length: one copy the compiler unrolls. */
-				memcpy(rte_pktmbuf_mtod(m, void *), fr, BENCH_DATA_ROOM);
+				/* Whole lines whatever the length: copies the compiler unrolls. */
+				if (w->len[i + j] <= 64)
+					memcpy(rte_pktmbuf_mtod(m, void *), fr, 64);
+				else
+					memcpy(rte_pktmbuf_mtod(m, void *), fr, BENCH_DATA_ROOM);
 				m->data_len = m->pkt_len = w->len[i + j];
 				dp_port_item(&items[j], m, base + w->ts[i + j]);
 			}
