@@ -1,8 +1,9 @@
 /*
  * nwsim bench: how fast NSG policies of a given size and shape are enforced. A seeded generator
  * writes a topology (NSGs of N rules shaped like real ones: prefixes, service tags, port ranges
- * and lists, some IPv6) and a traffic mix against it; the packets are preloaded into mbufs and
- * every worker runs the full packet path on its share (parse from the mbuf, flow table, NSGs
+ * and lists, some IPv6) and a traffic mix against it; the frames are preloaded, received into a
+ * ring of mbufs a burst at a time, and every worker runs the full packet path on its share
+ * (parse from the mbuf, flow table, NSGs
  * both ways, routes, counters) in passes, for a packet count or a time. Reports per worker and
  * in total: Mpps, Gbit/s at the frame size, cycles per packet, per-packet latency percentiles,
  * the rule build time and the tables' memory.
@@ -43,8 +44,8 @@ static const char usage_text[] =
 	"--tags, --port-lists and --ipv6 set the share of rules with service tags, with port lists and\n"
 	"with IPv6 prefixes (defaults 10, 20, 10 percent). The traffic: --flows flows (default 20000) of\n"
 	"--packets-per-flow packets both ways (default 10), --concurrent of them in flight at once, their\n"
-	"packets taking turns (default 64), preloaded into mbufs and replayed by each\n"
-	"worker in passes, every pass with new flows, for --packets packets (default 20,000,000) or\n"
+	"packets taking turns (default 64), preloaded as frames and received by each worker into a\n"
+	"ring of mbufs, in passes, every pass with new flows, for --packets packets (default 20,000,000) or\n"
 	"--seconds. --workers N worker lcores (default 1; 0, the main lcore, on one CPU), --burst 1..64\n"
 	"(default 32), --alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest). Reports Mpps, Gbit/s at\n"
 	"--frame-size (default 64), cycles per packet, latency percentiles, build time and table memory.\n"
