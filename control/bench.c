@@ -47,7 +47,7 @@ static const char usage_text[] =
 	"packets taking turns (default 64), preloaded as frames and received by each worker into a\n"
 	"ring of mbufs, in passes, every pass with new flows, for --packets packets (default 20,000,000) or\n"
 	"--seconds. --workers N worker lcores (default 1; 0, the main lcore, on one CPU), --burst 1..64\n"
-	"(default 32), --alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest). Reports Mpps, Gbit/s at\n"
+	"(default 32), --alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest here). Reports Mpps, Gbit/s at\n"
 	"--frame-size (default 64), cycles per packet, latency percentiles, build time and table memory.\n"
 	"--classbench FILE takes the policy from a ClassBench filter set instead (NSGs of up to 3,900\n"
 	"rules, one per NIC; the flows meet random filters), --trace FILE the flows from a ClassBench\n"

@@ -50,13 +50,13 @@ struct dp_acl {
 	int alg;
 };
 
-/* alg: an enum rte_acl_classify_alg, or 0 for the fastest this CPU runs. */
+/* alg: an enum rte_acl_classify_alg, or 0 for the fastest this CPU runs on nwsim's batches. */
 int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nws_err *err);
 void dp_acl_free(struct dp_acl *a);
 /* Switch every context to alg; -1 when the CPU or build cannot run it. */
 int dp_acl_set_alg(struct dp_acl *a, int alg);
 const char *dp_acl_alg_name(int alg);
-/* The algorithms this machine runs, fastest first; returns how many. */
+/* The algorithms this machine runs, fastest first (for nwsim's batches); returns how many. */
 int dp_acl_algs(int out[8]);
 
 void dp_acl_key4(struct dp_acl_key4 *k, const struct nws_flow *f, int inst);
