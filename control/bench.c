@@ -504,6 +504,9 @@ static int bench_main(void *arg)
 	while (w->packets < w->target) {
 		for (size_t i = 0; i < w->n && w->packets < w->target; i += w->burst) {
 			unsigned k = w->n - i < w->burst ? (unsigned)(w->n - i) : w->burst;
+
+			if (k > w->target - w->packets) /* the last burst: no more than asked for */
+				k = (unsigned)(w->target - w->packets);
 			uint64_t a = rte_rdtsc();
 
 			/*
