@@ -2,6 +2,7 @@
 # Benchmarks of nwsim's query commands, on ClassBench rule sets turned into NSGs and routes.
 #   scripts/bench.sh [RULES-FILE] [N-QUERIES]
 #   scripts/bench.sh --sweep [--quick]   the rule-set sweeps only (see below): CSVs and plots
+#   scripts/bench.sh --quick            the same as --sweep --quick
 #   scripts/bench.sh --reference        only nwsim bench beside dpdk-test-acl (NWSIM_BENCH_ROUNDS, default 5)
 # Defaults: ../shared/bench-data/classbench/acl1_1k and 2,000,000 queries (next hop: the
 # destinations of acl1_10k, 4,000,000 queries). Prints the figures recorded in
@@ -9,6 +10,19 @@
 # when they are mounted (see docs/commands.md), which shortens start-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+--quick) set -- --sweep --quick ;;
+--sweep | --reference) ;;
+--sweep=* | --reference=* | -*)
+	echo "scripts/bench.sh: unknown option '$1' (--sweep [--quick], --quick, --reference, or RULES-FILE [N-QUERIES])" >&2
+	exit 2
+	;;
+esac
+if [ "${1:-}" = "--sweep" ] && [ -n "${2:-}" ] && [ "$2" != "--quick" ]; then
+	echo "scripts/bench.sh: --sweep takes only --quick, not '$2'" >&2
+	exit 2
+fi
 
 # rte_acl's AVX-512 classify methods need these four CPU features (and a SIMD width of 512
 # allowed: nwsim allows it, dpdk-test-acl is given --force-max-simd-bitwidth=512).
