@@ -46,7 +46,8 @@ static const char usage_text[] =
 	"--packets-per-flow packets both ways (default 10), --concurrent of them in flight at once, their\n"
 	"packets taking turns (default 64), preloaded as frames and received by each worker into a\n"
 	"ring of mbufs, in passes, every pass with new flows, for --packets packets (default 20,000,000) or\n"
-	"--seconds. --workers N worker lcores (default 1; 0, the main lcore, on one CPU), --burst 1..64\n"
+	"--seconds. --workers N worker lcores (default 1; 0, the main lcore, on one CPU; the main lcore\n"
+	"sleeps while workers run), --burst 1..64\n"
 	"(default 32), --alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest here). Reports Mpps, Gbit/s at\n"
 	"--frame-size (default 64), cycles per packet, latency percentiles, build time and table memory.\n"
 	"--classbench FILE takes the policy from a ClassBench filter set instead (NSGs of up to 3,900\n"
@@ -809,6 +810,17 @@ int cmd_bench(int argc, char **argv)
 			W[i].lcore = lc;
 			rte_eal_remote_launch(bench_main, &W[i], lc);
 			i++;
+		}
+		/*
+		 * The main lcore sleeps while they run, rather than spin in rte_eal_mp_wait_lcore: it
+		 * may share a CPU with a worker (--lcores 0@0,1@0,2@1 runs two workers on two CPUs).
+		 */
+		for (bool busy = true; busy;) {
+			busy = false;
+			RTE_LCORE_FOREACH_WORKER(lc)
+				busy |= rte_eal_get_lcore_state(lc) == RUNNING;
+			if (busy)
+				usleep(1000);
 		}
 		rte_eal_mp_wait_lcore();
 	}

@@ -3,6 +3,7 @@
 #   scripts/bench.sh [RULES-FILE] [N-QUERIES]
 #   scripts/bench.sh --sweep [--quick]   the rule-set sweeps only (see below): CSVs and plots
 #   scripts/bench.sh --quick            the same as --sweep --quick
+#   scripts/bench.sh --scaling          nwsim bench on 1..CPUs workers: docs/benchmarks/scaling.csv
 #   scripts/bench.sh --reference        only nwsim bench beside dpdk-test-acl (NWSIM_BENCH_ROUNDS, default 5)
 # Defaults: ../shared/bench-data/classbench/acl1_1k and 2,000,000 queries (next hop: the
 # destinations of acl1_10k, 4,000,000 queries). Prints the figures recorded in
@@ -13,9 +14,9 @@ cd "$(dirname "$0")/.."
 
 case "${1:-}" in
 --quick) set -- --sweep --quick ;;
---sweep | --reference) ;;
---sweep=* | --reference=* | -*)
-	echo "scripts/bench.sh: unknown option '$1' (--sweep [--quick], --quick, --reference, or RULES-FILE [N-QUERIES])" >&2
+--sweep | --reference | --scaling) ;;
+-*)
+	echo "scripts/bench.sh: unknown option '$1' (--sweep [--quick], --quick, --reference, --scaling, or RULES-FILE [N-QUERIES])" >&2
 	exit 2
 	;;
 esac
@@ -122,6 +123,39 @@ set logscale x
 plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$4==32 && \$2==0' $csv" using 1:5 with linespoints title a." (inline)"
 PLOT
 	echo "wrote $csv, $shape, $out/mpps-by-rules.svg, $out/mpps-by-rules.png, $out/mpps-by-burst.svg"
+	exit 0
+fi
+# Scaling with workers: the reference's rules and trace (acl1_10k, flows of 10 packets) on 1, 2, ...
+# as many workers as the machine has CPUs, one CPU each. The main lcore shares the first CPU with
+# worker 1: it only sleeps while they run. Median of 3 runs per point (NWSIM_SCALING_RUNS).
+if [ "${1:-}" = "--scaling" ]; then
+	[ -x build/control/nwsim ] || { meson setup build >/dev/null && ninja -C build >/dev/null; }
+	ninja -C build >/dev/null
+	work=build/bench
+	mkdir -p "$work" docs/benchmarks
+	cb=../shared/bench-data/classbench/acl1_10k
+	python3 scripts/classbench2trace.py "$cb" "$work/acl1_10k.trace" 100000 7 >/dev/null
+	csv=docs/benchmarks/scaling.csv
+	echo "workers,total_mpps,min_worker_mpps,max_worker_mpps,speedup" >"$csv"
+	ncpu=$(nproc)
+	one=
+	for w in $(seq "$ncpu"); do
+		lcores="0@0"
+		for k in $(seq "$w"); do lcores="$lcores,$k@$((k - 1))"; done
+		for _ in $(seq "${NWSIM_SCALING_RUNS:-3}"); do
+			build/control/nwsim bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets $((10000000 * w)) \
+				--workers "$w" -o json -- --lcores "$lcores" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ws = [x["kpps"] / 1e3 for x in d["workers"] if x["worker"] != "total"]
+print("%.3f %.3f %.3f" % (d["workers"][-1]["kpps"] / 1e3, min(ws), max(ws)))'
+		done | sort -n | sed -n "$(((${NWSIM_SCALING_RUNS:-3} + 1) / 2))p" >"$work/scaling-point"
+		read -r tot lo hi <"$work/scaling-point"
+		one=${one:-$tot}
+		awk -v w="$w" -v t="$tot" -v l="$lo" -v h="$hi" -v o="$one" 'BEGIN { printf "%d,%.3f,%.3f,%.3f,%.2f\n", w, t, l, h, t / o }' >>"$csv"
+		tail -n 1 "$csv"
+	done
+	echo "wrote $csv ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $ncpu CPUs)"
 	exit 0
 fi
 # --reference: only the side-by-side rounds with dpdk-test-acl (at the end of this script).

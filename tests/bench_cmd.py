@@ -41,6 +41,17 @@ def main():
         check("per-worker figures are all there and ordered (p50 <= p99 <= p99.9) (%s workers)" % workers,
               all(all(f in w for f in fields) for w in ws) and total["packets"] == 24001 and total["kpps"] > 0 and
               total["p50Cycles"] <= total["p99Cycles"] <= total["p999Cycles"], json.dumps(ws))
+    # Two workers, and the main lcore, all on the first CPU: the main lcore sleeps while they run, so
+    # this finishes. The packets asked for are shared, the remainder to the first worker.
+    p = subprocess.run([nwsim, "bench", "--rules", "200", "--nics", "8", "--flows", "300", "--packets-per-flow", "4",
+                        "--packets", "24001", "--workers", "2", "-o", "json", "--", "--lcores", "0@0,1@0,2@0"],
+                       capture_output=True, text=True, timeout=120)
+    d = json.loads(p.stdout) if p.returncode == 0 else {}
+    ws, acc = d.get("workers", []), d.get("accounting", {})
+    check("--workers 2 on one CPU: 12001 + 12000 packets, a total, every one accounted for",
+          [w.get("worker") for w in ws] == [0, 1, "total"] and [w.get("packets") for w in ws] == [12001, 12000, 24001] and
+          acc.get("received") == 24001 and acc["delivered"] + acc["dropped"] + acc["unparsed"] == 24001,
+          p.stderr + json.dumps(d.get("workers")))
     # How many flows are in flight changes the order of packets, never a packet's fate.
     accs = {}
     for conc in ("1", "7", "300"):
