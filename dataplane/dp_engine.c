@@ -620,7 +620,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 			if (b.head[g] >= 0)
 				plan_group(e, &b, g, it, out);
 		if (b.nw)
-			dp_path_walk_into(e->path, b.f, b.skip, b.res, b.nw);
+			dp_path_walk_into(e->path, b.f, b.skip, b.res, b.nw, e->hops); /* hop times: only with hops */
 		/* The rules' hit counters are spread over a large array: fetch them before counting. */
 		for (unsigned w = 0; w < b.nw; w++)
 			for (int h = 0; h < b.res[w]->nhops; h++) {

@@ -343,14 +343,14 @@ void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool 
 
 	for (unsigned i = 0; i < n; i++)
 		rp[i] = &res[i];
-	dp_path_walk_into(p, f, skip, rp, n);
+	dp_path_walk_into(p, f, skip, rp, n, true);
 }
 
 /*
  * The hops taken since the last stamp get the TSC now: one read a round of the walk, not one
  * a hop (connection troubleshoot's per-hop time needs no finer grain).
  */
-static void stamp(struct path_result *const *r, unsigned n, uint8_t *stamped)
+static void stamp_hops(struct path_result *const *r, unsigned n, uint8_t *stamped)
 {
 	uint64_t now = rte_rdtsc();
 
@@ -362,7 +362,7 @@ static void stamp(struct path_result *const *r, unsigned n, uint8_t *stamped)
 }
 
 void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
-		       unsigned n)
+		       unsigned n, bool stamp)
 {
 	struct walk w[DP_PATH_BURST];
 	struct nsg_query q[DP_PATH_BURST];
@@ -388,7 +388,8 @@ void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const 
 			dp_routes_prefetch(p->routes, p->t->nics[h->nic].ipcfgs[h->ipcfg].subnet, &f[i].dst);
 		}
 	}
-	stamp(r, n, stamped);
+	if (stamp)
+		stamp_hops(r, n, stamped);
 	/* Every round moves each packet at least one phase on; hops are bounded, so this ends. */
 	while (active) {
 		unsigned k = 0;
@@ -420,7 +421,8 @@ void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const 
 			dp_routes_lookup(p->routes, rq, rh, k);
 		for (unsigned j = 0; j < k; j++)
 			after_route(p, &w[idx[j]], r[idx[j]], &f[idx[j]], &rh[j]);
-		stamp(r, n, stamped);
+		if (stamp)
+			stamp_hops(r, n, stamped);
 		active = 0;
 		for (unsigned i = 0; i < n; i++)
 			active += w[i].phase != PH_DONE;

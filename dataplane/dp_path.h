@@ -43,8 +43,11 @@ void dp_path_free(struct dp_path *p);
 /* n at most DP_PATH_BURST flows; skip[i]: flow i is return traffic of an admitted flow. */
 void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *r,
 		  unsigned n);
-/* The same, writing each result where the caller points (no copies of ~1 KB results). */
+/*
+ * The same, writing each result where the caller points (no copies of ~1 KB results). stamp:
+ * whether hops get their TSC (false: a caller that reads no hop's time leaves it unset).
+ */
 void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
-		       unsigned n);
+		       unsigned n, bool stamp);
 
 #endif
