@@ -2,11 +2,10 @@
  * nwsim bench: how fast NSG policies of a given size and shape are enforced. A seeded generator
  * writes a topology (NSGs of N rules shaped like real ones: prefixes, service tags, port ranges
  * and lists, some IPv6) and a traffic mix against it; the frames are preloaded, received into a
- * ring of mbufs a burst at a time, and every worker runs the full packet path on its share
- * (parse from the mbuf, flow table, NSGs
- * both ways, routes, counters) in passes, for a packet count or a time. Reports per worker and
- * in total: Mpps, Gbit/s at the frame size, cycles per packet, per-packet latency percentiles,
- * the rule build time and the tables' memory.
+ * ring of mbufs a burst at a time, and every worker runs the full packet path on its share (parse
+ * from the mbuf, flow table, NSGs both ways, routes, counters) in passes, for a packet count or a
+ * time. Reports per worker and in total: Mpps, Gbit/s at the frame size, cycles per packet,
+ * per-packet latency percentiles, the rule build time and the tables' memory.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -714,7 +713,8 @@ int cmd_bench(int argc, char **argv)
 		W[i].off = calloc(total, sizeof(*W[i].off));
 		W[i].len = calloc(total, sizeof(*W[i].len));
 		W[i].ts = calloc(total, sizeof(*W[i].ts));
-		if (!W[i].frame || !W[i].off || !W[i].len || !W[i].ts || !pool || rte_pktmbuf_alloc_bulk(pool, W[i].ring, BENCH_RING) != 0) {
+		if (!W[i].frame || !W[i].off || !W[i].len || !W[i].ts || !pool ||
+		    rte_pktmbuf_alloc_bulk(pool, W[i].ring, BENCH_RING) != 0) {
 			rte_mempool_free(pool);
 			pool = NULL;
 			break;
@@ -723,7 +723,7 @@ int cmd_bench(int argc, char **argv)
 			W[i].ring[j]->data_off = 0;
 	}
 	if (!pool) {
-		nws_err_set(&err, "bench: no memory for %zu packets in mbufs", total);
+		nws_err_set(&err, "bench: no memory for %zu packets' frames and a ring of mbufs", total);
 		goto out;
 	}
 	struct gen g_flows = g; /* the reference below meets the same flows */

@@ -312,7 +312,8 @@ static bool tcp_end(const struct dp_item *it)
 	return it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & 0x05);
 }
 
-static void flow_touch(const struct dp_engine *e, struct dp_flow_entry *fe, int dir, const struct dp_item *it, uint64_t clk)
+static void flow_touch(const struct dp_engine *e, struct dp_flow_entry *fe, int dir, const struct dp_item *it,
+		       uint64_t clk)
 {
 	if (e->flow_info) { /* a line of its own: only flow logs count a flow's packets */
 		struct dp_flow_info *fi = dp_flow_info(&e->flows, fe);
