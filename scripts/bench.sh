@@ -33,6 +33,14 @@ has_avx512() {
 	[[ $flags == *avx512f* && $flags == *avx512bw* && $flags == *avx512vl* && $flags == *avx512cd* ]]
 }
 
+# EAL lcores for N workers, one CPU each; the main lcore, which sleeps while they run, shares the
+# first CPU with worker 1.
+lcores_for() {
+	local l="0@0"
+	for k in $(seq "$1"); do l="$l,$k@$((k - 1))"; done
+	echo "$l"
+}
+
 # The sweep: nwsim bench over rule count x workers x classify algorithm x burst size, one CSV
 # row each, and plots drawn with gnuplot into docs/benchmarks/. --quick: a smaller grid and
 # fewer packets (under five minutes on two cores).
@@ -46,7 +54,9 @@ if [ "${1:-}" = "--sweep" ]; then
 	mkdir -p "$out"
 	csv=$out/sweep.csv
 	rules_set="10 100 1000 4000"
+	# Inline on the main lcore, one worker, and as many workers as there are CPUs.
 	workers_set="0 1"
+	[ "$(nproc)" -gt 1 ] && workers_set="$workers_set $(nproc)"
 	algs="scalar sse avx2"
 	has_avx512 && algs="$algs avx512x16 avx512x32"
 	bursts="8 32 64"
@@ -58,16 +68,13 @@ if [ "${1:-}" = "--sweep" ]; then
 		bursts="8 32"
 		packets=1500000
 	fi
-	# Workers beyond the machine's CPUs would share them; the sweep stays within.
-	maxw=$(($(nproc) - 1))
 	echo "rules,workers,algorithm,burst,mpps,cycles_per_packet,p50_ns,p99_ns,build_ms,table_mb" >"$csv"
 	for r in $rules_set; do
 		for w in $workers_set; do
-			[ "$w" -le "$maxw" ] || continue
 			for a in $algs; do
 				for b in $bursts; do
 					build/control/nwsim bench --rules "$r" --workers "$w" --alg "$a" --burst "$b" --packets "$packets" \
-						--flows 20000 -o json 2>/dev/null | python3 -c '
+						--flows 20000 -o json -- --lcores "$(lcores_for "$w")" 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 t = d["workers"][-1]
@@ -140,8 +147,7 @@ if [ "${1:-}" = "--scaling" ]; then
 	ncpu=$(nproc)
 	one=
 	for w in $(seq "$ncpu"); do
-		lcores="0@0"
-		for k in $(seq "$w"); do lcores="$lcores,$k@$((k - 1))"; done
+		lcores=$(lcores_for "$w")
 		for _ in $(seq "${NWSIM_SCALING_RUNS:-3}"); do
 			build/control/nwsim bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets $((10000000 * w)) \
 				--workers "$w" -o json -- --lcores "$lcores" | python3 -c '
@@ -155,7 +161,21 @@ print("%.3f %.3f %.3f" % (d["workers"][-1]["kpps"] / 1e3, min(ws), max(ws)))'
 		awk -v w="$w" -v t="$tot" -v l="$lo" -v h="$hi" -v o="$one" 'BEGIN { printf "%d,%.3f,%.3f,%.3f,%.2f\n", w, t, l, h, t / o }' >>"$csv"
 		tail -n 1 "$csv"
 	done
-	echo "wrote $csv ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $ncpu CPUs)"
+	. scripts/deps.sh
+	nwsim_deps gnuplot-nox
+	gnuplot <<PLOT
+set datafile separator ","
+set terminal svg size 720,420 font "sans,11"
+set key top left
+set grid
+set output "docs/benchmarks/mpps-by-workers.svg"
+set title "nwsim bench: acl1_10k, 100,000 flows of 10 packets, one CPU a worker"
+set xlabel "workers"
+set ylabel "million packets per second"
+set xtics 1
+plot "$csv" every ::1 using 1:2 with linespoints title "all workers", "$csv" every ::1 using 1:(\$1 * $one) with lines dashtype 2 title "one worker's rate x workers"
+PLOT
+	echo "wrote $csv, docs/benchmarks/mpps-by-workers.svg ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $ncpu CPUs)"
 	exit 0
 fi
 # --reference: only the side-by-side rounds with dpdk-test-acl (at the end of this script).
