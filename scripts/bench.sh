@@ -298,9 +298,13 @@ for round in $(seq "$rounds"); do
 		# --tracenum must cover the whole trace: dpdk-test-acl overruns its buffer otherwise.
 		a=$("$test_acl" --in-memory -l 0 --no-pci --log-level=error --force-max-simd-bitwidth=512 -- --rulesf="$cb" \
 			--tracef="$work/acl1_10k.trace" --tracenum=$ntrace --iter=40 --verbose=0 --alg=$alg 2>/dev/null |
-			sed -n 's/.* \([0-9.]*\) pkt\/sec.*/\1/p')
+			sed -n 's/.* \([0-9.]*\) pkt\/sec.*/\1/p') || a=
+		if [ -z "$a" ]; then
+			echo "scripts/bench.sh: dpdk-test-acl --alg=$alg gave no rate (run $test_acl by hand to see why)" >&2
+			exit 1
+		fi
 		out=$($nwsim bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets 10000000 --workers 0 --alg $alg -o json)
-		echo "$out" | python3 -c 'import json,sys; d = json.load(sys.stdin); print(sys.argv[1], sys.argv[2], sys.argv[3] or 0, d["workers"][-1]["kpps"] * 1e3, d["linearReferenceKpps"])' \
+		echo "$out" | python3 -c 'import json,sys; d = json.load(sys.stdin); print(sys.argv[1], sys.argv[2], sys.argv[3], d["workers"][-1]["kpps"] * 1e3, d["linearReferenceKpps"])' \
 			"$round" "$alg" "$a" >>"$runs"
 	done
 	python3 - "$runs" "$round" "$ntrace" <<'PY'
