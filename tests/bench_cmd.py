@@ -96,6 +96,13 @@ def main():
         err = [l for l in p.stderr.splitlines() if l.startswith("nwsim:")]
         check("bench %s: refused with one line" % " ".join(args), p.returncode == 2 and len(err) == 1 and want in err[0],
               p.stderr)
+    # scripts/bench.sh refuses what it does not know before it builds or runs anything.
+    script = os.path.join(root, "scripts", "bench.sh")
+    for args, want in ((["--bogus"], "unknown option '--bogus'"), (["--sweep", "--fast"], "--sweep takes only --quick, not '--fast'")):
+        p = subprocess.run([script] + args, capture_output=True, text=True, timeout=60)
+        err = p.stderr.splitlines()
+        check("scripts/bench.sh %s: refused with one line, exit 2" % " ".join(args),
+              p.returncode == 2 and len(err) == 1 and want in err[0] and p.stdout == "", p.stderr)
     checks.finish()
 
 
