@@ -35,7 +35,7 @@ if [ "${1:-}" != "--quick" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
-	run_suite build-san -Dtests=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	run_suite build-san -Dtests=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Db_lto=false
 
 	# valgrind sees what the sanitizers cannot (uninitialised reads in DPDK's libraries, which are
 	# not instrumented). Everything under it runs some 20 times slower, and worker lcores that
@@ -43,7 +43,7 @@ if [ "${1:-}" != "--quick" ]; then
 	# valgrind cannot run AVX-512 code, which -march=native emits where the CPU has it: this pass
 	# gets a build of its own for Debian's DPDK baseline (corei7: SSE4.2).
 	echo "== failure cases and queries under valgrind (build-vg/)"
-	configure build-vg -Dtests=false -Dcpu=corei7
+	configure build-vg -Dtests=false -Dcpu=corei7 -Db_lto=false
 	ninja -C build-vg -j "$jobs" control/nwsim
 	export NWSIM_EAL_OPTIONS="--no-huge -m 512" # valgrind cannot map hugepages
 	export NWSIM_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --suppressions=$PWD/tests/valgrind.supp"
