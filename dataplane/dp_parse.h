@@ -64,5 +64,7 @@ struct dp_pkt {
  * in *why when the packet cannot be parsed.
  */
 int dp_parse(enum dp_link link, const uint8_t *data, uint32_t len, struct dp_pkt *p, int *why);
+/* The same without dp_parse's fast lane for plain Ethernet/IPv4/TCP-UDP: the tests compare the two. */
+int dp_parse_general(enum dp_link link, const uint8_t *data, uint32_t len, struct dp_pkt *p, int *why);
 
 #endif
