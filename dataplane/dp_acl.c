@@ -53,8 +53,8 @@ static const struct rte_acl_field_def defs6[F6_NUM] = {
 /*
  * In the order the default is picked. avx512x16 before avx512x32: nwsim classifies a burst's
  * new flows, a few keys a call, where x32's second half of lanes stays empty; on acl1_10k's
- * trace the full path measured about 5% faster with x16 (dpdk-test-acl, with 100,000 keys a
- * call, is faster with x32).
+ * trace the full path measured about 5% faster with x16 (dpdk-test-acl, with 256 keys a call,
+ * is faster with x32).
  */
 static const struct {
 	int alg;

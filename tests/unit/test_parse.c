@@ -1,7 +1,8 @@
 /*
  * The packet parser on packets built byte by byte: every link type, VLAN stacks, IPv4 options,
  * IPv6 extension chains, each transport, fragments, and every way a header can be cut short or
- * lie about its length, each with its one reason.
+ * lie about its length, each with its one reason; and the fast lane for plain Ethernet/IPv4/TCP-UDP
+ * held to the general parser.
  */
 #include <setjmp.h>
 #include <stdarg.h>
