@@ -341,7 +341,8 @@ static void account_cached(struct dp_engine *e, const struct dp_item *it, const 
 		   !c->delivered ? c->hop[c->drop_hop].nic : c->code == PATH_END_VM ? c->hop[c->nhops - 1].nic : -1);
 }
 
-static void use_cached(struct dp_engine *e, const struct dp_item *it, struct dp_outcome *o, const struct dp_flow_entry *fe,
+/* Inlined: for most packets it is all the engine does after the lookup, and a call's saves cost. */
+static inline __attribute__((always_inline)) void use_cached(struct dp_engine *e, const struct dp_item *it, struct dp_outcome *o, const struct dp_flow_entry *fe,
 		       int dir)
 {
 	const struct dp_flow_path *c = dp_flow_path_get(&e->flows, fe->path[dir]);
@@ -555,14 +556,14 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 	int32_t pos[DP_PATH_BURST];
 	uint8_t idx[DP_PATH_BURST];
 	unsigned np = 0;
-	uint64_t now = e->now_ns, tsc_in = rte_rdtsc();
+	uint64_t now = e->now_ns, tsc_in = rte_rdtsc(), bytes = 0;
 
 	/* 0 marks no flow: a flow held in burst 2^32 - 1 ago must not look held now. */
 	if (++e->bursts == 0)
 		e->bursts = 1;
+	e->c.received += n;
 	for (unsigned i = 0; i < n; i++) {
-		e->c.received++;
-		e->c.received_bytes += it[i]->wire_len;
+		bytes += it[i]->wire_len;
 		out[i]->stateful = false;
 		out[i]->flow_dir = -1;
 		out[i]->tsc_in = tsc_in;
@@ -581,6 +582,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 		keyp[np] = &b.key[i];
 		idx[np++] = (uint8_t)i;
 	}
+	e->c.received_bytes += bytes;
 	e->now_ns = now;
 	dp_flow_sweep_look(&e->flows, now);
 	dp_flow_lookup_bulk(&e->flows, keyp, hash, np, pos);
