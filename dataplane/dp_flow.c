@@ -55,6 +55,26 @@ void dp_flow_free(struct dp_flow_table *ft)
 
 void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_src)
 {
+	uint64_t *w = (uint64_t *)(void *)k;
+
+	/*
+	 * IPv4, most packets: an address lives in the low 32 bits (struct nws_ip), so address and
+	 * port order as one 64-bit number, and the upper words are zero. The same key as below.
+	 */
+	if (f->src.fam == NWS_AF4) {
+		uint64_t s = (uint64_t)f->src.v, d = (uint64_t)f->dst.v;
+		bool src_lo = (s << 16 | f->sport) <= (d << 16 | f->dport);
+
+		*lo_is_src = src_lo;
+		w[0] = (uint64_t)NWS_AF4 | (uint64_t)f->proto << 8 |
+		       (src_lo ? (uint64_t)f->sport << 16 | (uint64_t)f->dport << 32
+			       : (uint64_t)f->dport << 16 | (uint64_t)f->sport << 32);
+		w[1] = src_lo ? s : d;
+		w[2] = 0;
+		w[3] = src_lo ? d : s;
+		w[4] = 0;
+		return;
+	}
 	const struct nws_ip *lo = &f->src, *hi = &f->dst;
 	uint16_t plo = f->sport, phi = f->dport;
 
@@ -71,8 +91,6 @@ void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_sr
 	 * The layout is struct dp_flow_key's (little-endian); addresses in host order, as the flow
 	 * holds them.
 	 */
-	uint64_t *w = (uint64_t *)(void *)k;
-
 	w[0] = (uint64_t)f->src.fam | (uint64_t)f->proto << 8 | (uint64_t)plo << 16 | (uint64_t)phi << 32;
 	w[1] = (uint64_t)lo->v;
 	w[2] = (uint64_t)(lo->v >> 64);

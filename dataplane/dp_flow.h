@@ -153,7 +153,8 @@ static inline void dp_flow_prefetch(const struct dp_flow_table *ft, uint32_t has
 /* True when the flow has been idle too long at now_ns (a clock that never runs backwards). */
 static inline bool dp_flow_stale(const struct dp_flow_table *ft, const struct dp_flow_entry *e, uint64_t now_ns)
 {
-	return now_ns > e->last_ns && now_ns - e->last_ns > ft->idle_ns;
+	/* Signed: a flow seen after now_ns (never, on a clock that never runs backwards) is not idle. */
+	return (int64_t)(now_ns - e->last_ns) > (int64_t)ft->idle_ns;
 }
 /* Remove the flow at pos; hash is its key's. */
 void dp_flow_remove(struct dp_flow_table *ft, int32_t pos, uint32_t hash);
