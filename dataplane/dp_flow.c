@@ -7,6 +7,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "dp_crc.h"
 #include "dp_flow.h"
 
 int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, struct nws_err *err)
@@ -98,32 +99,15 @@ void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_sr
 	w[4] = (uint64_t)(hi->v >> 64);
 }
 
-/*
- * One CRC32-C step. rte_hash_crc_8byte checks at run time which CRC the CPU has, on every call;
- * a build for a CPU with SSE4.2 (every -Dcpu nwsim is built for) knows it already.
- */
-#ifdef __SSE4_2__
-#include <nmmintrin.h>
-static inline uint32_t crc8b(uint64_t v, uint32_t init)
-{
-	return (uint32_t)_mm_crc32_u64(init, v);
-}
-#else
-static inline uint32_t crc8b(uint64_t v, uint32_t init)
-{
-	return rte_hash_crc_8byte(v, init);
-}
-#endif
-
 uint32_t dp_flow_hash(const struct dp_flow_key *k)
 {
 	const uint64_t *w = (const uint64_t *)(const void *)k;
 	/* Two CRC chains side by side: a chain of five waits on each step's latency. */
-	uint32_t a = crc8b(w[0], 0), b = crc8b(w[1], 0x9e3779b9u);
+	uint32_t a = dp_crc_8byte(w[0], 0), b = dp_crc_8byte(w[1], 0x9e3779b9u);
 
-	a = crc8b(w[2], a);
-	b = crc8b(w[3], b);
-	a = crc8b(w[4], a);
+	a = dp_crc_8byte(w[2], a);
+	b = dp_crc_8byte(w[3], b);
+	a = dp_crc_8byte(w[4], a);
 	return a ^ (b << 16 | b >> 16);
 }
 
@@ -335,9 +319,17 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 	size_t len = offsetof(struct dp_flow_path, hop) + (size_t)path->nhops * sizeof(path->hop[0]);
 	uint32_t mask = 2 * ps->cap - 1, slot, id;
 
-	/* Flows in a row often take the same few paths (each way to each NIC). */
+	/*
+	 * Flows in a row often take the same few paths (each way to each NIC), which differ in a
+	 * word or two: a fingerprint of every word picks the one to compare.
+	 */
+	const uint64_t *w = (const uint64_t *)(const void *)path;
+	uint64_t fp = 0;
+
+	for (size_t i = 0; i < len / 8; i++)
+		fp = (fp << 7 | fp >> 57) ^ w[i];
 	for (unsigned i = 0; i < DP_FLOW_RECENT; i++)
-		if (ps->recent[i] && path_eq(&ps->p[ps->recent[i] - 1], path, len))
+		if (ps->recent_fp[i] == fp && ps->recent[i] && path_eq(&ps->p[ps->recent[i] - 1], path, len))
 			return ps->recent[i];
 	/* Callers zero the unused hops and padding, so equal paths have equal bytes. */
 	slot = rte_hash_crc(path, (uint32_t)len, 0) & mask;
@@ -354,6 +346,7 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 		ps->p[ps->n] = *path;
 		ps->slot[slot] = id = ++ps->n;
 	}
+	ps->recent_fp[ps->rnext % DP_FLOW_RECENT] = fp;
 	ps->recent[ps->rnext++ % DP_FLOW_RECENT] = id;
 	return id;
 }

@@ -107,6 +107,7 @@ struct dp_flow_paths {
 	uint32_t n, cap;
 	uint32_t *slot; /* 2 * cap: path index + 1, 0 free */
 	uint32_t recent[DP_FLOW_RECENT]; /* ids interned lately, tried before hashing */
+	uint64_t recent_fp[DP_FLOW_RECENT]; /* their fingerprints: a path is compared only on a match */
 	uint32_t rnext;     /* the one to replace next */
 };
 

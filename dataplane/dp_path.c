@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_hash_crc.h>
 
+#include "dp_crc.h"
 #include "dp_path.h"
 #include "dp_verify.h"
 
@@ -27,10 +27,10 @@ static inline uint64_t addr_w0(int vnet, const struct nws_ip *ip)
 
 static inline uint32_t addr_hash(uint64_t w0, const struct nws_ip *ip)
 {
-	uint32_t h = rte_hash_crc_8byte(w0, 0);
+	uint32_t h = dp_crc_8byte(w0, 0);
 
-	h = rte_hash_crc_8byte((uint64_t)(ip->v >> 64), h);
-	return rte_hash_crc_8byte((uint64_t)ip->v, h);
+	h = dp_crc_8byte((uint64_t)(ip->v >> 64), h);
+	return dp_crc_8byte((uint64_t)ip->v, h);
 }
 
 /* The slot of (vnet, ip): the one holding it, or the free one where it would go. */
