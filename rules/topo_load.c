@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +421,9 @@ static int port_one(struct ld *ld, const cJSON *v, struct topo_ports *p, size_t 
 	const char *s = v->valuestring;
 
 	if (cJSON_IsNumber(v)) {
+		/* Beyond any port, and beyond what converts to an integer without undefined behaviour. */
+		if (!(v->valuedouble > -65536 && v->valuedouble < 65536))
+			return fail(ld, "%g is outside 0..65535", v->valuedouble);
 		snprintf(buf, sizeof(buf), "%.0f", v->valuedouble);
 		if (v->valuedouble != (double)(long long)v->valuedouble)
 			return fail(ld, "%g is not a whole port number", v->valuedouble);
@@ -656,10 +660,13 @@ static int load_rule(struct ld *ld, const cJSON *obj, struct topo_rule *r, bool 
 		return missing(ld, "priority");
 	if (want(ld, v, cJSON_IsNumber(v), "an integer") < 0)
 		return -1;
+	/* The range first: converting a double beyond an int's range (1e300, a NaN) is undefined. */
+	if (!is_default && !(v->valuedouble >= AZ_PRIORITY_MIN && v->valuedouble <= AZ_PRIORITY_MAX))
+		return fail(ld, "%g is outside %d..%d", v->valuedouble, AZ_PRIORITY_MIN, AZ_PRIORITY_MAX);
+	if (is_default && !(v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX))
+		return fail(ld, "%g is outside %d..%d", v->valuedouble, INT_MIN, INT_MAX);
 	if (v->valuedouble != (double)(long long)v->valuedouble)
 		return fail(ld, "%g is not an integer", v->valuedouble);
-	if (!is_default && (v->valuedouble < AZ_PRIORITY_MIN || v->valuedouble > AZ_PRIORITY_MAX))
-		return fail(ld, "%.0f is outside %d..%d", v->valuedouble, AZ_PRIORITY_MIN, AZ_PRIORITY_MAX);
 	r->priority = (int)v->valuedouble;
 	pop(ld, m);
 
@@ -1488,10 +1495,11 @@ static int whole_in(struct ld *ld, const cJSON *v, long lo, long hi, const char 
 	} else {
 		return want(ld, v, 0, what);
 	}
+	/* The range first: converting a double beyond long's range (1e300, a NaN) is undefined. */
+	if (!(d >= (double)lo && d <= (double)hi))
+		return fail(ld, "%g is outside %ld..%ld", d, lo, hi);
 	if (d != (double)(long)d)
 		return fail(ld, "%g is not %s", d, what);
-	if (d < (double)lo || d > (double)hi)
-		return fail(ld, "%g is outside %ld..%ld", d, lo, hi);
 	*out = (long)d;
 	return 0;
 }

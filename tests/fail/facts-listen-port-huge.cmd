@@ -1,0 +1,1 @@
+list-effective-nsg -t facts-listen-port-huge.json --nic n1
