@@ -342,8 +342,8 @@ static void account_cached(struct dp_engine *e, const struct dp_item *it, const 
 }
 
 /* Inlined: for most packets it is all the engine does after the lookup, and a call's saves cost. */
-static inline __attribute__((always_inline)) void use_cached(struct dp_engine *e, const struct dp_item *it, struct dp_outcome *o, const struct dp_flow_entry *fe,
-		       int dir)
+static inline __attribute__((always_inline)) void use_cached(struct dp_engine *e, const struct dp_item *it,
+							      struct dp_outcome *o, const struct dp_flow_entry *fe, int dir)
 {
 	const struct dp_flow_path *c = dp_flow_path_get(&e->flows, fe->path[dir]);
 

@@ -346,8 +346,10 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 		ps->p[ps->n] = *path;
 		ps->slot[slot] = id = ++ps->n;
 	}
-	ps->recent_fp[ps->rnext % DP_FLOW_RECENT] = fp;
-	ps->recent[ps->rnext++ % DP_FLOW_RECENT] = id;
+	unsigned r = ps->rnext++ % DP_FLOW_RECENT;
+
+	ps->recent_fp[r] = fp;
+	ps->recent[r] = id;
 	return id;
 }
 

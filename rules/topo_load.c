@@ -660,11 +660,14 @@ static int load_rule(struct ld *ld, const cJSON *obj, struct topo_rule *r, bool 
 		return missing(ld, "priority");
 	if (want(ld, v, cJSON_IsNumber(v), "an integer") < 0)
 		return -1;
-	/* The range first: converting a double beyond an int's range (1e300, a NaN) is undefined. */
-	if (!is_default && !(v->valuedouble >= AZ_PRIORITY_MIN && v->valuedouble <= AZ_PRIORITY_MAX))
-		return fail(ld, "%g is outside %d..%d", v->valuedouble, AZ_PRIORITY_MIN, AZ_PRIORITY_MAX);
-	if (is_default && !(v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX))
-		return fail(ld, "%g is outside %d..%d", v->valuedouble, INT_MIN, INT_MAX);
+	/*
+	 * The range first: converting a double beyond an int's range (1e300, a NaN) is undefined.
+	 * Default rules keep Azure's own priorities (65000 and up), any int.
+	 */
+	int plo = is_default ? INT_MIN : AZ_PRIORITY_MIN, phi = is_default ? INT_MAX : AZ_PRIORITY_MAX;
+
+	if (!(v->valuedouble >= plo && v->valuedouble <= phi))
+		return fail(ld, "%g is outside %d..%d", v->valuedouble, plo, phi);
 	if (v->valuedouble != (double)(long long)v->valuedouble)
 		return fail(ld, "%g is not an integer", v->valuedouble);
 	r->priority = (int)v->valuedouble;
