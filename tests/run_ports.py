@@ -163,7 +163,8 @@ def af_packet(nwsim, topo, cap, want, tmp, qpairs=1, workers=0):
                 return False, "the fanout did not give both workers packets: " + err[-500:]
         if len(frames) != len(want) or got_frames != want:
             missing = [i for i, w in enumerate(want) if not any(f[:len(w)] == w for f in frames)]
-            return False, "%d frames came out, %d expected; missing %s; nwsim: %s" % (len(frames), len(want), missing, out[-1500:])
+            # The reason first and nwsim's report short: the check prints the last 600 characters.
+            return False, "%d frames came out, %d expected; missing %s; nwsim: %s" % (len(frames), len(want), missing, out[-300:])
         return True, ""
     finally:
         for n in ns:
