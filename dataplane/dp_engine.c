@@ -58,8 +58,9 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_c
 	e->frags = calloc(FRAG_ENTRIES, sizeof(*e->frags));
 	e->denied = calloc(DENIED_SLOTS, sizeof(*e->denied));
 	e->denied_r = calloc(DENIED_SLOTS, sizeof(*e->denied_r));
+	e->back_r = calloc(DP_PATH_BURST, sizeof(*e->back_r));
 	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped || !e->frags ||
-	    !e->denied || !e->denied_r) {
+	    !e->denied || !e->denied_r || !e->back_r) {
 		dp_engine_free(e);
 		return nws_err_set(err, "out of memory for a worker's tables");
 	}
@@ -78,6 +79,7 @@ void dp_engine_free(struct dp_engine *e)
 	free(e->frags);
 	free(e->denied);
 	free(e->denied_r);
+	free(e->back_r);
 	free(e->c.rule_hits);
 	free(e->c.rule_drops);
 	free(e->c.nic_sent);
@@ -156,16 +158,29 @@ static void remember_nsgs(struct dp_flow_info *fe, const struct path_result *r)
 
 _Static_assert(PATH_MAX_HOPS == 8, "struct dp_flow_path holds PATH_MAX_HOPS hops");
 
+/* Whether a hop's numbers fit a cached path's narrower fields (a NIC has up to 256 IP configurations). */
+static bool hop_fits(const struct path_hop *hp)
+{
+	return hp->nic >= -1 && hp->nic <= INT16_MAX && hp->vnet >= -1 && hp->vnet <= INT16_MAX && hp->ipcfg >= -1 &&
+	       hp->ipcfg < UINT8_MAX;
+}
+
 /*
- * Cache a flow's path in one direction (when the table's path store has room). Written a word at
- * a time, as dp_flow_path_intern compares it: words read back from narrower stores would wait for
- * them to drain.
+ * Cache a flow's path in one direction (when the table's path store has room, and its numbers
+ * fit; otherwise the direction walks each time). Written a word at a time, as
+ * dp_flow_path_intern compares it: words read back from narrower stores would wait for them to
+ * drain.
  */
 static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int dir, const struct path_result *r)
 {
 	struct dp_flow_path c;
 	uint64_t *w = (uint64_t *)(void *)&c;
 
+	for (int h = 0; h < r->nhops; h++)
+		if (!hop_fits(&r->hops[h])) {
+			fe->path[dir] = 0;
+			return;
+		}
 	memset(&c, 0, sizeof(c));
 	w[0] = (uint64_t)(uint8_t)r->nhops | (uint64_t)r->delivered << 8 |
 	       (uint64_t)(uint8_t)(r->delivered ? (int)r->end : (int)r->reason) << 16 | (uint64_t)(uint8_t)r->drop_hop << 24 |
@@ -174,7 +189,7 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 		const struct path_hop *hp = &r->hops[h];
 
 		w[1 + 2 * h] = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
-			       (uint64_t)(uint8_t)hp->ipcfg << 40;
+			       (uint64_t)(uint8_t)(hp->ipcfg + 1) << 40;
 		w[2 + 2 * h] = (uint64_t)(uintptr_t)hp->route;
 	}
 	fe->path[dir] = dp_flow_path_intern(ft, &c);
@@ -182,7 +197,7 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 
 _Static_assert(offsetof(struct dp_flow_path, hop) == 8 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
 		       offsetof(struct dp_flow_path, hop[0].vnet) == 10 && offsetof(struct dp_flow_path, hop[0].kind) == 12 &&
-		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 13 && offsetof(struct dp_flow_path, hop[0].route) == 16 &&
+		       offsetof(struct dp_flow_path, hop[0].ipcfg1) == 13 && offsetof(struct dp_flow_path, hop[0].route) == 16 &&
 		       offsetof(struct dp_flow_path, origin) == 4 && sizeof(void *) == 8,
 	       "path_save writes struct dp_flow_path as words");
 
@@ -205,7 +220,7 @@ static void path_load(const struct dp_flow_path *c, struct path_result *r, uint6
 
 		hp->kind = (enum path_hop_kind)c->hop[h].kind;
 		hp->nic = c->hop[h].nic;
-		hp->ipcfg = c->hop[h].ipcfg;
+		hp->ipcfg = c->hop[h].ipcfg1 - 1;
 		hp->vnet = c->hop[h].vnet;
 		hp->route = c->hop[h].route;
 		hp->has_in = hp->has_out = false;
@@ -475,6 +490,40 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, str
 	}
 }
 
+/*
+ * The way back of the flows the round admitted, walked now rather than when their first reply
+ * comes, as a host's flow table sets up both directions of a connection at once: the reply is
+ * then a known flow's packet like any later one. The walk without NSGs depends on the addresses
+ * alone, which the reply's are (swapped), and the topology cannot change while the flow lives.
+ */
+static void walk_back(struct dp_engine *e, struct burst *b, struct dp_item *const *it)
+{
+	struct nws_flow f[DP_PATH_BURST];
+	bool skip[DP_PATH_BURST];
+	struct path_result *r[DP_PATH_BURST];
+	struct dp_flow_entry *fe[DP_PATH_BURST];
+	unsigned n = 0;
+
+	for (unsigned w = 0; w < b->nw && e->back_r; w++) {
+		int i = b->widx[w];
+
+		if (b->skip[w] || !b->fe[i] || !b->fe[i]->path[0] || b->fe[i]->path[1])
+			continue;
+		const struct nws_flow *x = &it[i]->pkt.flow;
+
+		f[n] = (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
+					  .sport = x->dport, .dport = x->sport };
+		skip[n] = true;
+		r[n] = &e->back_r[n];
+		fe[n++] = b->fe[i];
+	}
+	if (!n)
+		return;
+	dp_path_walk_into(e->path, f, skip, r, n, false);
+	for (unsigned k = 0; k < n; k++)
+		path_save(&e->flows, fe[k], 1, r[k]);
+}
+
 static void resolve_follower(struct dp_engine *e, struct burst *b, int k, struct dp_item *const *it,
 			     struct dp_outcome *const *out)
 {
@@ -636,6 +685,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 			}
 		for (unsigned w = 0; w < b.nw; w++)
 			resolve_leader(e, &b, w, it, out);
+		walk_back(e, &b, it);
 		for (unsigned f = 0; f < b.nf; f++)
 			resolve_follower(e, &b, b.fol[f], it, out);
 		more = false;

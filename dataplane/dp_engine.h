@@ -83,6 +83,11 @@ struct dp_engine {
 	struct dp_denied_slot *denied;
 	struct path_result *denied_r; /* beside denied, same positions */
 	uint64_t denied_hits;
+	/*
+	 * Room for the way back of the flows admitted in a round, walked together when they are
+	 * admitted; NULL: walked when the first reply comes (the tests' reference).
+	 */
+	struct path_result *back_r;
 	/* Called for each flow that leaves the table (idle), before it goes; may be NULL. */
 	void (*gone)(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi);
 	void *gone_arg;

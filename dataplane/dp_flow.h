@@ -53,8 +53,9 @@ struct dp_flow_nsg {
 struct dp_flow_path {
 	uint8_t nhops, delivered, code, drop_hop, origin; /* code: enum path_end or path_drop */
 	struct {
-		int16_t nic, vnet;
-		uint8_t kind, ipcfg;
+		int16_t nic, vnet; /* -1 none */
+		uint8_t kind;
+		uint8_t ipcfg1; /* the IP configuration + 1, 0 none */
 		const struct route_entry *route;
 	} hop[8];
 };

@@ -4,7 +4,8 @@
  * same fate, the same counters, and the same flows (admitted, counted, aged out). Packets come
  * from a small pool of flows, back to back and interleaved, both ways, with FINs, fragments,
  * unparsed ones, idle gaps past the timeout and clocks that jump backwards (captures replayed one
- * after another).
+ * after another). The one-at-a-time engine is also the plain one: it walks every refused packet
+ * again and a flow's way back when the first reply comes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,6 +232,9 @@ static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
 	/* The reference walks every packet outside a flow; the burst engine answers repeats of refused ones. */
 	free(b.denied);
 	b.denied = NULL;
+	/* ... and walks a flow's way back when its first reply comes, not when the flow is admitted. */
+	free(b.back_r);
+	b.back_r = NULL;
 	/* Every other run, the burst engine gives summaries only (when it answers without a walk). */
 	a.hops = (seed >> 7) & 1;
 	summaries += !a.hops;
@@ -378,6 +382,77 @@ static void test_full_table(void **s)
 	free(json);
 }
 
+/*
+ * A NIC with more IP configurations than a cached path's field holds (Azure allows 256): every
+ * packet of a flow to its last ones, both ways, says the configuration a walk says, whether the
+ * answer came from a walk or from the flow's cached path.
+ */
+static void test_many_ip_configurations(void **s)
+{
+	(void)s;
+	size_t cap = 64 * 1024, len = 0;
+	char *json = malloc(cap);
+	struct tu_path tp;
+	struct nws_err err;
+	struct dp_engine e;
+
+	assert_non_null(json);
+	len += (size_t)snprintf(json + len, cap - len,
+				"{\"virtualNetworks\": [{\"name\": \"v\", \"addressSpace\": [\"10.0.0.0/16\"], \"subnets\": "
+				"[{\"name\": \"s\", \"addressPrefix\": \"10.0.0.0/16\"}]}], \"virtualMachines\": [{\"name\": "
+				"\"vm\", \"networkInterfaces\": [{\"name\": \"nic\", \"ipConfigurations\": [");
+	for (int i = 0; i < 256; i++)
+		len += (size_t)snprintf(json + len, cap - len, "%s{\"name\": \"c%d\", \"subnet\": \"v/s\", "
+					"\"privateIPAddress\": \"10.0.%d.%d\"}", i ? ", " : "", i, 1 + i / 200, 4 + i % 200);
+	snprintf(json + len, cap - len, "]}]}]}");
+	tu_path_open(&tp, json);
+	if (dp_engine_init(&e, &tp.dp, 1024, &err) < 0)
+		fail_msg("%s", err.msg);
+	for (int cfg = 250; cfg < 256; cfg++) {
+		struct dp_item items[4];
+		struct dp_outcome outs[4];
+		struct dp_item *it[4];
+		struct dp_outcome *out[4];
+		char addr[32];
+
+		snprintf(addr, sizeof(addr), "10.0.%d.%d", 1 + cfg / 200, 4 + cfg % 200);
+		memset(items, 0, sizeof(items));
+		for (int k = 0; k < 4; k++) {
+			struct nws_flow *f = &items[k].pkt.flow;
+
+			items[k].unparsed = -1;
+			items[k].wire_len = 60;
+			items[k].ts_ns = 1000000000ull + (uint64_t)cfg * 1000 + (uint64_t)k;
+			f->proto = 6;
+			f->has_ports = true;
+			assert_int_equal(nws_ip_parse(k & 1 ? addr : "203.0.113.9", &f->src), 0);
+			assert_int_equal(nws_ip_parse(k & 1 ? "203.0.113.9" : addr, &f->dst), 0);
+			f->sport = k & 1 ? 443 : 40000;
+			f->dport = k & 1 ? 40000 : 443;
+			items[k].pkt.tcp_flags = k == 0 ? 0x02 : k == 1 ? 0x12 : 0x10;
+			it[k] = &items[k];
+			out[k] = &outs[k];
+		}
+		/* One packet a burst: the first is walked, the rest are answered from the flow. */
+		for (int k = 0; k < 4; k++) {
+			struct path_result ref;
+			char why[512];
+
+			dp_engine_burst(&e, &it[k], &out[k], 1);
+			dp_path_walk(&tp.dp, &items[k].pkt.flow, NULL, &ref, 1);
+			if (k > 0) /* a flow's later packets meet no NSG */
+				ref.hops[ref.nhops - 1].has_in = ref.hops[0].has_out = false;
+			if (!tu_same_path(&outs[k].r, &ref, why, sizeof(why)))
+				fail_msg("configuration %d, packet %d: %s", cfg, k, why);
+			assert_int_equal(outs[k].stateful, k > 0);
+			assert_int_equal(outs[k].r.hops[k & 1 ? 0 : outs[k].r.nhops - 1].ipcfg, cfg);
+		}
+	}
+	dp_engine_free(&e);
+	tu_path_close(&tp);
+	free(json);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -385,6 +460,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bursts_match_one_at_a_time),
 		cmocka_unit_test(test_full_table),
+		cmocka_unit_test(test_many_ip_configurations),
 	};
 
 	tu_eal();
