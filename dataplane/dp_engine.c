@@ -158,11 +158,14 @@ static void remember_nsgs(struct dp_flow_info *fe, const struct path_result *r)
 
 _Static_assert(PATH_MAX_HOPS == 8, "struct dp_flow_path holds PATH_MAX_HOPS hops");
 
-/* Whether a hop's numbers fit a cached path's narrower fields (a NIC has up to 256 IP configurations). */
+/*
+ * Whether a hop's numbers fit a cached path's narrower fields: the configuration is kept only
+ * for a hop at a NIC, and a hop without one has none (-1).
+ */
 static bool hop_fits(const struct path_hop *hp)
 {
-	return hp->nic >= -1 && hp->nic <= INT16_MAX && hp->vnet >= -1 && hp->vnet <= INT16_MAX && hp->ipcfg >= -1 &&
-	       hp->ipcfg < UINT8_MAX;
+	return hp->nic >= -1 && hp->nic <= INT16_MAX && hp->vnet >= -1 && hp->vnet <= INT16_MAX &&
+	       (hp->nic < 0 ? hp->ipcfg == -1 : hp->ipcfg >= 0 && hp->ipcfg <= UINT8_MAX);
 }
 
 /*
@@ -189,7 +192,7 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 		const struct path_hop *hp = &r->hops[h];
 
 		w[1 + 2 * h] = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
-			       (uint64_t)(uint8_t)(hp->ipcfg + 1) << 40;
+			       (uint64_t)(uint8_t)(hp->nic < 0 ? 0 : hp->ipcfg) << 40;
 		w[2 + 2 * h] = (uint64_t)(uintptr_t)hp->route;
 	}
 	fe->path[dir] = dp_flow_path_intern(ft, &c);
@@ -197,7 +200,7 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 
 _Static_assert(offsetof(struct dp_flow_path, hop) == 8 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
 		       offsetof(struct dp_flow_path, hop[0].vnet) == 10 && offsetof(struct dp_flow_path, hop[0].kind) == 12 &&
-		       offsetof(struct dp_flow_path, hop[0].ipcfg1) == 13 && offsetof(struct dp_flow_path, hop[0].route) == 16 &&
+		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 13 && offsetof(struct dp_flow_path, hop[0].route) == 16 &&
 		       offsetof(struct dp_flow_path, origin) == 4 && sizeof(void *) == 8,
 	       "path_save writes struct dp_flow_path as words");
 
@@ -220,7 +223,7 @@ static void path_load(const struct dp_flow_path *c, struct path_result *r, uint6
 
 		hp->kind = (enum path_hop_kind)c->hop[h].kind;
 		hp->nic = c->hop[h].nic;
-		hp->ipcfg = c->hop[h].ipcfg1 - 1;
+		hp->ipcfg = c->hop[h].nic < 0 ? -1 : c->hop[h].ipcfg;
 		hp->vnet = c->hop[h].vnet;
 		hp->route = c->hop[h].route;
 		hp->has_in = hp->has_out = false;

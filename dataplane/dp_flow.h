@@ -55,7 +55,7 @@ struct dp_flow_path {
 	struct {
 		int16_t nic, vnet; /* -1 none */
 		uint8_t kind;
-		uint8_t ipcfg1; /* the IP configuration + 1, 0 none */
+		uint8_t ipcfg; /* a NIC's IP configuration (Azure allows 256); a hop without a NIC has none */
 		const struct route_entry *route;
 	} hop[8];
 };

@@ -383,9 +383,10 @@ static void test_full_table(void **s)
 }
 
 /*
- * A NIC with more IP configurations than a cached path's field holds (Azure allows 256): every
- * packet of a flow to its last ones, both ways, says the configuration a walk says, whether the
- * answer came from a walk or from the flow's cached path.
+ * A NIC with as many IP configurations as Azure allows (256), the most a cached path's 8-bit field
+ * holds: every packet of a flow to its last ones, both ways, says the configuration a walk says,
+ * whether the answer came from a walk or from the flow's cached path, and the flow's paths are
+ * cached.
  */
 static void test_many_ip_configurations(void **s)
 {
@@ -447,6 +448,15 @@ static void test_many_ip_configurations(void **s)
 			assert_int_equal(outs[k].stateful, k > 0);
 			assert_int_equal(outs[k].r.hops[k & 1 ? 0 : outs[k].r.nhops - 1].ipcfg, cfg);
 		}
+		/* ... and the flow keeps both ways, the last configuration too: its packets walk no more. */
+		struct dp_flow_key key;
+		bool lo;
+
+		dp_flow_key(&key, &items[0].pkt.flow, &lo);
+		int32_t pos = dp_flow_lookup(&e.flows, &key, dp_flow_hash(&key));
+
+		assert_true(pos >= 0);
+		assert_true(e.flows.e[pos].path[0] && e.flows.e[pos].path[1]);
 	}
 	dp_engine_free(&e);
 	tu_path_close(&tp);
