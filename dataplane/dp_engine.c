@@ -158,6 +158,17 @@ static void remember_nsgs(struct dp_flow_info *fe, const struct path_result *r)
 
 _Static_assert(PATH_MAX_HOPS == 8, "struct dp_flow_path holds PATH_MAX_HOPS hops");
 
+/* The NIC that sent a walked packet, and the one it reached or was dropped at: -1 none. */
+static inline int fate_sent(const struct path_result *r)
+{
+	return r->hops[0].kind == PATH_HOP_SOURCE ? r->hops[0].nic : -1;
+}
+
+static inline int fate_at(const struct path_result *r)
+{
+	return !r->delivered ? r->hops[r->drop_hop].nic : r->end == PATH_END_VM ? r->hops[r->nhops - 1].nic : -1;
+}
+
 /*
  * Whether a hop's numbers fit a cached path's narrower fields: the configuration is kept only
  * for a hop at a NIC, and a hop without one has none (-1).
@@ -188,19 +199,21 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 	w[0] = (uint64_t)(uint8_t)r->nhops | (uint64_t)r->delivered << 8 |
 	       (uint64_t)(uint8_t)(r->delivered ? (int)r->end : (int)r->reason) << 16 | (uint64_t)(uint8_t)r->drop_hop << 24 |
 	       (uint64_t)(uint8_t)r->origin << 32;
+	w[1] = (uint64_t)(uint32_t)fate_sent(r) | (uint64_t)(uint32_t)fate_at(r) << 32;
 	for (int h = 0; h < r->nhops; h++) {
 		const struct path_hop *hp = &r->hops[h];
 
-		w[1 + 2 * h] = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
+		w[2 + 2 * h] = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
 			       (uint64_t)(uint8_t)(hp->nic < 0 ? 0 : hp->ipcfg) << 40;
-		w[2 + 2 * h] = (uint64_t)(uintptr_t)hp->route;
+		w[3 + 2 * h] = (uint64_t)(uintptr_t)hp->route;
 	}
 	fe->path[dir] = dp_flow_path_intern(ft, &c);
 }
 
-_Static_assert(offsetof(struct dp_flow_path, hop) == 8 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
-		       offsetof(struct dp_flow_path, hop[0].vnet) == 10 && offsetof(struct dp_flow_path, hop[0].kind) == 12 &&
-		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 13 && offsetof(struct dp_flow_path, hop[0].route) == 16 &&
+_Static_assert(offsetof(struct dp_flow_path, sent) == 8 && offsetof(struct dp_flow_path, at) == 12 &&
+		       offsetof(struct dp_flow_path, hop) == 16 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
+		       offsetof(struct dp_flow_path, hop[0].vnet) == 18 && offsetof(struct dp_flow_path, hop[0].kind) == 20 &&
+		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 21 && offsetof(struct dp_flow_path, hop[0].route) == 24 &&
 		       offsetof(struct dp_flow_path, origin) == 4 && sizeof(void *) == 8,
 	       "path_save writes struct dp_flow_path as words");
 
@@ -269,9 +282,7 @@ static void account(struct dp_engine *e, const struct dp_item *it, const struct 
 {
 	const struct path_hop *h = &r->hops[r->drop_hop];
 
-	count_fate(e, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason,
-		   r->hops[0].kind == PATH_HOP_SOURCE ? r->hops[0].nic : -1,
-		   !r->delivered ? h->nic : r->end == PATH_END_VM ? r->hops[r->nhops - 1].nic : -1);
+	count_fate(e, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason, fate_sent(r), fate_at(r));
 	if (!r->delivered && (r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND)) {
 		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
 
@@ -355,8 +366,7 @@ static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, uint32_t ha
 /* account() for a packet answered from a cached path (never an NSG's drop: no rule was evaluated). */
 static void account_cached(struct dp_engine *e, const struct dp_item *it, const struct dp_flow_path *c)
 {
-	count_fate(e, it->wire_len, c->delivered, c->code, c->hop[0].kind == PATH_HOP_SOURCE ? c->hop[0].nic : -1,
-		   !c->delivered ? c->hop[c->drop_hop].nic : c->code == PATH_END_VM ? c->hop[c->nhops - 1].nic : -1);
+	count_fate(e, it->wire_len, c->delivered, c->code, c->sent, c->at);
 }
 
 /* Inlined: for most packets it is all the engine does after the lookup, and a call's saves cost. */

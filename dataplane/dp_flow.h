@@ -52,6 +52,9 @@ struct dp_flow_nsg {
  */
 struct dp_flow_path {
 	uint8_t nhops, delivered, code, drop_hop, origin; /* code: enum path_end or path_drop */
+	uint8_t pad[3];
+	/* For a packet's counters, from the hops: the NIC that sent it, where it ended (-1 none). */
+	int32_t sent, at;
 	struct {
 		int16_t nic, vnet; /* -1 none */
 		uint8_t kind;
