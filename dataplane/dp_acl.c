@@ -108,8 +108,34 @@ static inline uint32_t acl_userdata(size_t match_index)
 	return (uint32_t)match_index + 1;
 }
 
-static void set_head(struct rte_acl_field *f, const struct topo_rule *r, uint8_t fam, int inst)
+/* A protocol's class in a head byte: what a rule can name, for the family (ICMP is 1 or 58). */
+static uint8_t proto_class(int proto, uint8_t fam)
 {
+	switch (proto) {
+	case AZ_PROTO_TCP:
+		return 1;
+	case AZ_PROTO_UDP:
+		return 2;
+	case AZ_PROTO_ESP:
+		return 4;
+	case AZ_PROTO_AH:
+		return 5;
+	default:
+		return proto == (fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : AZ_PROTO_ICMP) ? 3 : 0;
+	}
+}
+
+static void set_head(struct rte_acl_field *f, const struct topo_rule *r, uint8_t fam, int inst, bool head)
+{
+	if (head) {
+		bool ports = !r->sport.any || !r->dport.any;
+		uint8_t cls = r->proto == AZ_PROTO_ANY ? 0 : proto_class(r->proto == AZ_PROTO_ICMP && fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : r->proto, fam);
+
+		f[F_PROTO].value.u8 = (uint8_t)(cls | (ports ? DP_ACL_H_PORTS : 0) | (unsigned)inst << DP_ACL_H_INST_SHIFT);
+		f[F_PROTO].mask_range.u8 = (uint8_t)((r->proto == AZ_PROTO_ANY ? 0 : DP_ACL_H_CLASS) |
+						     (ports ? DP_ACL_H_PORTS : 0) | 0xf0u);
+		return; /* meta is left out of the context */
+	}
 	if (r->proto == AZ_PROTO_ANY) {
 		f[F_PROTO].value.u8 = 0;
 		f[F_PROTO].mask_range.u8 = 0;
@@ -244,7 +270,7 @@ static int side_boxes(const struct nsg_model *m, int vnet, const struct topo_sid
 }
 
 static int expand_rule(struct rvec *v, const struct nsg_model *m, int inst, const struct topo_rule *r,
-		       uint8_t fam, uint32_t prio, uint32_t userdata)
+		       uint8_t fam, uint32_t prio, uint32_t userdata, bool head)
 {
 	int vnet = m->inst[inst].vnet, rc = -1;
 	struct box *src = NULL, *dst = NULL;
@@ -268,7 +294,7 @@ static int expand_rule(struct rvec *v, const struct nsg_model *m, int inst, cons
 					ar->data.category_mask = 1;
 					ar->data.priority = prio;
 					ar->data.userdata = userdata;
-					set_head(ar->field, r, fam, inst);
+					set_head(ar->field, r, fam, inst, head);
 					set_addr(ar->field, F_SRC, fam, &src[a]);
 					set_addr(ar->field, fdst, fam, &dst[b]);
 					ar->field[fsp].value.u16 = r->sport.any ? 0 : r->sport.r[sp].lo;
@@ -281,6 +307,36 @@ out:
 	free(src);
 	free(dst);
 	return rc;
+}
+
+/* Without meta: the fields after it move down one (rte_acl numbers fields 0..n-1), in place. */
+static void drop_meta_rules(struct rvec *v, int nf)
+{
+	size_t to = RTE_ACL_RULE_SZ((uint32_t)nf - 1);
+
+	for (size_t i = 0; i < v->n; i++) {
+		struct rte_acl_rule *src = (struct rte_acl_rule *)(void *)(v->buf + i * v->size);
+		unsigned char *dst = v->buf + i * to;
+		struct rte_acl_field fields[F6_NUM];
+
+		memcpy(fields, src->field, sizeof(fields[0]) * (size_t)nf);
+		memmove(dst, src, sizeof(struct rte_acl_rule_data));
+		struct rte_acl_rule *r = (struct rte_acl_rule *)(void *)dst;
+
+		r->field[F_PROTO] = fields[F_PROTO];
+		memcpy(&r->field[F_META], &fields[F_META + 1], sizeof(fields[0]) * (size_t)(nf - 2));
+	}
+	v->size = to;
+}
+
+static void drop_meta_def(struct rte_acl_config *cfg)
+{
+	for (uint32_t i = F_META; i + 1 < cfg->num_fields; i++) {
+		cfg->defs[i] = cfg->defs[i + 1];
+		cfg->defs[i].field_index--;
+		cfg->defs[i].input_index--;
+	}
+	cfg->num_fields--;
 }
 
 static int make_ctx(struct dp_acl *a, int d, int fi, struct rvec *v, struct nws_err *err)
@@ -308,6 +364,8 @@ static int make_ctx(struct dp_acl *a, int d, int fi, struct rvec *v, struct nws_
 	if (rc < 0)
 		return nws_err_set(err, "rte_acl_add_rules(%s, %zu rules): %s", name, v->n, strerror(-rc));
 	memcpy(cfg.defs, fi ? defs6 : defs4, sizeof(struct rte_acl_field_def) * cfg.num_fields);
+	if (a->head)
+		drop_meta_def(&cfg);
 	rc = rte_acl_build(a->ctx[d][fi], &cfg);
 	if (rc < 0)
 		return nws_err_set(err, "rte_acl_build(%s, %zu rules): %s", name, v->n, strerror(-rc));
@@ -324,8 +382,14 @@ int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nw
 	if (m->ninst > UINT16_MAX)
 		return nws_err_set(err, "%s: %zu NSG associations exceed nwsim's limit of %u", m->t->file, m->ninst,
 				   UINT16_MAX);
+	a->head = m->ninst <= DP_ACL_HEAD_INSTS;
 	for (size_t i = 0; i < m->ninst; i++)
 		total += m->t->nsgs[m->inst[i].nsg].nrules;
+	/* A protocol a rule names must have a class of its own, or the head cannot tell it apart. */
+	for (size_t g = 0; g < m->t->nnsgs; g++)
+		for (size_t i = 0; i < m->t->nsgs[g].nrules; i++)
+			if (m->t->nsgs[g].rules[i].proto != AZ_PROTO_ANY && proto_class(m->t->nsgs[g].rules[i].proto, NWS_AF4) == 0)
+				a->head = false;
 	a->match = calloc(total ? total : 1, sizeof(*a->match));
 	if (!a->match)
 		return nws_err_set(err, "out of memory");
@@ -352,11 +416,13 @@ int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nw
 					continue;
 				/* Order index restarts for every instance: instances never share a key. */
 				k = (mi > 0 && a->match[mi - 1].inst == mt->inst && a->match[mi - 1].rule->dir == mt->rule->dir) ? k + 1 : 0;
-				if (expand_rule(&v, m, mt->inst, mt->rule, fam, acl_priority(k), acl_userdata(mi)) < 0) {
+				if (expand_rule(&v, m, mt->inst, mt->rule, fam, acl_priority(k), acl_userdata(mi), a->head) < 0) {
 					nws_err_set(err, "out of memory expanding NSG rules");
 					goto out;
 				}
 			}
+			if (a->head)
+				drop_meta_rules(&v, fi ? F6_NUM : F4_NUM);
 			if (make_ctx(a, d, fi, &v, err) < 0)
 				goto out;
 		}
@@ -425,9 +491,17 @@ static uint32_t key_meta(const struct nws_flow *f, int inst)
 	return rte_cpu_to_be_32((uint32_t)inst | (f->has_ports ? DP_ACL_M_PORTS : 0));
 }
 
-void dp_acl_key4(struct dp_acl_key4 *k, const struct nws_flow *f, int inst)
+static uint8_t key_head(const struct dp_acl *a, const struct nws_flow *f, int inst)
 {
-	k->proto = f->proto;
+	if (!a->head)
+		return f->proto;
+	return (uint8_t)(proto_class(f->proto, f->src.fam) | (f->has_ports ? DP_ACL_H_PORTS : 0) |
+			 (unsigned)inst << DP_ACL_H_INST_SHIFT);
+}
+
+void dp_acl_key4(const struct dp_acl *a, struct dp_acl_key4 *k, const struct nws_flow *f, int inst)
+{
+	k->proto = key_head(a, f, inst);
 	memset(k->pad, 0, sizeof(k->pad));
 	k->meta = key_meta(f, inst);
 	k->src = rte_cpu_to_be_32((uint32_t)f->src.v);
@@ -436,9 +510,9 @@ void dp_acl_key4(struct dp_acl_key4 *k, const struct nws_flow *f, int inst)
 	k->dport = rte_cpu_to_be_16(f->has_ports ? f->dport : 0);
 }
 
-void dp_acl_key6(struct dp_acl_key6 *k, const struct nws_flow *f, int inst)
+void dp_acl_key6(const struct dp_acl *a, struct dp_acl_key6 *k, const struct nws_flow *f, int inst)
 {
-	k->proto = f->proto;
+	k->proto = key_head(a, f, inst);
 	memset(k->pad, 0, sizeof(k->pad));
 	k->meta = key_meta(f, inst);
 	nws_ip_bytes(&f->src, k->src);

@@ -34,9 +34,9 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 		nlev[i] = v[i].platform >= 0 ? 0 : nsg_levels(m, x->nic, x->ipcfg, x->dir, inst[i], NULL);
 		for (int l = 0; l < nlev[i]; l++) {
 			if (fi == 0)
-				dp_acl_key4(&keys[i][l].k4, &x->flow, inst[i][l]);
+				dp_acl_key4(a, &keys[i][l].k4, &x->flow, inst[i][l]);
 			else
-				dp_acl_key6(&keys[i][l].k6, &x->flow, inst[i][l]);
+				dp_acl_key6(a, &keys[i][l].k6, &x->flow, inst[i][l]);
 			slot[i][l] = gr->n;
 			gr->keys[gr->n++] = (const uint8_t *)&keys[i][l];
 		}

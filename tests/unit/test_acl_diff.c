@@ -27,6 +27,8 @@ static void describe(const struct nsg_query *q, const struct nsg_verdict *v, cha
 		 tu_verdict_str(v, b, sizeof(b)));
 }
 
+static size_t head_runs, wide_runs;
+
 static int run_topology(uint64_t seed, const struct tgen_opts *o, size_t nq)
 {
 	uint64_t rng = seed;
@@ -38,6 +40,10 @@ static int run_topology(uint64_t seed, const struct tgen_opts *o, size_t nq)
 
 	assert_true(q && ref && got && nalg > 0);
 	tu_net_open(&n, json);
+	/* Both key layouts: the instance in the first byte (few NSG instances) or in meta. */
+	head_runs += n.acl.head;
+	wide_runs += !n.acl.head;
+	assert_int_equal(n.acl.head, n.m.ninst <= DP_ACL_HEAD_INSTS);
 	for (size_t i = 0; i < nq; i++) {
 		tgen_query(&rng, n.t, &q[i]);
 		nsg_ref_verify(&n.m, q[i].nic, q[i].ipcfg, q[i].dir, &q[i].flow, &ref[i]);
@@ -100,6 +106,21 @@ static void test_large_nsgs(void **state)
 	assert_int_equal(run_topology(0xb16b00b5, &o, 20000), 0);
 }
 
+/* Many NSGs on many subnets and NICs: more instances than the key's first byte holds. */
+static void test_many_instances(void **state)
+{
+	(void)state;
+	int bad = 0;
+
+	for (int k = 0; k < 4; k++) {
+		struct tgen_opts o = { .nnsgs = 80, .max_rules = 20, .tag_pct = 20, .v6_pct = 40 };
+
+		bad += run_topology(0x1a57a11 + (uint64_t)k * 104729, &o, 5000);
+	}
+	assert_int_equal(bad, 0);
+	assert_true(wide_runs >= 2);
+}
+
 static void test_report(void **state)
 {
 	(void)state;
@@ -108,9 +129,10 @@ static void test_report(void **state)
 	printf("differential: %zu query evaluations compared over algorithms:", queries_total);
 	for (int i = 0; i < n; i++)
 		printf(" %s", dp_acl_alg_name(algs[i]));
-	printf("\n");
+	printf("\n  %zu topologies with the instance in the key's first byte, %zu with it in meta\n", head_runs, wide_runs);
 	/* 100,000 random queries per algorithm is the floor this test promises. */
 	assert_true(queries_total >= (size_t)n * 100000);
+	assert_true(head_runs >= 20 && wide_runs >= 2);
 }
 
 int main(void)
@@ -118,6 +140,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_topologies),
 		cmocka_unit_test(test_large_nsgs),
+		cmocka_unit_test(test_many_instances),
 		cmocka_unit_test(test_report),
 	};
 
