@@ -127,25 +127,19 @@ static uint8_t proto_class(int proto, uint8_t fam)
 
 static void set_head(struct rte_acl_field *f, const struct topo_rule *r, uint8_t fam, int inst, bool head)
 {
-	if (head) {
-		bool ports = !r->sport.any || !r->dport.any;
-		uint8_t cls = r->proto == AZ_PROTO_ANY ? 0 : proto_class(r->proto == AZ_PROTO_ICMP && fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : r->proto, fam);
-
-		f[F_PROTO].value.u8 = (uint8_t)(cls | (ports ? DP_ACL_H_PORTS : 0) | (unsigned)inst << DP_ACL_H_INST_SHIFT);
-		f[F_PROTO].mask_range.u8 = (uint8_t)((r->proto == AZ_PROTO_ANY ? 0 : DP_ACL_H_CLASS) |
-						     (ports ? DP_ACL_H_PORTS : 0) | 0xf0u);
-		return; /* meta is left out of the context */
-	}
-	if (r->proto == AZ_PROTO_ANY) {
-		f[F_PROTO].value.u8 = 0;
-		f[F_PROTO].mask_range.u8 = 0;
-	} else {
-		f[F_PROTO].value.u8 = (uint8_t)(r->proto == AZ_PROTO_ICMP && fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : r->proto);
-		f[F_PROTO].mask_range.u8 = 0xff;
-	}
+	bool any = r->proto == AZ_PROTO_ANY;
+	int proto = r->proto == AZ_PROTO_ICMP && fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : r->proto;
 	/* A rule naming ports must not match portless packets: require the flag then. */
 	bool ports = !r->sport.any || !r->dport.any;
 
+	if (head) { /* meta is left out of the context */
+		f[F_PROTO].value.u8 = (uint8_t)((any ? 0 : proto_class(proto, fam)) | (ports ? DP_ACL_H_PORTS : 0) |
+						(unsigned)inst << DP_ACL_H_INST_SHIFT);
+		f[F_PROTO].mask_range.u8 = (uint8_t)((any ? 0 : DP_ACL_H_CLASS) | (ports ? DP_ACL_H_PORTS : 0) | 0xf0u);
+		return;
+	}
+	f[F_PROTO].value.u8 = (uint8_t)(any ? 0 : proto);
+	f[F_PROTO].mask_range.u8 = any ? 0 : 0xff;
 	f[F_META].value.u32 = (uint32_t)inst | (ports ? DP_ACL_M_PORTS : 0);
 	f[F_META].mask_range.u32 = DP_ACL_M_INST | (ports ? DP_ACL_M_PORTS : 0);
 }
@@ -372,6 +366,16 @@ static int make_ctx(struct dp_acl *a, int d, int fi, struct rvec *v, struct nws_
 	return 0;
 }
 
+/* Whether every protocol a rule names has a class of its own, which the head byte needs. */
+static bool protocols_classed(const struct topo *t)
+{
+	for (size_t g = 0; g < t->nnsgs; g++)
+		for (size_t i = 0; i < t->nsgs[g].nrules; i++)
+			if (t->nsgs[g].rules[i].proto != AZ_PROTO_ANY && proto_class(t->nsgs[g].rules[i].proto, NWS_AF4) == 0)
+				return false;
+	return true;
+}
+
 int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nws_err *err)
 {
 	size_t total = 0;
@@ -382,14 +386,9 @@ int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nw
 	if (m->ninst > UINT16_MAX)
 		return nws_err_set(err, "%s: %zu NSG associations exceed nwsim's limit of %u", m->t->file, m->ninst,
 				   UINT16_MAX);
-	a->head = m->ninst <= DP_ACL_HEAD_INSTS;
+	a->head = m->ninst <= DP_ACL_HEAD_INSTS && protocols_classed(m->t);
 	for (size_t i = 0; i < m->ninst; i++)
 		total += m->t->nsgs[m->inst[i].nsg].nrules;
-	/* A protocol a rule names must have a class of its own, or the head cannot tell it apart. */
-	for (size_t g = 0; g < m->t->nnsgs; g++)
-		for (size_t i = 0; i < m->t->nsgs[g].nrules; i++)
-			if (m->t->nsgs[g].rules[i].proto != AZ_PROTO_ANY && proto_class(m->t->nsgs[g].rules[i].proto, NWS_AF4) == 0)
-				a->head = false;
 	a->match = calloc(total ? total : 1, sizeof(*a->match));
 	if (!a->match)
 		return nws_err_set(err, "out of memory");

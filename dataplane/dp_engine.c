@@ -517,7 +517,9 @@ static void walk_back(struct dp_engine *e, struct burst *b, struct dp_item *cons
 	struct dp_flow_entry *fe[DP_PATH_BURST];
 	unsigned n = 0;
 
-	for (unsigned w = 0; w < b->nw && e->back_r; w++) {
+	if (!e->back_r)
+		return;
+	for (unsigned w = 0; w < b->nw; w++) {
 		int i = b->widx[w];
 
 		if (b->skip[w] || !b->fe[i] || !b->fe[i]->path[0] || b->fe[i]->path[1])
