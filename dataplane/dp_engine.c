@@ -170,65 +170,68 @@ static inline int fate_at(const struct path_result *r)
 }
 
 /*
- * Whether a hop's numbers fit a cached path's narrower fields: the configuration is kept only
- * for a hop at a NIC, and a hop without one has none (-1).
- */
-static bool hop_fits(const struct path_hop *hp)
-{
-	return hp->nic >= -1 && hp->nic <= INT16_MAX && hp->vnet >= -1 && hp->vnet <= INT16_MAX &&
-	       (hp->nic < 0 ? hp->ipcfg == -1 : hp->ipcfg >= 0 && hp->ipcfg <= UINT8_MAX);
-}
-
-/*
  * Cache a flow's path in one direction (when the table's path store has room, and its numbers
  * fit; otherwise the direction walks each time). Written a word at a time, as
  * dp_flow_path_intern compares it: words read back from narrower stores would wait for them to
- * drain.
+ * drain. Only the words of its nhops hops are written: the store reads no further.
  */
 static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int dir, const struct path_result *r)
 {
 	struct dp_flow_path c;
 	uint64_t *w = (uint64_t *)(void *)&c;
 
-	for (int h = 0; h < r->nhops; h++)
-		if (!hop_fits(&r->hops[h])) {
+	for (int h = 0; h < r->nhops; h++) {
+		const struct path_hop *hp = &r->hops[h];
+		/*
+		 * The cached fields are narrower: a NIC and a network number fit 16 bits (or are -1),
+		 * and the configuration is kept only for a hop at a NIC (a hop without one has none).
+		 */
+		bool nic = hp->nic >= 0;
+
+		if ((uint32_t)(hp->nic + 1) > INT16_MAX + 1u || (uint32_t)(hp->vnet + 1) > INT16_MAX + 1u ||
+		    (nic ? (uint32_t)hp->ipcfg > UINT8_MAX : hp->ipcfg != -1)) {
 			fe->path[dir] = 0;
 			return;
 		}
-	memset(&c, 0, sizeof(c));
-	w[0] = (uint64_t)(uint8_t)r->nhops | (uint64_t)r->delivered << 8 |
-	       (uint64_t)(uint8_t)(r->delivered ? (int)r->end : (int)r->reason) << 16 | (uint64_t)(uint8_t)r->drop_hop << 24 |
-	       (uint64_t)(uint8_t)r->origin << 32;
-	w[1] = (uint64_t)(uint32_t)fate_sent(r) | (uint64_t)(uint32_t)fate_at(r) << 32;
-	for (int h = 0; h < r->nhops; h++) {
-		const struct path_hop *hp = &r->hops[h];
-
-		w[2 + 2 * h] = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
-			       (uint64_t)(uint8_t)(hp->nic < 0 ? 0 : hp->ipcfg) << 40;
-		w[3 + 2 * h] = (uint64_t)(uintptr_t)hp->route;
+		w[4 + 2 * h] = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
+			       (uint64_t)(nic ? (uint8_t)hp->ipcfg : 0) << 40;
+		w[5 + 2 * h] = (uint64_t)(uintptr_t)hp->route;
 	}
+	int code = r->delivered ? (int)r->end : (int)r->reason;
+
+	w[0] = (uint64_t)r->delivered | (uint64_t)(uint8_t)code << 8 | (uint64_t)(uint32_t)(r->delivered ? code : 0) << 32;
+	w[1] = (uint64_t)(uint32_t)(r->delivered ? 0 : code) | (uint64_t)(uint32_t)r->drop_hop << 32;
+	w[2] = (uint64_t)(uint32_t)r->origin | (uint64_t)(uint32_t)r->nhops << 32;
+	w[3] = (uint64_t)(uint32_t)fate_sent(r) | (uint64_t)(uint32_t)fate_at(r) << 32;
 	fe->path[dir] = dp_flow_path_intern(ft, &c);
 }
 
-_Static_assert(offsetof(struct dp_flow_path, sent) == 8 && offsetof(struct dp_flow_path, at) == 12 &&
-		       offsetof(struct dp_flow_path, hop) == 16 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
-		       offsetof(struct dp_flow_path, hop[0].vnet) == 18 && offsetof(struct dp_flow_path, hop[0].kind) == 20 &&
-		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 21 && offsetof(struct dp_flow_path, hop[0].route) == 24 &&
-		       offsetof(struct dp_flow_path, origin) == 4 && sizeof(void *) == 8,
+_Static_assert(offsetof(struct dp_flow_path, code) == 1 && offsetof(struct dp_flow_path, end) == 4 &&
+		       offsetof(struct dp_flow_path, reason) == 8 && offsetof(struct dp_flow_path, drop_hop) == 12 &&
+		       offsetof(struct dp_flow_path, origin) == 16 && offsetof(struct dp_flow_path, nhops) == 20 &&
+		       offsetof(struct dp_flow_path, sent) == 24 && offsetof(struct dp_flow_path, at) == 28 &&
+		       offsetof(struct dp_flow_path, hop) == 32 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
+		       offsetof(struct dp_flow_path, hop[0].vnet) == 34 && offsetof(struct dp_flow_path, hop[0].kind) == 36 &&
+		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 37 && offsetof(struct dp_flow_path, hop[0].route) == 40 &&
+		       sizeof(void *) == 8,
 	       "path_save writes struct dp_flow_path as words");
+
+/* A cached path's summary is path_result's first bytes as they are. */
+#define SUMMARY_LEN 24
+_Static_assert(offsetof(struct path_result, delivered) == 0 && sizeof(bool) == 1 && offsetof(struct path_result, end) == 4 &&
+		       offsetof(struct path_result, reason) == 8 && offsetof(struct path_result, drop_hop) == 12 &&
+		       offsetof(struct path_result, origin) == 16 && offsetof(struct path_result, nhops) == 20 &&
+		       sizeof(enum path_end) == 4 && sizeof(enum path_drop) == 4 && sizeof(enum path_origin) == 4 &&
+		       offsetof(struct path_result, hops) >= SUMMARY_LEN,
+	       "struct dp_flow_path begins as struct path_result does");
 
 /*
  * The result a walk without NSGs would give, from the flow's cached path; now stamps its hops.
  * Without hops, the summary only.
  */
-static void path_load(const struct dp_flow_path *c, struct path_result *r, uint64_t now, bool hops)
+static inline void path_load(const struct dp_flow_path *c, struct path_result *r, uint64_t now, bool hops)
 {
-	r->nhops = c->nhops;
-	r->delivered = c->delivered;
-	r->end = c->delivered ? (enum path_end)c->code : 0;
-	r->reason = c->delivered ? 0 : (enum path_drop)c->code;
-	r->drop_hop = c->drop_hop;
-	r->origin = (enum path_origin)c->origin;
+	memcpy(r, c, SUMMARY_LEN);
 	if (!hops)
 		return;
 	for (int h = 0; h < c->nhops; h++) {

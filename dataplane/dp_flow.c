@@ -302,12 +302,12 @@ unsigned dp_flow_sweep_take(struct dp_flow_table *ft, uint64_t now_ns,
 static inline bool path_eq(const struct dp_flow_path *a, const struct dp_flow_path *b, size_t len)
 {
 	const uint64_t *x = (const uint64_t *)(const void *)a, *y = (const uint64_t *)(const void *)b;
+	uint64_t d = 0;
 
-	/* Paths that differ mostly do in the header or the first hop: stop at the first word. */
+	/* Compared only on a fingerprint's match, so nearly always equal: no branch a word. */
 	for (size_t i = 0; i < len / 8; i++)
-		if (x[i] != y[i])
-			return false;
-	return true;
+		d |= x[i] ^ y[i];
+	return d == 0;
 }
 
 _Static_assert(offsetof(struct dp_flow_path, hop) % 8 == 0 && sizeof(((struct dp_flow_path *)0)->hop[0]) % 8 == 0,
@@ -331,7 +331,7 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 	for (unsigned i = 0; i < DP_FLOW_RECENT; i++)
 		if (ps->recent_fp[i] == fp && ps->recent[i] && path_eq(&ps->p[ps->recent[i] - 1], path, len))
 			return ps->recent[i];
-	/* Callers zero the unused hops and padding, so equal paths have equal bytes. */
+	/* Callers write every byte of the used words (padding too), so equal paths have equal bytes. */
 	slot = rte_hash_crc(path, (uint32_t)len, 0) & mask;
 	while ((id = ps->slot[slot]) != 0) {
 		if (path_eq(&ps->p[id - 1], path, len))
@@ -343,7 +343,7 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 			ft->paths_full++;
 			return 0;
 		}
-		ps->p[ps->n] = *path;
+		memcpy(&ps->p[ps->n], path, len); /* the rest is never read: callers write only len bytes */
 		ps->slot[slot] = id = ++ps->n;
 	}
 	unsigned r = ps->rnext++ % DP_FLOW_RECENT;

@@ -51,8 +51,13 @@ struct dp_flow_nsg {
  * share a path, so each table keeps each distinct path once and flows point at it.
  */
 struct dp_flow_path {
-	uint8_t nhops, delivered, code, drop_hop, origin; /* code: enum path_end or path_drop */
-	uint8_t pad[3];
+	/*
+	 * The summary laid out as struct path_result begins (end 0 when dropped, reason 0 when
+	 * delivered), so that an answer copies it whole; code (end or reason) sits in what is
+	 * padding there.
+	 */
+	uint8_t delivered, code, pad[2];
+	int32_t end, reason, drop_hop, origin, nhops;
 	/* For a packet's counters, from the hops: the NIC that sent it, where it ended (-1 none). */
 	int32_t sent, at;
 	struct {
@@ -186,7 +191,10 @@ static inline struct dp_flow_info *dp_flow_info(const struct dp_flow_table *ft, 
 {
 	return &ft->info[e - ft->e];
 }
-/* The interned id + 1 of path (0 when the store is full), and a path by that id. */
+/*
+ * The interned id + 1 of path (0 when the store is full), and a path by that id. The store reads
+ * the path's header and its nhops hops only, every byte of them (padding too) set by the caller.
+ */
 uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path *path);
 static inline const struct dp_flow_path *dp_flow_path_get(const struct dp_flow_table *ft, uint32_t id)
 {
