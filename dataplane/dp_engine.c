@@ -188,7 +188,7 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 		 */
 		bool nic = hp->nic >= 0;
 
-		if ((uint32_t)(hp->nic + 1) > INT16_MAX + 1u || (uint32_t)(hp->vnet + 1) > INT16_MAX + 1u ||
+		if ((uint32_t)hp->nic + 1u > INT16_MAX + 1u || (uint32_t)hp->vnet + 1u > INT16_MAX + 1u ||
 		    (nic ? (uint32_t)hp->ipcfg > UINT8_MAX : hp->ipcfg != -1)) {
 			fe->path[dir] = 0;
 			return;
