@@ -178,7 +178,7 @@ static inline int fate_at(const struct path_result *r)
 static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int dir, const struct path_result *r)
 {
 	struct dp_flow_path c;
-	uint64_t *w = (uint64_t *)(void *)&c;
+	uint64_t *w = (uint64_t *)(void *)&c, fp = 0;
 
 	for (int h = 0; h < r->nhops; h++) {
 		const struct path_hop *hp = &r->hops[h];
@@ -193,9 +193,13 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 			fe->path[dir] = 0;
 			return;
 		}
-		w[4 + 2 * h] = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
-			       (uint64_t)(nic ? (uint8_t)hp->ipcfg : 0) << 40;
-		w[5 + 2 * h] = (uint64_t)(uintptr_t)hp->route;
+		uint64_t a = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
+			     (uint64_t)(nic ? (uint8_t)hp->ipcfg : 0) << 40,
+			 b = (uint64_t)(uintptr_t)hp->route;
+
+		w[4 + 2 * h] = a;
+		w[5 + 2 * h] = b;
+		fp = dp_flow_path_fp(dp_flow_path_fp(fp, a), b);
 	}
 	int code = r->delivered ? (int)r->end : (int)r->reason;
 
@@ -203,7 +207,9 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 	w[1] = (uint64_t)(uint32_t)(r->delivered ? 0 : code) | (uint64_t)(uint32_t)r->drop_hop << 32;
 	w[2] = (uint64_t)(uint32_t)r->origin | (uint64_t)(uint32_t)r->nhops << 32;
 	w[3] = (uint64_t)(uint32_t)fate_sent(r) | (uint64_t)(uint32_t)fate_at(r) << 32;
-	fe->path[dir] = dp_flow_path_intern(ft, &c);
+	for (int i = 0; i < 4; i++)
+		fp = dp_flow_path_fp(fp, w[i]);
+	fe->path[dir] = dp_flow_path_intern(ft, &c, fp);
 }
 
 _Static_assert(offsetof(struct dp_flow_path, code) == 1 && offsetof(struct dp_flow_path, end) == 4 &&

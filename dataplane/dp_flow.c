@@ -317,7 +317,7 @@ static inline bool path_eq(const struct dp_flow_path *a, const struct dp_flow_pa
 _Static_assert(offsetof(struct dp_flow_path, hop) % 8 == 0 && sizeof(((struct dp_flow_path *)0)->hop[0]) % 8 == 0,
 	       "a path's used bytes are whole words");
 
-uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path *path)
+uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path *path, uint64_t fp)
 {
 	struct dp_flow_paths *ps = &ft->paths;
 	size_t len = offsetof(struct dp_flow_path, hop) + (size_t)path->nhops * sizeof(path->hop[0]);
@@ -327,11 +327,6 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 	 * Flows in a row often take the same few paths (each way to each NIC), which differ in a
 	 * word or two: a fingerprint of every word picks the one to compare.
 	 */
-	const uint64_t *w = (const uint64_t *)(const void *)path;
-	uint64_t fp = 0;
-
-	for (size_t i = 0; i < len / 8; i++)
-		fp = (fp << 7 | fp >> 57) ^ w[i];
 	for (unsigned i = 0; i < DP_FLOW_RECENT; i++)
 		if (ps->recent_fp[i] == fp && ps->recent[i] && path_eq(&ps->p[ps->recent[i] - 1], path, len))
 			return ps->recent[i];

@@ -192,10 +192,21 @@ static inline struct dp_flow_info *dp_flow_info(const struct dp_flow_table *ft, 
 	return &ft->info[e - ft->e];
 }
 /*
- * The interned id + 1 of path (0 when the store is full), and a path by that id. The store reads
- * the path's header and its nhops hops only, every byte of them (padding too) set by the caller.
+ * A path's fingerprint, by which the store tries the paths it interned lately: fold each of the
+ * path's words in (from 0, always in the same order) as the caller writes them, so that they need
+ * not be read back. One chain on purpose: the compiler packs independent steps into vectors,
+ * whose loads of the words just stored would wait for the stores to drain.
  */
-uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path *path);
+static inline uint64_t dp_flow_path_fp(uint64_t fp, uint64_t word)
+{
+	return (fp << 7 | fp >> 57) ^ word;
+}
+/*
+ * The interned id + 1 of path (0 when the store is full), and a path by that id. The store reads
+ * the path's header and its nhops hops only, every byte of them (padding too) set by the caller;
+ * fp: their fingerprint (dp_flow_path_fp).
+ */
+uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path *path, uint64_t fp);
 static inline const struct dp_flow_path *dp_flow_path_get(const struct dp_flow_table *ft, uint32_t id)
 {
 	return &ft->paths.p[id - 1];
