@@ -465,6 +465,7 @@ struct bench_worker {
 	uint64_t pass_ns;
 	/* results */
 	uint64_t packets, cycles;
+	struct dp_acl_tally acl; /* its classify calls */
 	uint64_t lat[LAT_BUCKETS]; /* per-packet latency (its burst's cycles), log2 with 8 steps */
 	unsigned lcore;
 };
@@ -494,8 +495,11 @@ static int bench_main(void *arg)
 	struct dp_item items[DP_PATH_BURST], *it[DP_PATH_BURST];
 	static __thread struct dp_outcome outs[DP_PATH_BURST];
 	struct dp_outcome *out[DP_PATH_BURST];
-	uint64_t t0 = rte_rdtsc(), base = 0, a = t0;
+	uint64_t t0, base = 0, a;
 	unsigned r = 0;
+
+	dp_acl_tally_take(&w->acl); /* from here on: the main lcore built the tables */
+	t0 = a = rte_rdtsc();
 
 	for (unsigned i = 0; i < DP_PATH_BURST; i++) {
 		it[i] = &items[i];
@@ -540,6 +544,7 @@ static int bench_main(void *arg)
 		base += w->pass_ns;
 	}
 	w->cycles = rte_rdtsc() - t0;
+	dp_acl_tally_take(&w->acl);
 	return 0;
 }
 
@@ -856,6 +861,9 @@ int cmd_bench(int argc, char **argv)
 	for (unsigned i = 0; i < nslots; i++) {
 		T.packets += W[i].packets;
 		T.cycles += W[i].cycles;
+		T.acl.calls += W[i].acl.calls;
+		T.acl.keys += W[i].acl.keys;
+		T.acl.cycles += W[i].acl.cycles;
 		if (W[i].cycles > maxcyc)
 			maxcyc = W[i].cycles;
 		for (unsigned b = 0; b < LAT_BUCKETS; b++)
@@ -879,8 +887,8 @@ int cmd_bench(int argc, char **argv)
 		printf("traffic: %zu flows x %zu packets%s%s, %zu in flight at once, %zu-byte frames; burst %u\n", nflows, per,
 		       o.trace ? " from " : "", o.trace ? o.trace : "", conc < nflows ? conc : nflows, (size_t)frame, (unsigned)burst);
 		printf("linear reference (nsg_ref_verify, inbound at the NIC): %.1f thousand packets/s on one core\n\n", ref_kpps);
-		printf("%-8s %12s %8s %9s %10s %10s %10s %10s\n", "worker", "packets", "Mpps", "Gbit/s", "cyc/pkt", "p50 ns",
-		       "p99 ns", "p99.9 ns");
+		printf("%-8s %12s %8s %9s %10s %10s %10s %10s %9s %8s %6s\n", "worker", "packets", "Mpps", "Gbit/s", "cyc/pkt",
+		       "p50 ns", "p99 ns", "p99.9 ns", "keys/pkt", "cyc/key", "acl %");
 	} else {
 		jw_init(&jw, stdout, true);
 		jw_obj(&jw);
@@ -923,6 +931,10 @@ int cmd_bench(int argc, char **argv)
 		uint64_t p50 = percentile(x->lat, x->packets, 0.5), p99 = percentile(x->lat, x->packets, 0.99),
 			 p999 = percentile(x->lat, x->packets, 0.999);
 		double ns = 1e9 / (double)hz;
+		/* Classification's share of the worker's cycles (the total: of all workers' cycles). */
+		double kpp = x->packets ? (double)x->acl.keys / (double)x->packets : 0,
+		       cpk = x->acl.keys ? (double)x->acl.cycles / (double)x->acl.keys : 0,
+		       share = x->cycles ? 100.0 * (double)x->acl.cycles / (double)x->cycles : 0;
 
 		if (nslots == 1 && i == 1)
 			break;
@@ -930,8 +942,8 @@ int cmd_bench(int argc, char **argv)
 			char name[16];
 
 			snprintf(name, sizeof(name), i < nslots ? "%u" : "total", i);
-			printf("%-8s %12" PRIu64 " %8.2f %9.2f %10.0f %10.0f %10.0f %10.0f\n", name, x->packets, mpps, mpps * wire_bits / 1e3,
-			       cpp, (double)p50 * ns, (double)p99 * ns, (double)p999 * ns);
+			printf("%-8s %12" PRIu64 " %8.2f %9.2f %10.0f %10.0f %10.0f %10.0f %9.4f %8.0f %6.1f\n", name, x->packets, mpps,
+			       mpps * wire_bits / 1e3, cpp, (double)p50 * ns, (double)p99 * ns, (double)p999 * ns, kpp, cpk, share);
 			continue;
 		}
 		jw_obj(&jw);
@@ -949,6 +961,10 @@ int cmd_bench(int argc, char **argv)
 		jw_kint(&jw, "p50Ns", (long long)((double)p50 * ns));
 		jw_kint(&jw, "p99Ns", (long long)((double)p99 * ns));
 		jw_kint(&jw, "p999Ns", (long long)((double)p999 * ns));
+		jw_kint(&jw, "classifyKeys", (long long)x->acl.keys);
+		jw_kfixed(&jw, "classifyKeysPerPacket", kpp, 4);
+		jw_kint(&jw, "classifyCyclesPerKey", (long long)cpk);
+		jw_kfixed(&jw, "classifyPercent", share, 1);
 		jw_end_obj(&jw);
 	}
 	uint64_t dl = summary_sum(k->delivered, PATH_END_COUNT), dr = summary_sum(k->dropped, PATH_DROP_COUNT),

@@ -1,3 +1,5 @@
+#include <math.h>
+
 #include "jw.h"
 
 void jw_init(struct jw *w, FILE *f, bool pretty)
@@ -105,6 +107,16 @@ void jw_int(struct jw *w, long long v)
 	fprintf(w->f, "%lld", v);
 }
 
+void jw_fixed(struct jw *w, double v, int decimals)
+{
+	pre(w);
+	/* JSON has no NaN or infinity: a figure that is not finite is null. */
+	if (!isfinite(v))
+		fputs("null", w->f);
+	else
+		fprintf(w->f, "%.*f", decimals, v);
+}
+
 void jw_null(struct jw *w)
 {
 	pre(w);
@@ -133,4 +145,10 @@ void jw_kint(struct jw *w, const char *k, long long v)
 {
 	jw_key(w, k);
 	jw_int(w, v);
+}
+
+void jw_kfixed(struct jw *w, const char *k, double v, int decimals)
+{
+	jw_key(w, k);
+	jw_fixed(w, v, decimals);
 }

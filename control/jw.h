@@ -23,10 +23,13 @@ void jw_end_arr(struct jw *w);
 void jw_key(struct jw *w, const char *k);
 void jw_str(struct jw *w, const char *s);
 void jw_int(struct jw *w, long long v);
+/* A number with a fixed count of decimals (null when it is not finite). */
+void jw_fixed(struct jw *w, double v, int decimals);
 void jw_null(struct jw *w);
 /* A key and its value in one call. */
 void jw_kstr(struct jw *w, const char *k, const char *s);
 void jw_kint(struct jw *w, const char *k, long long v);
+void jw_kfixed(struct jw *w, const char *k, double v, int decimals);
 void jw_bool(struct jw *w, bool b);
 /* Finish a top-level value with a newline. */
 void jw_done(struct jw *w);

@@ -8,6 +8,7 @@
 #define ALLOW_EXPERIMENTAL_API
 #include <rte_acl.h>
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_vect.h>
 
 #include "dp_acl.h"
@@ -520,6 +521,8 @@ void dp_acl_key6(const struct dp_acl *a, struct dp_acl_key6 *k, const struct nws
 	k->dport = rte_cpu_to_be_16(f->has_ports ? f->dport : 0);
 }
 
+static __thread struct dp_acl_tally tally;
+
 int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const uint8_t **keys, uint32_t *results,
 		    uint32_t n)
 {
@@ -529,5 +532,17 @@ int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const 
 		memset(results, 0, n * sizeof(*results));
 		return 0;
 	}
-	return rte_acl_classify(ctx, keys, results, n, 1);
+	uint64_t t0 = rte_rdtsc();
+	int rc = rte_acl_classify(ctx, keys, results, n, 1);
+
+	tally.cycles += rte_rdtsc() - t0;
+	tally.calls++;
+	tally.keys += n;
+	return rc;
+}
+
+void dp_acl_tally_take(struct dp_acl_tally *t)
+{
+	*t = tally;
+	tally = (struct dp_acl_tally){ 0 };
 }

@@ -37,10 +37,14 @@ def main():
               acc["unparsed"] == 0 and acc["stateful"] > 0 and acc["dropped"] > 0, json.dumps(acc))
         total = ws[-1] if len(ws) > 1 else ws[0]
         fields = ("packets", "kpps", "mbitPerSecond", "cyclesPerPacket", "p50Cycles", "p99Cycles", "p999Cycles", "p50Ns",
-                  "p99Ns", "p999Ns")
+                  "p99Ns", "p999Ns", "classifyKeys", "classifyKeysPerPacket", "classifyCyclesPerKey", "classifyPercent")
         check("per-worker figures are all there and ordered (p50 <= p99 <= p99.9) (%s workers)" % workers,
               all(all(f in w for f in fields) for w in ws) and total["packets"] == 24001 and total["kpps"] > 0 and
               total["p50Cycles"] <= total["p99Cycles"] <= total["p999Cycles"], json.dumps(ws))
+        check("classification's figures: keys, keys a packet (4 decimals), cycles a key, a share of the cycles "
+              "(%s workers)" % workers,
+              total["classifyKeys"] > 0 and total["classifyKeysPerPacket"] == round(total["classifyKeys"] / 24001, 4) and
+              total["classifyCyclesPerKey"] > 0 and 0 < total["classifyPercent"] < 100, json.dumps(total))
     # Two workers, and the main lcore, all on the first CPU: the main lcore sleeps while they run, so
     # this finishes. The packets asked for are shared, the remainder to the first worker.
     p = subprocess.run([nwsim, "bench", "--rules", "200", "--nics", "8", "--flows", "300", "--packets-per-flow", "4",
@@ -52,6 +56,9 @@ def main():
           [w.get("worker") for w in ws] == [0, 1, "total"] and [w.get("packets") for w in ws] == [12001, 12000, 24001] and
           acc.get("received") == 24001 and acc["delivered"] + acc["dropped"] + acc["unparsed"] == 24001,
           p.stderr + json.dumps(d.get("workers")))
+    check("--workers 2: each worker counts its own classify keys, and the total is their sum",
+          len(ws) == 3 and ws[0].get("classifyKeys", 0) > 0 and ws[1].get("classifyKeys", 0) > 0 and
+          ws[2].get("classifyKeys") == ws[0]["classifyKeys"] + ws[1]["classifyKeys"], json.dumps(ws))
     # How many flows are in flight changes the order of packets, never a packet's fate.
     accs = {}
     for conc in ("1", "7", "300"):
@@ -80,6 +87,21 @@ def main():
               d.get("traffic", {}).get("flows") == 500 and acc.get("received") == 20000 and
               acc["delivered"] + acc["dropped"] + acc["unparsed"] == 20000 and d.get("linearReferenceKpps", 0) > 0,
               json.dumps(d.get("traffic")) + json.dumps(acc))
+        # One pass over the trace's 500 distinct flows: one packet each is one key each (its NIC's NSG).
+        # With the reply too, a reply to an admitted flow passes statefully, unclassified, and a reply to
+        # a refused one is judged at the NIC's outbound NSG: one key more for each first packet refused.
+        keys, refused = {}, None
+        for per in (1, 2):
+            p = subprocess.run([nwsim, "bench", "--classbench", cb, "--trace", trace, "--packets", str(500 * per),
+                                "--packets-per-flow", str(per), "--workers", "0", "-o", "json"],
+                               capture_output=True, text=True, timeout=120)
+            d = json.loads(p.stdout) if p.returncode == 0 else {}
+            keys[per] = d.get("workers", [{}])[0].get("classifyKeys")
+            if per == 1:
+                refused = d.get("accounting", {}).get("dropped")
+        check("classifyKeys: 500 for 500 one-packet flows, and with their replies one more for each refused "
+              "first packet (%s)" % refused,
+              keys[1] == 500 and refused and 0 < refused < 500 and keys[2] == 500 + refused, json.dumps(keys))
         bad_cb = os.path.join(tmp, "bad")
         open(bad_cb, "w").write("@10.0.0.0/8\t0.0.0.0/0\t0 : 65535\n")
         p = subprocess.run([nwsim, "bench", "--classbench", bad_cb], capture_output=True, text=True, timeout=60)
