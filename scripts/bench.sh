@@ -298,13 +298,15 @@ for round in $(seq "$rounds"); do
 		# --tracenum must cover the whole trace: dpdk-test-acl overruns its buffer otherwise.
 		a=$("$test_acl" --in-memory -l 0 --no-pci --log-level=error --force-max-simd-bitwidth=512 -- --rulesf="$cb" \
 			--tracef="$work/acl1_10k.trace" --tracenum=$ntrace --iter=40 --verbose=0 --alg=$alg 2>/dev/null |
-			sed -n 's/.* \([0-9.]*\) pkt\/sec.*/\1/p') || a=
+			sed -n 's/.* \([0-9.]*\) cycles\/pkt, \([0-9.]*\) pkt\/sec.*/\2 \1/p') || a=
 		if [ -z "$a" ]; then
 			echo "scripts/bench.sh: dpdk-test-acl --alg=$alg gave no rate (run $test_acl by hand to see why)" >&2
 			exit 1
 		fi
 		out=$($nwsim bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets 10000000 --workers 0 --alg $alg -o json)
-		echo "$out" | python3 -c 'import json,sys; d = json.load(sys.stdin); print(sys.argv[1], sys.argv[2], sys.argv[3], d["workers"][-1]["kpps"] * 1e3, d["linearReferenceKpps"])' \
+		# Columns: round, method, dpdk-test-acl's rate, nwsim's rate, the linear reference's rate,
+		# dpdk-test-acl's cycles a key, nwsim's cycles a key inside rte_acl_classify and its keys a packet.
+		echo "$out" | python3 -c 'import json,sys; d = json.load(sys.stdin); w = d["workers"][-1]; a = sys.argv[3].split(); print(sys.argv[1], sys.argv[2], a[0], w["kpps"] * 1e3, d["linearReferenceKpps"], a[1], w["classifyCyclesPerKey"], w["classifyKeysPerPacket"])' \
 			"$round" "$alg" "$a" >>"$runs"
 	done
 	python3 - "$runs" "$round" "$ntrace" <<'PY'
@@ -329,6 +331,9 @@ print("ratios: nwsim full path / dpdk-test-acl classification, each side's faste
       "best round of each %.0f%% (%.2f / %.2f Mpps); nwsim / linear reference = %.0fx"
       % (len(rounds), 100 * statistics.median(per_round), 100 * best(rows, 3) / best(rows, 2), best(rows, 3) / 1e6,
          best(rows, 2) / 1e6, best(rows, 3) / float(rows[-1][4]) / 1e3))
+nw = max(rows, key=lambda r: float(r[3]))
+print("classification inside nwsim's fastest round (%s): %s cycles a key inside rte_acl_classify, %s keys a packet; "
+      "dpdk-test-acl in that round with %s: %.0f cycles a key" % (nw[1], nw[6], nw[7], nw[1], float(nw[5])))
 for a in algs:
     rs = [r for r in rows if r[1] == a]
     print("  --alg %-9s dpdk-test-acl best %6.2f Mpps, nwsim best %6.2f Mpps, median of rounds %.0f%%"
