@@ -536,7 +536,6 @@ int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const 
 	int rc = rte_acl_classify(ctx, keys, results, n, 1);
 
 	tally.cycles += rte_rdtsc() - t0;
-	tally.calls++;
 	tally.keys += n;
 	return rc;
 }

@@ -80,12 +80,12 @@ int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const 
 		    uint32_t *results, uint32_t n);
 
 /*
- * What the calling thread's dp_acl_classify calls into rte_acl cost: calls, keys, and the TSC
+ * What the calling thread's dp_acl_classify calls into rte_acl cost: the keys, and the TSC
  * cycles inside rte_acl_classify (two TSC reads a call, about 2 cycles a key). Per thread, so
  * the workers share nothing.
  */
 struct dp_acl_tally {
-	uint64_t calls, keys, cycles;
+	uint64_t keys, cycles;
 };
 /* The calling thread's tally since its last take; it starts again from zero. */
 void dp_acl_tally_take(struct dp_acl_tally *t);
