@@ -701,6 +701,7 @@ int cmd_bench(int argc, char **argv)
 	if (dp_acl_build(&app.acl, &app.m, alg, &err) < 0)
 		goto out;
 	app.have_acl = true;
+	app.acl.tally = true; /* the report's classification figures */
 	if (dp_path_build(&app.path, app.t, &app.m, &app.rm, &app.acl, &app.routes, &err) < 0)
 		goto out;
 	app.have_path = true;

@@ -532,6 +532,8 @@ int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const 
 		memset(results, 0, n * sizeof(*results));
 		return 0;
 	}
+	if (!a->tally)
+		return rte_acl_classify(ctx, keys, results, n, 1);
 	uint64_t t0 = rte_rdtsc();
 	int rc = rte_acl_classify(ctx, keys, results, n, 1);
 

@@ -60,7 +60,8 @@ struct dp_acl {
 	size_t nmatch;
 	size_t nacl[AZ_NDIR][2];             /* rte_acl rules after expansion */
 	int alg;
-	bool head; /* the instance is in the key's first byte (see DP_ACL_HEAD_INSTS) */
+	bool head;  /* the instance is in the key's first byte (see DP_ACL_HEAD_INSTS) */
+	bool tally; /* dp_acl_classify keeps the calling thread's tally (set by its owner; off after build) */
 };
 
 /* alg: an enum rte_acl_classify_alg, or 0 for the fastest this CPU runs on nwsim's batches. */
@@ -80,9 +81,9 @@ int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const 
 		    uint32_t *results, uint32_t n);
 
 /*
- * What the calling thread's dp_acl_classify calls into rte_acl cost: the keys, and the TSC
- * cycles inside rte_acl_classify (two TSC reads a call, about 2 cycles a key). Per thread, so
- * the workers share nothing.
+ * What the calling thread's dp_acl_classify calls into rte_acl cost, on tables whose tally is
+ * on: the keys, and the TSC cycles inside rte_acl_classify (two TSC reads a call, about 2 cycles
+ * a key, which no one else pays). Per thread, so the workers share nothing.
  */
 struct dp_acl_tally {
 	uint64_t keys, cycles;
