@@ -33,7 +33,7 @@
 
 static const char usage_text[] =
 	"usage: nwsim bench [--rules N] [--nsgs N] [--nics N] [--tags PCT] [--port-lists PCT] [--ipv6 PCT]\n"
-	"                   [--classbench FILE [--trace FILE]]\n"
+	"                   [-t FILE | --classbench FILE [--trace FILE]]\n"
 	"                   [--flows N] [--packets-per-flow N] [--concurrent N] [--packets N | --seconds S]\n"
 	"                   [--workers N] [--burst N] [--alg NAME] [--frame-size BYTES] [--seed S]\n"
 	"                   [-o json|table] [-- EAL]\n"
@@ -52,7 +52,9 @@ static const char usage_text[] =
 	"packet, cycles a key, share of the cycles), build time and table memory.\n"
 	"--classbench FILE takes the policy from a ClassBench filter set instead (NSGs of up to 3,900\n"
 	"rules, one per NIC; the flows meet random filters), --trace FILE the flows from a ClassBench\n"
-	"trace (one flow a line, to the NIC whose NSG holds its first matching filter).\n";
+	"trace (one flow a line, to the NIC whose NSG holds its first matching filter).\n"
+	"-t FILE takes the policy from a topology of your own (docs/topology-format.md); each flow meets a\n"
+	"random user rule of an NSG on a random NIC's path, inbound or outbound, as that rule names it.\n";
 
 /* ---- the policy -------------------------------------------------------------------------------- */
 
@@ -352,17 +354,28 @@ static char *gen_classbench(const char *path, struct gen *g, int *skipped, struc
 
 /* ---- the traffic ------------------------------------------------------------------------------- */
 
+/* A flow of the traffic, and where the linear reference judges its first packet. */
+struct bench_flow {
+	struct nws_flow f;
+	int nic, ipcfg; /* the NIC configuration whose NSGs judge it, */
+	enum az_dir dir; /* and which way */
+};
+
 /* A flow that meets a random rule of its NIC's NSG: its source inside the rule's, its port in range. */
-static void gen_flow(struct gen *g, const struct topo *t, struct nws_flow *f)
+static void gen_flow(struct gen *g, const struct topo *t, struct bench_flow *bf)
 {
 	int nic = (int)below(g, (unsigned)t->nnics);
 	const struct topo_nsg *nsg = &t->nsgs[t->nics[nic].nsg];
 	const struct topo_rule *r = &nsg->rules[below(g, (unsigned)nsg->nuser)];
+	struct nws_flow *f = &bf->f;
 	bool v6 = false;
 
-	memset(f, 0, sizeof(*f));
+	memset(bf, 0, sizeof(*bf));
 	if (r->src.pfx.n && r->src.pfx.p[0].ip.fam == NWS_AF6)
 		v6 = true;
+	bf->nic = nic;
+	bf->ipcfg = v6 ? 1 : 0;
+	bf->dir = AZ_INBOUND;
 	f->dst = t->nics[nic].ipcfgs[v6 ? 1 : 0].ip;
 	if (r->src.pfx.n) {
 		const struct nws_prefix *p = &r->src.pfx.p[0];
@@ -386,13 +399,13 @@ static void gen_flow(struct gen *g, const struct topo *t, struct nws_flow *f)
  * A ClassBench trace ("src dst sport dport proto ...", decimal, one packet a line), as flows:
  * each line a flow, to the NIC whose NSG holds the first filter it matches. Returns the flows.
  */
-static struct nws_flow *load_trace(const char *path, const struct topo *t, const struct cb_set *cs, size_t max, size_t *n,
-				   struct nws_err *err)
+static struct bench_flow *load_trace(const char *path, const struct topo *t, const struct cb_set *cs, size_t max, size_t *n,
+				     struct nws_err *err)
 {
 	FILE *in = fopen(path, "r");
 	char line[256];
 	size_t cap = 0, lineno = 0;
-	struct nws_flow *v = NULL;
+	struct bench_flow *v = NULL;
 
 	*n = 0;
 	if (!in) {
@@ -411,7 +424,7 @@ static struct nws_flow *load_trace(const char *path, const struct topo *t, const
 			return NULL;
 		}
 		if (*n == cap) {
-			struct nws_flow *nv = realloc(v, (cap = cap ? 2 * cap : 4096) * sizeof(*nv));
+			struct bench_flow *nv = realloc(v, (cap = cap ? 2 * cap : 4096) * sizeof(*nv));
 
 			if (!nv) {
 				free(v);
@@ -421,13 +434,17 @@ static struct nws_flow *load_trace(const char *path, const struct topo *t, const
 			}
 			v = nv;
 		}
-		struct nws_flow *f = &v[(*n)++];
+		struct bench_flow *bf = &v[(*n)++];
+		struct nws_flow *f = &bf->f;
 		int nic = cb_nsg_of(cs, (uint32_t)src, (uint32_t)dst, (uint16_t)sp, (uint16_t)dp, (uint8_t)pr);
 
-		memset(f, 0, sizeof(*f));
+		memset(bf, 0, sizeof(*bf));
+		bf->nic = nic < (int)t->nnics ? nic : 0;
+		bf->ipcfg = 0;
+		bf->dir = AZ_INBOUND;
 		f->src.fam = NWS_AF4;
 		f->src.v = src;
-		f->dst = t->nics[nic < (int)t->nnics ? nic : 0].ipcfgs[0].ip;
+		f->dst = t->nics[bf->nic].ipcfgs[0].ip;
 		f->proto = (uint8_t)pr;
 		f->has_ports = pr == AZ_PROTO_TCP || pr == AZ_PROTO_UDP;
 		f->sport = f->has_ports ? (uint16_t)sp : 0;
@@ -440,6 +457,112 @@ static struct nws_flow *load_trace(const char *path, const struct topo *t, const
 		return NULL;
 	}
 	return v;
+}
+
+/* ---- traffic for a loaded topology ----------------------------------------------------------- */
+
+/* A random address of family fam in set; false when it has none of that family. */
+static bool addr_in(struct gen *g, const struct nws_aset *set, uint8_t fam, struct nws_ip *out)
+{
+	size_t n = 0, k;
+
+	for (size_t i = 0; i < set->n; i++)
+		n += set->r[i].fam == fam;
+	if (!n)
+		return false;
+	k = below(g, (unsigned)n);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct nws_range *r = &set->r[i];
+
+		if (r->fam != fam || k--)
+			continue;
+		nws_u128 span = r->hi - r->lo + 1, x = (nws_u128)rnd(g) << 64 | rnd(g);
+
+		out->fam = fam;
+		out->v = r->lo + (span ? x % span : x); /* span 0: the whole IPv6 space */
+		return true;
+	}
+	return false;
+}
+
+/* A port a rule's ranges hold, or dflt where it names none. */
+static uint16_t port_in(struct gen *g, const struct topo_ports *p, uint16_t dflt)
+{
+	if (!p || p->any || !p->n)
+		return dflt;
+	const struct topo_portrange *r = &p->r[below(g, (unsigned)p->n)];
+
+	return (uint16_t)(r->lo + below(g, (unsigned)(r->hi - r->lo) + 1));
+}
+
+/*
+ * A flow for a loaded topology: it meets a random user rule of an NSG that judges a random NIC
+ * configuration's traffic. An inbound rule's flow comes to the configuration's address from one in
+ * the rule's source; an outbound rule's goes from it to one in the rule's destination; its ports
+ * are in the rule's ranges and its protocol is the rule's (TCP for any). `*` on the far side
+ * stands for the internet as that network sees it. A pick with no such rule (a NIC without NSGs,
+ * an NSG with none that way, a rule of the other family only) is drawn again, up to 64 times;
+ * then the flow comes from the internet to the last NIC drawn, which every topology has.
+ */
+static void gen_topo_flow(struct gen *g, const struct nsg_model *m, struct bench_flow *bf)
+{
+	const struct topo *t = m->t;
+	struct nws_flow *f = &bf->f;
+
+	for (int tries = 0;; tries++) {
+		int nic = (int)below(g, (unsigned)t->nnics), ipcfg = (int)below(g, (unsigned)t->nics[nic].nipcfgs), inst[2];
+		const struct topo_ipcfg *cfg = &t->nics[nic].ipcfgs[ipcfg];
+		enum az_dir dir = below(g, 2) ? AZ_INBOUND : AZ_OUTBOUND;
+		int nl = nsg_levels(m, nic, ipcfg, dir, inst, NULL), vnet = t->subnets[cfg->subnet].vnet;
+		const struct topo_rule *r = NULL;
+		bool last = tries == 64;
+
+		if (nl > 0 && !last) {
+			int in = inst[below(g, (unsigned)nl)];
+			const struct topo_nsg *nsg = &t->nsgs[m->inst[in].nsg];
+			size_t nu = nsg->norder[dir];
+
+			while (nu && nsg->order[dir][nu - 1]->is_default) /* the defaults come last */
+				nu--;
+			if (nu) {
+				r = nsg->order[dir][below(g, (unsigned)nu)];
+				vnet = m->inst[in].vnet;
+			}
+		}
+		if (!r && !last)
+			continue;
+		if (last)
+			dir = AZ_INBOUND;
+		/* The far side's addresses; `*` (and the fallback) the internet's. */
+		const struct topo_side *side = !r ? NULL : dir == AZ_INBOUND ? &r->src : &r->dst;
+		struct nws_aset set = { 0 };
+		struct nws_ip far = { 0 };
+		bool ok = side && side->kind != TOPO_SIDE_ANY ? nsg_side_set(m, vnet, side, &set) == 0 && addr_in(g, &set, cfg->ip.fam, &far)
+							       : addr_in(g, &m->inet_set[vnet], cfg->ip.fam, &far);
+
+		nws_aset_free(&set);
+		if (!ok || nws_ip_eq(&far, &cfg->ip)) {
+			if (!last)
+				continue;
+			far = cfg->ip; /* no internet address of that family: a documentation one */
+			far.v = cfg->ip.fam == NWS_AF4 ? (nws_u128)0xc6336401u : (nws_u128)0x20010db8u << 96 | 1;
+		}
+		memset(bf, 0, sizeof(*bf));
+		bf->nic = nic;
+		bf->ipcfg = ipcfg;
+		bf->dir = dir;
+		f->src = dir == AZ_INBOUND ? far : cfg->ip;
+		f->dst = dir == AZ_INBOUND ? cfg->ip : far;
+		f->proto = AZ_PROTO_TCP;
+		if (r && r->proto != AZ_PROTO_ANY)
+			f->proto = (uint8_t)(r->proto == AZ_PROTO_ICMP && cfg->ip.fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : r->proto);
+		f->has_ports = f->proto == AZ_PROTO_TCP || f->proto == AZ_PROTO_UDP;
+		if (f->has_ports) {
+			f->sport = port_in(g, r ? &r->sport : NULL, (uint16_t)(1024 + below(g, 64000)));
+			f->dport = port_in(g, r ? &r->dport : NULL, (uint16_t)(1 + below(g, 65535)));
+		}
+		return;
+	}
 }
 
 /* ---- the workers ------------------------------------------------------------------------------- */
@@ -600,8 +723,8 @@ int cmd_bench(int argc, char **argv)
 	int rc = CLI_USAGE, alg = 0, skipped = 0;
 	unsigned nw;
 	struct cb_set cs = { 0 };
-	struct nws_flow *tflows = NULL;
-	size_t ntflows = 0;
+	struct bench_flow *tflows = NULL, *ref = NULL;
+	size_t ntflows = 0, nref = 0;
 
 	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0)
 		goto usage;
@@ -647,17 +770,35 @@ int cmd_bench(int argc, char **argv)
 		nws_err_set(&err, "--trace goes with --classbench");
 		goto usage;
 	}
-	json = o.classbench ? gen_classbench(o.classbench, &g, &skipped, &cs, &err) : gen_topology(&g);
-	if (!json) {
-		if (!o.classbench)
-			nws_err_set(&err, "out of memory");
-		rc = o.classbench ? CLI_INPUT : CLI_FAIL;
-		goto out;
+	if (c.topology && (o.classbench || o.rules || o.nsgs || o.nics || o.tags || o.lists || o.v6)) {
+		nws_err_set(&err, "-t gives the policy: drop --classbench, --rules, --nsgs, --nics, --tags, --port-lists, --ipv6");
+		goto usage;
 	}
-	app.t = topo_load_buf(o.classbench ? o.classbench : "generated policy", json, strlen(json), &err);
-	if (!app.t) {
-		rc = CLI_FAIL;
-		goto out;
+	if (c.topology) {
+		/* The user's own policy, through the loader every command uses. */
+		app.t = topo_load(c.topology, &err);
+		if (!app.t) {
+			rc = CLI_INPUT;
+			goto out;
+		}
+		if (!app.t->nnics) {
+			nws_err_set(&err, "%s: no network interface to send the traffic to", c.topology);
+			rc = CLI_INPUT;
+			goto out;
+		}
+	} else {
+		json = o.classbench ? gen_classbench(o.classbench, &g, &skipped, &cs, &err) : gen_topology(&g);
+		if (!json) {
+			if (!o.classbench)
+				nws_err_set(&err, "out of memory");
+			rc = o.classbench ? CLI_INPUT : CLI_FAIL;
+			goto out;
+		}
+		app.t = topo_load_buf(o.classbench ? o.classbench : "generated policy", json, strlen(json), &err);
+		if (!app.t) {
+			rc = CLI_FAIL;
+			goto out;
+		}
 	}
 	if (nsg_model_build(&app.m, app.t, &err) < 0) {
 		rc = CLI_FAIL;
@@ -752,8 +893,6 @@ int cmd_bench(int argc, char **argv)
 		nws_err_set(&err, "bench: no memory for %zu packets' frames and a ring of mbufs", total);
 		goto out;
 	}
-	struct gen g_flows = g; /* the reference below meets the same flows */
-
 	/*
 	 * --concurrent flows are in flight at once: a window of flows starts together and their
 	 * packets take turns (packet k of every flow of the window, then packet k+1), as a traffic
@@ -762,19 +901,27 @@ int cmd_bench(int argc, char **argv)
 	struct nws_flow *fl_of = calloc(nflows, sizeof(*fl_of));
 	unsigned *w_of = calloc(nflows, sizeof(*w_of));
 
-	if (!fl_of || !w_of) {
+	nref = nflows < 20000 ? nflows : 20000; /* the linear reference's: the first flows */
+	ref = calloc(nref, sizeof(*ref));
+	if (!fl_of || !w_of || !ref) {
 		free(fl_of);
 		free(w_of);
 		nws_err_set(&err, "bench: no memory for %zu flows", nflows);
 		goto out;
 	}
 	for (size_t fl = 0; fl < nflows; fl++) {
+		struct bench_flow bf;
 		struct dp_item probe;
 
 		if (tflows)
-			fl_of[fl] = tflows[fl];
+			bf = tflows[fl];
+		else if (c.topology)
+			gen_topo_flow(&g, &app.m, &bf);
 		else
-			gen_flow(&g, app.t, &fl_of[fl]);
+			gen_flow(&g, app.t, &bf);
+		fl_of[fl] = bf.f;
+		if (fl < nref)
+			ref[fl] = bf;
 		memset(&probe, 0, sizeof(probe));
 		probe.unparsed = -1;
 		probe.pkt.flow = fl_of[fl];
@@ -853,24 +1000,14 @@ int cmd_bench(int argc, char **argv)
 	}
 	/*
 	 * The linear reference on the same flows: each flow's first packet through nsg_ref_verify at
-	 * its NIC (inbound), rule by rule, as the tests' oracle does it.
+	 * its NIC configuration, the way its rule judges it, rule by rule, as the tests' oracle does it.
 	 */
-	size_t nref = nflows < 20000 ? nflows : 20000;
 	uint64_t r0 = rte_rdtsc(), rsum = 0;
-	struct gen rg = g_flows;
-	for (size_t i = 0; i < nref; i++) {
-		struct nws_flow f;
-		struct nsg_verdict vd;
-		int nic = 0;
 
-		if (tflows)
-			f = tflows[i];
-		else
-			gen_flow(&rg, app.t, &f);
-		for (size_t k = 0; k < app.t->nnics; k++)
-			if (nws_ip_eq(&app.t->nics[k].ipcfgs[f.dst.fam == NWS_AF6 && app.t->nics[k].nipcfgs > 1 ? 1 : 0].ip, &f.dst))
-				nic = (int)k;
-		nsg_ref_verify(&app.m, nic, f.dst.fam == NWS_AF6 && app.t->nics[nic].nipcfgs > 1 ? 1 : 0, AZ_INBOUND, &f, &vd);
+	for (size_t i = 0; i < nref; i++) {
+		struct nsg_verdict vd;
+
+		nsg_ref_verify(&app.m, ref[i].nic, ref[i].ipcfg, ref[i].dir, &ref[i].f, &vd);
 		rsum += vd.access == AZ_ALLOW;
 	}
 	double ref_kpps = (double)nref / ((double)(rte_rdtsc() - r0) / (double)rte_get_tsc_hz()) / 1e3;
@@ -896,18 +1033,31 @@ int cmd_bench(int argc, char **argv)
 	struct jw jw;
 	bool table = cli_table(&c);
 	const struct dp_counters *k = &W[0].eng.c;
+	/* The user rules: in all, and in each NSG (a loaded topology's largest). */
+	int nrules = o.classbench ? g.rules : g.rules * (int)app.t->nnsgs,
+	    per_nsg = o.classbench ? (g.rules + (int)app.t->nnsgs - 1) / (int)app.t->nnsgs : g.rules;
 
+	if (c.topology) {
+		nrules = per_nsg = 0;
+		for (size_t i = 0; i < app.t->nnsgs; i++) {
+			nrules += (int)app.t->nsgs[i].nuser;
+			if ((int)app.t->nsgs[i].nuser > per_nsg)
+				per_nsg = (int)app.t->nsgs[i].nuser;
+		}
+	}
 	if (table) {
+		if (c.topology)
+			printf("policy: topology %s\n", c.topology);
 		if (o.classbench)
 			printf("policy: ClassBench %s: %d filters as NSG rules (%d skipped: protocols an NSG cannot name)\n", o.classbench,
 			       g.rules, skipped);
 		printf("policy: %zu NSG%s, %d rules (%zu with the defaults), %zu NICs; rte_acl %s, %zu rules; built in %.1f ms, tables %.1f MB\n",
-		       app.t->nnsgs, app.t->nnsgs == 1 ? "" : "s", o.classbench ? g.rules : g.rules * (int)app.t->nnsgs, app.t->nrules, app.t->nnics, dp_acl_alg_name(app.acl.alg),
+		       app.t->nnsgs, app.t->nnsgs == 1 ? "" : "s", nrules, app.t->nrules, app.t->nnics, dp_acl_alg_name(app.acl.alg),
 		       app.acl.nacl[0][0] + app.acl.nacl[0][1] + app.acl.nacl[1][0] + app.acl.nacl[1][1], build_ms,
 		       (double)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes) / 1048576.0);
 		printf("traffic: %zu flows x %zu packets%s%s, %zu in flight at once, %zu-byte frames; burst %u\n", nflows, per,
 		       o.trace ? " from " : "", o.trace ? o.trace : "", conc < nflows ? conc : nflows, (size_t)frame, (unsigned)burst);
-		printf("linear reference (nsg_ref_verify, inbound at the NIC): %.1f thousand packets/s on one core\n\n", ref_kpps);
+		printf("linear reference (nsg_ref_verify at the flows' NICs): %.1f thousand packets/s on one core\n\n", ref_kpps);
 		printf("%-8s %12s %8s %9s %10s %10s %10s %10s %9s %8s %6s\n", "worker", "packets", "Mpps", "Gbit/s", "cyc/pkt",
 		       "p50 ns", "p99 ns", "p99.9 ns", "keys/pkt", "cyc/key", "acl %");
 	} else {
@@ -916,12 +1066,14 @@ int cmd_bench(int argc, char **argv)
 		jw_key(&jw, "policy");
 		jw_obj(&jw);
 		jw_kint(&jw, "nsgs", (long long)app.t->nnsgs);
+		if (c.topology)
+			jw_kstr(&jw, "topology", c.topology);
 		if (o.classbench) {
 			jw_kstr(&jw, "classbench", o.classbench);
 			jw_kint(&jw, "filtersSkipped", skipped);
 		}
-		jw_kint(&jw, "rulesPerNsg", o.classbench ? (g.rules + (int)app.t->nnsgs - 1) / (int)app.t->nnsgs : g.rules);
-		jw_kint(&jw, "rules", o.classbench ? g.rules : g.rules * (int)app.t->nnsgs);
+		jw_kint(&jw, "rulesPerNsg", per_nsg);
+		jw_kint(&jw, "rules", nrules);
 		jw_kint(&jw, "rulesWithDefaults", (long long)app.t->nrules);
 		jw_kint(&jw, "nics", (long long)app.t->nnics);
 		jw_kint(&jw, "aclRules",
@@ -1027,6 +1179,7 @@ out:
 	free(json);
 	free(cs.f);
 	free(tflows);
+	free(ref);
 	app_close(&app);
 	if (rc != CLI_OK)
 		return cli_die(rc, &err);

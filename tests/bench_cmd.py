@@ -109,6 +109,53 @@ def main():
               p.returncode == 3 and p.stderr.strip().endswith("bad: line 1: not a ClassBench filter "
                                                               "(@src/len dst/len lo : hi lo : hi proto/mask ...)"),
               p.stderr)
+    # -t: the user's own topology. Its flows meet its NSGs' user rules: an allow rule the flows could
+    # miss (one source range, one port) lets every packet through only if each flow meets it, and an
+    # outbound deny rule drops every packet only if each flow goes where it names (the internet's
+    # replies are refused inbound by DenyAllInBound, and the defaults allow the rest outbound).
+    def topo(rule):
+        return json.dumps({
+            "virtualNetworks": [{"name": "v", "addressSpace": ["10.1.0.0/16"],
+                                 "subnets": [{"name": "s", "addressPrefix": "10.1.0.0/24"}]}],
+            "networkSecurityGroups": [{"name": "nsg", "securityRules": [dict(
+                {"name": "r", "priority": 100, "sourcePortRange": "*"}, **rule)]}],
+            "virtualMachines": [{"name": "vm", "networkInterfaces": [
+                {"name": "nic", "subnet": "v/s", "privateIpAddress": "10.1.0.4", "networkSecurityGroup": "nsg"}]}]})
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = (("allow", {"direction": "Inbound", "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "203.0.113.0/24",
+                            "destinationAddressPrefix": "*", "destinationPortRange": "8443"}),
+                 ("deny-out", {"direction": "Outbound", "access": "Deny", "protocol": "Udp",
+                               "sourceAddressPrefix": "*", "destinationAddressPrefix": "198.51.100.0/24",
+                               "destinationPortRange": "5000-5009"}))
+        got = {}
+        for name, rule in cases:
+            path = os.path.join(tmp, name + ".json")
+            open(path, "w").write(topo(rule))
+            p = subprocess.run([nwsim, "bench", "-t", path, "--flows", "100", "--packets-per-flow", "4", "--packets", "400",
+                                "--workers", "0", "-o", "json"], capture_output=True, text=True, timeout=120)
+            d = json.loads(p.stdout) if p.returncode == 0 else {}
+            got[name] = (d.get("policy"), d.get("accounting"), p.stderr)
+        pol, acc, err = got["allow"]
+        check("-t: the policy is the file's: 1 NSG, 1 user rule, 7 with the defaults, 1 NIC, the file named",
+              pol and pol["nsgs"] == 1 and pol["rules"] == 1 and pol["rulesPerNsg"] == 1 and pol["rulesWithDefaults"] == 7 and
+              pol["nics"] == 1 and pol["topology"].endswith("allow.json"), err + json.dumps(pol))
+        check("-t: every flow meets the inbound allow rule (TCP 8443 from 203.0.113.0/24): nothing dropped, and 3 "
+              "packets of each flow of 4 pass as part of it",
+              acc and acc["received"] == 400 and acc["delivered"] == 400 and acc["stateful"] == 300, err + json.dumps(acc))
+        pol, acc, err = got["deny-out"]
+        check("-t: every flow goes where the outbound deny rule names (UDP 5000-5009 to 198.51.100.0/24): "
+              "every packet dropped",
+              acc and acc["received"] == 400 and acc["dropped"] == 400 and acc["stateful"] == 0, err + json.dumps(acc))
+        empty = os.path.join(tmp, "empty.json")
+        open(empty, "w").write(json.dumps({"virtualNetworks": [{"name": "v", "addressSpace": ["10.1.0.0/16"]}]}))
+        for args, code, want in ((["-t", empty], 3, "empty.json: no network interface to send the traffic to"),
+                                 (["-t", os.path.join(tmp, "missing.json")], 3, "missing.json"),
+                                 (["-t", empty, "--rules", "10"], 2,
+                                  "-t gives the policy: drop --classbench, --rules, --nsgs, --nics, --tags, --port-lists, --ipv6")):
+            p = subprocess.run([nwsim, "bench"] + args + ["--packets", "1000"], capture_output=True, text=True, timeout=60)
+            err = [l for l in p.stderr.splitlines() if l.startswith("nwsim:")]
+            check("bench %s: refused with one line, exit %d" % (" ".join(a.replace(tmp + "/", "") for a in args), code),
+                  p.returncode == code and len(err) == 1 and want in err[0] and p.stdout == "", p.stderr)
     for args, want in ((["--rules", "5000"], "--rules: '5000' is not a whole number in 1..4000"),
                        (["--burst", "65"], "--burst: '65' is not a whole number in 1..64"),
                        (["--concurrent", "0"], "--concurrent: '0' is not a whole number in 1..10000000"),
