@@ -1034,16 +1034,20 @@ int cmd_bench(int argc, char **argv)
 	bool table = cli_table(&c);
 	const struct dp_counters *k = &W[0].eng.c;
 	/* The user rules: in all, and in each NSG (a loaded topology's largest). */
-	int nrules = o.classbench ? g.rules : g.rules * (int)app.t->nnsgs,
-	    per_nsg = o.classbench ? (g.rules + (int)app.t->nnsgs - 1) / (int)app.t->nnsgs : g.rules;
+	int nrules = 0, per_nsg = 0;
 
 	if (c.topology) {
-		nrules = per_nsg = 0;
 		for (size_t i = 0; i < app.t->nnsgs; i++) {
 			nrules += (int)app.t->nsgs[i].nuser;
 			if ((int)app.t->nsgs[i].nuser > per_nsg)
 				per_nsg = (int)app.t->nsgs[i].nuser;
 		}
+	} else if (o.classbench) {
+		nrules = g.rules;
+		per_nsg = (g.rules + (int)app.t->nnsgs - 1) / (int)app.t->nnsgs;
+	} else {
+		nrules = g.rules * (int)app.t->nnsgs;
+		per_nsg = g.rules;
 	}
 	if (table) {
 		if (c.topology)
