@@ -162,7 +162,8 @@ def main():
         for args, code, want in ((["-t", empty], 3, "empty.json: no network interface to send the traffic to"),
                                  (["-t", os.path.join(tmp, "missing.json")], 3, "missing.json"),
                                  (["-t", empty, "--rules", "10"], 2,
-                                  "-t gives the policy: drop --classbench, --rules, --nsgs, --nics, --tags, --port-lists, --ipv6")):
+                                  "-t gives the policy: drop --classbench, --rules, --nsgs, --nics, --tags, --port-lists, --ipv6"),
+                                 (["-t", empty, "--trace", empty], 2, "--trace goes with --classbench")):
             p = subprocess.run([nwsim, "bench"] + args + ["--packets", "1000"], capture_output=True, text=True, timeout=60)
             err = [l for l in p.stderr.splitlines() if l.startswith("nwsim:")]
             check("bench %s: refused with one line, exit %d" % (" ".join(a.replace(tmp + "/", "") for a in args), code),
