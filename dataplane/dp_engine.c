@@ -9,6 +9,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp_engine.h"
+#include "dp_verify.h"
 
 struct frag_key {
 	uint8_t fam, proto;
@@ -64,7 +65,8 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_c
 		dp_engine_free(e);
 		return nws_err_set(err, "out of memory for a worker's tables");
 	}
-	if (dp_flow_init(&e->flows, flow_capacity, (uint64_t)DP_FLOW_IDLE_S * 1000000000ull, err) < 0) {
+	if (dp_flow_init(&e->flows, flow_capacity, (uint64_t)DP_FLOW_IDLE_S * 1000000000ull, err) < 0 ||
+	    dp_pairs_init(&e->pairs, DP_PAIRS_DEFAULT, err) < 0) {
 		dp_engine_free(e);
 		return -1;
 	}
@@ -76,6 +78,7 @@ void dp_engine_free(struct dp_engine *e)
 	if (!e)
 		return;
 	dp_flow_free(&e->flows);
+	dp_pairs_free(&e->pairs);
 	free(e->frags);
 	free(e->denied);
 	free(e->denied_r);
@@ -170,12 +173,12 @@ static inline int fate_at(const struct path_result *r)
 }
 
 /*
- * Cache a flow's path in one direction (when the table's path store has room, and its numbers
- * fit; otherwise the direction walks each time). Written a word at a time, as
+ * A path's id in the table's path store: 0 when the store is full or its numbers do not fit (a
+ * flow's direction without a cached path walks each time). Written a word at a time, as
  * dp_flow_path_intern compares it: words read back from narrower stores would wait for them to
  * drain. Only the words of its nhops hops are written: the store reads no further.
  */
-static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int dir, const struct path_result *r)
+static uint32_t path_intern(struct dp_flow_table *ft, const struct path_result *r)
 {
 	struct dp_flow_path c;
 	uint64_t *w = (uint64_t *)(void *)&c, fp = 0;
@@ -189,10 +192,8 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 		bool nic = hp->nic >= 0;
 
 		if ((uint32_t)hp->nic + 1u > INT16_MAX + 1u || (uint32_t)hp->vnet + 1u > INT16_MAX + 1u ||
-		    (nic ? (uint32_t)hp->ipcfg > UINT8_MAX : hp->ipcfg != -1)) {
-			fe->path[dir] = 0;
-			return;
-		}
+		    (nic ? (uint32_t)hp->ipcfg > UINT8_MAX : hp->ipcfg != -1))
+			return 0;
 		uint64_t a = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
 			     (uint64_t)(nic ? (uint8_t)hp->ipcfg : 0) << 40,
 			 b = (uint64_t)(uintptr_t)hp->route;
@@ -209,7 +210,12 @@ static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int di
 	w[3] = (uint64_t)(uint32_t)fate_sent(r) | (uint64_t)(uint32_t)fate_at(r) << 32;
 	for (int i = 0; i < 4; i++)
 		fp = dp_flow_path_fp(fp, w[i]);
-	fe->path[dir] = dp_flow_path_intern(ft, &c, fp);
+	return dp_flow_path_intern(ft, &c, fp);
+}
+
+static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int dir, const struct path_result *r)
+{
+	fe->path[dir] = path_intern(ft, r);
 }
 
 _Static_assert(offsetof(struct dp_flow_path, code) == 1 && offsetof(struct dp_flow_path, end) == 4 &&
@@ -336,6 +342,12 @@ struct burst {
 	struct path_result *res[DP_PATH_BURST];
 	uint8_t widx[DP_PATH_BURST]; /* packet of each walk slot */
 	unsigned nw;
+	/* Per packet walked with NSGs: its pair's paths there and back when it had them, 0 when not. */
+	uint32_t fwd_id[DP_PATH_BURST], back_id[DP_PATH_BURST];
+	/* Per packet that starts a group outside any flow: its pair's key and hash, when pk. */
+	uint64_t pkey[DP_PATH_BURST][5];
+	uint32_t phash[DP_PATH_BURST];
+	bool pk[DP_PATH_BURST];
 	/* Per packet: its leader when it follows one, its flow, its direction in that flow. */
 	int16_t lead[DP_PATH_BURST];
 	struct dp_flow_entry *fe[DP_PATH_BURST];
@@ -400,6 +412,7 @@ static void walk_add(struct burst *b, struct dp_item *const *it, struct dp_outco
 	b->res[w] = &out[i]->r;
 	b->widx[w] = (uint8_t)i;
 	b->lead[i] = -1;
+	b->fwd_id[i] = b->back_id[i] = 0;
 }
 
 /* A packet walked with NSGs that got through: it starts a flow (when the table has room). */
@@ -425,7 +438,11 @@ static struct dp_flow_entry *admit(struct dp_engine *e, struct burst *b, int i, 
 		fi->init = it->pkt.flow;
 		remember_nsgs(fi, r);
 	}
-	path_save(&e->flows, fe, 0, r);
+	/* Got through: the walk there is the pair's without NSGs, when it had one. */
+	if (b->fwd_id[i])
+		fe->path[0] = b->fwd_id[i];
+	else
+		path_save(&e->flows, fe, 0, r);
 	o->flow_dir = 0;
 	return fe;
 }
@@ -513,6 +530,173 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, str
 }
 
 /*
+ * The round's walks with NSGs whose pair of addresses is known need none: the pair's walk without
+ * NSGs, cut short at the first of its NSG points that refuses (dp_path_walk_marks), is what the
+ * walk would give. A pair not known yet is walked without NSGs both ways first, and kept.
+ */
+#define PAIR_CHECKS 4 /* NSG points a kept pair may have: a source, an appliance's two, a destination */
+
+static inline uint16_t pair_marks_ok(uint16_t marks)
+{
+	return __builtin_popcount(marks) <= PAIR_CHECKS;
+}
+
+/* The walk with NSGs from the one without: v[] the verdicts at r's NSG points, marks, in order. */
+static void pair_apply(struct path_result *r, uint16_t marks, const struct nsg_verdict *v)
+{
+	for (; marks; marks &= (uint16_t)(marks - 1), v++) {
+		int bit = __builtin_ctz(marks), h = bit >> 1;
+		bool out = bit & 1;
+		struct path_hop *hp = &r->hops[h];
+
+		if (out) {
+			hp->nsg_out = *v;
+			hp->has_out = true;
+		} else {
+			hp->nsg_in = *v;
+			hp->has_in = true;
+		}
+		if (v->access != AZ_ALLOW) {
+			/* Refused where it stands: not yet routed on from there. */
+			r->delivered = false;
+			r->end = 0;
+			r->reason = out ? PATH_DROP_NSG_OUTBOUND : PATH_DROP_NSG_INBOUND;
+			r->drop_hop = h;
+			r->nhops = h + 1;
+			hp->route = NULL;
+			return;
+		}
+	}
+}
+
+static void walk_round(struct dp_engine *e, struct burst *b)
+{
+	struct nws_flow pf[DP_PATH_BURST];
+	bool pskip[DP_PATH_BURST];
+	struct path_result *pr[DP_PATH_BURST];
+	uint64_t key[DP_PATH_BURST][5];
+	struct dp_pair *slot[DP_PATH_BURST];
+	/*
+	 * Per walk with NSGs: the pair's entry as found or made. Copied, not read from its slot later:
+	 * another pair of the round may take the slot.
+	 */
+	struct dp_pair got[DP_PATH_BURST];
+	bool walked[DP_PATH_BURST]; /* its result holds the walk without NSGs already */
+	uint8_t mw[DP_PATH_BURST], miss[DP_PATH_BURST];
+	unsigned np = 0, nm = 0, nmiss = 0, nq = 0;
+
+	if (!e->pairs.s) {
+		dp_path_walk_into(e->path, b->f, b->skip, b->res, b->nw, e->hops);
+		return;
+	}
+	for (unsigned w = 0; w < b->nw; w++) {
+		if (b->skip[w]) {
+			pf[np] = b->f[w];
+			pskip[np] = true;
+			pr[np++] = b->res[w];
+			continue;
+		}
+		int i = b->widx[w];
+
+		if (b->pk[i]) {
+			memcpy(key[nm], b->pkey[i], sizeof(key[nm]));
+			slot[nm] = dp_pairs_slot(&e->pairs, b->phash[i]);
+		} else {
+			slot[nm] = dp_pairs_slot(&e->pairs, dp_pairs_key(&b->f[w], key[nm]));
+			rte_prefetch0(slot[nm]);
+		}
+		mw[nm++] = (uint8_t)w;
+	}
+	for (unsigned k = 0; k < nm; k++) {
+		walked[k] = false;
+		if (dp_pairs_match(slot[k], key[k]))
+			got[k] = *slot[k];
+		else
+			miss[nmiss++] = (uint8_t)k;
+	}
+	e->pairs.hits += nm - nmiss;
+	e->pairs.misses += nmiss;
+	if (nmiss) {
+		/* There into the packets' own results (the NSG points are then applied to them), back aside. */
+		struct nws_flow ff[DP_PATH_BURST], bf[DP_PATH_BURST];
+		struct path_result *fr[DP_PATH_BURST], *br[DP_PATH_BURST];
+		uint16_t fm[DP_PATH_BURST], bm[DP_PATH_BURST];
+
+		for (unsigned j = 0; j < nmiss; j++) {
+			unsigned w = mw[miss[j]];
+			const struct nws_flow *x = &b->f[w];
+
+			ff[j] = *x;
+			fr[j] = b->res[w];
+			bf[j] = (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
+						   .sport = x->dport, .dport = x->sport };
+			br[j] = &e->back_r[j];
+		}
+		dp_path_walk_marks(e->path, ff, fr, fm, nmiss, false);
+		dp_path_walk_marks(e->path, bf, br, bm, nmiss, false);
+		for (unsigned j = 0; j < nmiss; j++) {
+			unsigned k = miss[j];
+			struct dp_pair *g = &got[k];
+
+			g->fwd = pair_marks_ok(fm[j]) ? path_intern(&e->flows, fr[j]) : 0;
+			g->back = g->fwd ? path_intern(&e->flows, br[j]) : 0;
+			if (!g->back) { /* not kept (too many NSG points, or the path store is full): walked with NSGs */
+				unsigned w = mw[k];
+
+				pf[np] = b->f[w];
+				pskip[np] = false;
+				pr[np++] = b->res[w];
+				continue;
+			}
+			memcpy(g->k, key[k], sizeof(key[k]));
+			g->marks = fm[j];
+			*slot[k] = *g;
+			walked[k] = true;
+		}
+	}
+	/* Every kept pair's NSG points, in one dp_verify. */
+	struct nsg_query q[DP_PATH_BURST * PAIR_CHECKS];
+	struct nsg_verdict v[DP_PATH_BURST * PAIR_CHECKS];
+	uint16_t qat[DP_PATH_BURST];
+
+	for (unsigned k = 0; k < nm; k++) {
+		unsigned w = mw[k];
+		struct path_result *r = b->res[w];
+
+		if (!got[k].back)
+			continue;
+		if (!walked[k])
+			path_load(dp_flow_path_get(&e->flows, got[k].fwd), r, 0, true);
+		qat[k] = (uint16_t)nq;
+		for (uint16_t m = got[k].marks; m; m &= (uint16_t)(m - 1)) {
+			int bit = __builtin_ctz(m);
+			const struct path_hop *hp = &r->hops[bit >> 1];
+
+			q[nq++] = (struct nsg_query){ .nic = hp->nic, .ipcfg = hp->ipcfg, .flow = b->f[w],
+						      .dir = bit & 1 ? AZ_OUTBOUND : AZ_INBOUND };
+		}
+	}
+	if (nq)
+		dp_verify(e->path->acl, e->path->nsg, q, v, nq);
+	if (np)
+		dp_path_walk_into(e->path, pf, pskip, pr, np, e->hops);
+	uint64_t now = e->hops ? rte_rdtsc() : 0;
+
+	for (unsigned k = 0; k < nm; k++) {
+		unsigned w = mw[k];
+		struct path_result *r = b->res[w];
+
+		if (!got[k].back)
+			continue;
+		pair_apply(r, got[k].marks, &v[qat[k]]);
+		for (int h = 0; e->hops && h < r->nhops; h++)
+			r->hops[h].tsc = now;
+		b->fwd_id[b->widx[w]] = got[k].fwd; /* admit reads it for a walk that got through only */
+		b->back_id[b->widx[w]] = got[k].back;
+	}
+}
+
+/*
  * The way back of the flows the round admitted, walked now rather than when their first reply
  * comes, as a host's flow table sets up both directions of a connection at once: the reply is
  * then a known flow's packet like any later one. The walk without NSGs depends on the addresses
@@ -533,6 +717,10 @@ static void walk_back(struct dp_engine *e, struct burst *b, struct dp_item *cons
 
 		if (b->skip[w] || !b->fe[i] || !b->fe[i]->path[0] || b->fe[i]->path[1])
 			continue;
+		if (b->back_id[i]) {
+			b->fe[i]->path[1] = b->back_id[i];
+			continue;
+		}
 		const struct nws_flow *x = &it[i]->pkt.flow;
 
 		f[n] = (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
@@ -669,6 +857,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 		if (fast(e, &b, i, pos[k], it, out))
 			continue;
 		b.next[i] = -1;
+		b.pk[i] = false;
 		unsigned g, slot = b.hash[i] & (BURST_SLOTS - 1);
 
 		/* Open addressing over twice the burst's size: a free slot is always found. */
@@ -686,6 +875,11 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 			b.first[g] = b.head[g] = (int16_t)i;
 			b.ghash[g] = b.hash[i];
 			b.pos[g] = pos[k];
+			if (pos[k] < 0 && e->pairs.s) { /* a new flow: its pair's slot, while the burst is sorted */
+				b.phash[i] = dp_pairs_key(&it[i]->pkt.flow, b.pkey[i]);
+				rte_prefetch0(dp_pairs_slot(&e->pairs, b.phash[i]));
+				b.pk[i] = true;
+			}
 		}
 		b.tail[g] = (int16_t)i;
 	}
@@ -698,7 +892,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 			if (b.head[g] >= 0)
 				plan_group(e, &b, g, it, out);
 		if (b.nw)
-			dp_path_walk_into(e->path, b.f, b.skip, b.res, b.nw, e->hops); /* hop times: only with hops */
+			walk_round(e, &b); /* hop times: only with hops */
 		/* The rules' hit counters are spread over a large array: fetch them before counting. */
 		for (unsigned w = 0; w < b.nw; w++)
 			for (int h = 0; h < b.res[w]->nhops; h++) {
@@ -832,6 +1026,7 @@ void dp_engine_adopt(struct dp_engine *e, struct dp_policy_ver *v)
 	e->c.nic_dropped = take->nic_dropped;
 	memset(take, 0, sizeof(*take));
 	e->path = v->path;
+	dp_pairs_flush(&e->pairs); /* their paths went with the flows */
 	if (e->denied)
 		for (unsigned i = 0; i < DENIED_SLOTS; i++)
 			e->denied[i].used = false;

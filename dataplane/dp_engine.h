@@ -8,6 +8,7 @@
 #define DP_ENGINE_H
 
 #include "dp_flow.h"
+#include "dp_pair.h"
 #include "dp_parse.h"
 #include "dp_path.h"
 #include "dp_policy.h"
@@ -52,6 +53,12 @@ struct dp_denied_slot;
 struct dp_engine {
 	const struct dp_path *path;
 	struct dp_flow_table flows;
+	/*
+	 * The walks of the pairs of addresses its new flows were between, so that the next new flow
+	 * of a pair has its NSGs evaluated without a walk. s NULL: every new flow walks (the tests'
+	 * reference).
+	 */
+	struct dp_pairs pairs;
 	struct dp_frag_slot *frags; /* first fragments' ports, so later fragments join the flow */
 	struct dp_counters c;
 	/*

@@ -142,6 +142,8 @@ static bool allows_forwarded(const struct topo *t, int from, int to)
 	return false;
 }
 
+_Static_assert(2 * PATH_MAX_HOPS <= 16, "a walk's NSG points fit its 16 bits of marks");
+
 /* What each packet of the burst waits for. */
 enum phase { PH_NSG_OUT, PH_NSG_IN, PH_ROUTE, PH_DONE };
 
@@ -149,6 +151,7 @@ struct walk {
 	enum phase phase;
 	int subnet;
 	bool forwarded, skip;
+	uint16_t marks; /* where NSGs were met (see dp_path_walk_marks) */
 };
 
 static struct path_hop *hop_add(struct path_result *r, enum path_hop_kind kind, int nic, int ipcfg)
@@ -361,8 +364,8 @@ static void stamp_hops(struct path_result *const *r, unsigned n, uint8_t *stampe
 	}
 }
 
-void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
-		       unsigned n, bool stamp)
+static void walk(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
+		 unsigned n, bool stamp, uint16_t *marks)
 {
 	struct walk w[DP_PATH_BURST];
 	struct nsg_query q[DP_PATH_BURST];
@@ -373,8 +376,9 @@ void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const 
 	unsigned active = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		w[i].skip = skip && skip[i];
+		w[i].skip = marks || (skip && skip[i]);
 		w[i].forwarded = false;
+		w[i].marks = 0;
 		stamped[i] = 0;
 		start(p, &w[i], r[i], &f[i]);
 		active += w[i].phase != PH_DONE;
@@ -398,6 +402,7 @@ void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const 
 			if (w[i].phase != PH_NSG_OUT && w[i].phase != PH_NSG_IN)
 				continue;
 			if (w[i].skip) {
+				w[i].marks |= (uint16_t)(1u << (2 * (r[i]->nhops - 1) + (w[i].phase == PH_NSG_OUT)));
 				after_nsg(p, &w[i], r[i], NULL);
 				continue;
 			}
@@ -427,4 +432,18 @@ void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const 
 		for (unsigned i = 0; i < n; i++)
 			active += w[i].phase != PH_DONE;
 	}
+	for (unsigned i = 0; marks && i < n; i++)
+		marks[i] = w[i].marks;
+}
+
+void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
+		       unsigned n, bool stamp)
+{
+	walk(p, f, skip, r, n, stamp, NULL);
+}
+
+void dp_path_walk_marks(const struct dp_path *p, const struct nws_flow *f, struct path_result *const *r, uint16_t *marks,
+			unsigned n, bool stamp)
+{
+	walk(p, f, NULL, r, n, stamp, marks);
 }

@@ -49,5 +49,14 @@ void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool 
  */
 void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
 		       unsigned n, bool stamp);
+/*
+ * Walks without NSGs (as return traffic) that also say where the walk with them would evaluate
+ * NSGs, in marks[i]: bit 2h for the inbound NSGs at hop h, bit 2h + 1 for the outbound ones, so
+ * that the bits in ascending order are the walk's order. What NSGs do to a packet is to stop it
+ * at one of those points or not at all: the walk with NSGs is this one cut short at its first
+ * refusal.
+ */
+void dp_path_walk_marks(const struct dp_path *p, const struct nws_flow *f, struct path_result *const *r, uint16_t *marks,
+			unsigned n, bool stamp);
 
 #endif

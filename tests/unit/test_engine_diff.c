@@ -197,7 +197,7 @@ static struct dp_item *make_items(uint64_t *r, const struct topo *t, size_t n)
 	return it;
 }
 
-static size_t summaries, denied_hits;
+static size_t summaries, small_pairs, denied_hits, pair_hits, pair_misses;
 
 /* What an outcome without hops still says: the same as the full one. */
 static bool same_summary(const struct path_result *a, const struct path_result *b, char *why, size_t len)
@@ -235,9 +235,18 @@ static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
 	/* ... and walks a flow's way back when its first reply comes, not when the flow is admitted. */
 	free(b.back_r);
 	b.back_r = NULL;
+	/* ... and walks every new flow, where the burst engine evaluates the NSGs of a known pair's walk. */
+	dp_pairs_free(&b.pairs);
 	/* Every other run, the burst engine gives summaries only (when it answers without a walk). */
 	a.hops = (seed >> 7) & 1;
 	summaries += !a.hops;
+	/* Now and then a pair table of four slots: pairs take each other's slots, within a round too. */
+	if ((seed >> 9) & 1) {
+		dp_pairs_free(&a.pairs);
+		if (dp_pairs_init(&a.pairs, 4, &err) < 0)
+			fail_msg("%s", err.msg);
+		small_pairs++;
+	}
 	a.gone = b.gone = on_gone;
 	a.gone_arg = &ra;
 	b.gone_arg = &rb;
@@ -293,6 +302,8 @@ static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
 		}
 	}
 	denied_hits += a.denied_hits;
+	pair_hits += a.pairs.hits;
+	pair_misses += a.pairs.misses;
 	if (same_counters(&a.c, &b.c, t->nrules, t->nnics) && bad++ < 10)
 		fprintf(stderr, "seed %#llx: the counters differ\n", (unsigned long long)seed);
 	balanced(&a.c);
@@ -337,6 +348,8 @@ static void test_bursts_match_one_at_a_time(void **s)
 	assert_true(summaries >= 5);
 	printf("  %zu packets answered as refused again without a walk\n", denied_hits);
 	assert_true(denied_hits > 1000);
+	printf("  %zu new flows' NSGs evaluated on their pair's known walk, %zu pairs walked first\n", pair_hits, pair_misses);
+	assert_true(pair_hits > 1000 && pair_misses > 100 && small_pairs >= 5);
 	/* The sequences must reach the cases the rounds exist for, or the comparison proves little. */
 	assert_true(stateful > packets / 10 && gone_total > 100 && seen_reason[PATH_DROP_NSG_INBOUND] > 100 &&
 		    seen_end[PATH_END_VM] > 1000);

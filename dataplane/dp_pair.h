@@ -1,0 +1,64 @@
+/*
+ * Paths by pair of endpoints. The walk without NSGs depends on the two addresses alone: where
+ * the packet enters, the routes it meets, the NIC that has its destination. So does where NSGs
+ * judge it on the way. A worker keeps, per pair of addresses it has seen, that walk both ways
+ * (interned in its flow table's path store) and those points; a new flow between them then needs
+ * its NSGs evaluated, and no walk. Owned by one worker: no locks. Direct-mapped: a pair takes the
+ * slot of an older one that hashes there.
+ */
+#ifndef DP_PAIR_H
+#define DP_PAIR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp_crc.h"
+#include "nsg.h"
+#include "nws_err.h"
+
+struct dp_pair {
+	uint64_t k[5];      /* family (with a bit so that a used slot is never zero), source, destination */
+	uint32_t fwd, back; /* the walks without NSGs there and back: dp_flow_path_get ids */
+	uint16_t marks;     /* where NSGs judge on the way there (dp_path_walk_marks) */
+} __attribute__((aligned(64)));
+
+struct dp_pairs {
+	struct dp_pair *s; /* NULL: none kept (every new flow walks) */
+	uint32_t mask;
+	uint64_t hits, misses;
+};
+
+#define DP_PAIRS_DEFAULT (1u << 16) /* 4 MB a worker */
+
+int dp_pairs_init(struct dp_pairs *pt, uint32_t slots, struct nws_err *err);
+void dp_pairs_free(struct dp_pairs *pt);
+/* Forget every pair: their paths' ids go when the flow table's path store is emptied. */
+void dp_pairs_flush(struct dp_pairs *pt);
+
+/* The key of f's pair of addresses, and its hash. */
+static inline uint32_t dp_pairs_key(const struct nws_flow *f, uint64_t k[5])
+{
+	k[0] = (uint64_t)f->src.fam | 1ull << 8;
+	k[1] = (uint64_t)f->src.v;
+	k[2] = (uint64_t)(f->src.v >> 64);
+	k[3] = (uint64_t)f->dst.v;
+	k[4] = (uint64_t)(f->dst.v >> 64);
+	/* Two chains, as dp_flow_hash: one of five waits on each step. */
+	uint32_t a = dp_crc_8byte(k[1], (uint32_t)k[0]), b = dp_crc_8byte(k[3], 0x9e3779b9u);
+
+	a = dp_crc_8byte(k[2], a);
+	b = dp_crc_8byte(k[4], b);
+	return a ^ (b << 13 | b >> 19);
+}
+
+static inline struct dp_pair *dp_pairs_slot(const struct dp_pairs *pt, uint32_t hash)
+{
+	return &pt->s[hash & pt->mask];
+}
+
+static inline bool dp_pairs_match(const struct dp_pair *s, const uint64_t k[5])
+{
+	return !((s->k[0] ^ k[0]) | (s->k[1] ^ k[1]) | (s->k[2] ^ k[2]) | (s->k[3] ^ k[3]) | (s->k[4] ^ k[4]));
+}
+
+#endif
