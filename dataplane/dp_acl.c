@@ -398,7 +398,7 @@ int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nw
 
 		for (int d = 0; d < AZ_NDIR; d++)
 			for (size_t k = 0; k < g->norder[d]; k++)
-				a->match[a->nmatch++] = (struct dp_acl_match){ .inst = (int)i, .rule = g->order[d][k] };
+				a->match[a->nmatch++] = (struct dp_acl_match){ .inst = (int)i, .m = nsg_match_of(g->order[d][k]) };
 	}
 	for (int d = 0; d < AZ_NDIR; d++)
 		for (int fi = 0; fi < 2; fi++) {
@@ -412,11 +412,11 @@ int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nw
 			for (size_t mi = 0, k = 0; mi < a->nmatch; mi++) {
 				const struct dp_acl_match *mt = &a->match[mi];
 
-				if (mt->rule->dir != (enum az_dir)d)
+				if (mt->m.rule->dir != (enum az_dir)d)
 					continue;
 				/* Order index restarts for every instance: instances never share a key. */
-				k = (mi > 0 && a->match[mi - 1].inst == mt->inst && a->match[mi - 1].rule->dir == mt->rule->dir) ? k + 1 : 0;
-				if (expand_rule(&v, m, mt->inst, mt->rule, fam, acl_priority(k), acl_userdata(mi), a->head) < 0) {
+				k = (mi > 0 && a->match[mi - 1].inst == mt->inst && a->match[mi - 1].m.rule->dir == mt->m.rule->dir) ? k + 1 : 0;
+				if (expand_rule(&v, m, mt->inst, mt->m.rule, fam, acl_priority(k), acl_userdata(mi), a->head) < 0) {
 					nws_err_set(err, "out of memory expanding NSG rules");
 					goto out;
 				}

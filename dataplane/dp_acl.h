@@ -50,7 +50,7 @@ struct dp_acl_key6 {
 
 struct dp_acl_match {
 	int inst;
-	const struct topo_rule *rule;
+	struct nsg_match m; /* the rule with its id and access: a verdict reads no rule */
 };
 
 /* Built by dp_acl_build on the control thread; read-only afterwards, shared by all lcores. */

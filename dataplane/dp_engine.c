@@ -136,9 +136,9 @@ static void count_rules(struct dp_engine *e, const struct path_result *r)
 		const struct path_hop *hp = &r->hops[h];
 
 		if (hp->has_in && hp->nsg_in.rule)
-			e->c.rule_hits[hp->nsg_in.rule->id]++;
+			e->c.rule_hits[hp->nsg_in.rule_id]++;
 		if (hp->has_out && hp->nsg_out.rule)
-			e->c.rule_hits[hp->nsg_out.rule->id]++;
+			e->c.rule_hits[hp->nsg_out.rule_id]++;
 	}
 }
 
@@ -302,7 +302,7 @@ static void account(struct dp_engine *e, const struct dp_item *it, const struct 
 		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
 
 		if (v->rule)
-			e->c.rule_drops[v->rule->id]++;
+			e->c.rule_drops[v->rule_id]++;
 	}
 }
 
@@ -899,9 +899,9 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 				const struct path_hop *hp = &b.res[w]->hops[h];
 
 				if (hp->has_in && hp->nsg_in.rule)
-					rte_prefetch0(&e->c.rule_hits[hp->nsg_in.rule->id]);
+					rte_prefetch0(&e->c.rule_hits[hp->nsg_in.rule_id]);
 				if (hp->has_out && hp->nsg_out.rule)
-					rte_prefetch0(&e->c.rule_hits[hp->nsg_out.rule->id]);
+					rte_prefetch0(&e->c.rule_hits[hp->nsg_out.rule_id]);
 			}
 		for (unsigned w = 0; w < b.nw; w++)
 			resolve_leader(e, &b, w, it, out);

@@ -45,16 +45,16 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 		for (int f = 0; f < 2; f++)
 			if (g[d][f].n)
 				dp_acl_classify(a, (enum az_dir)d, f, g[d][f].keys, g[d][f].res, g[d][f].n);
-	/* The matched rules are spread over the topology: fetch them all before combining any. */
+	/* Matches are a large array's: fetch them all before combining any. */
 	for (size_t i = 0; i < n; i++)
 		for (int l = 0; l < nlev[i]; l++) {
-			const struct dp_acl_match *mt = dp_acl_result(a, g[q[i].dir][nsg_fam_index(q[i].flow.src.fam)].res[slot[i][l]]);
+			uint32_t res = g[q[i].dir][nsg_fam_index(q[i].flow.src.fam)].res[slot[i][l]];
 
-			if (mt)
-				rte_prefetch0(&mt->rule->access);
+			if (res)
+				rte_prefetch0(dp_acl_result(a, res));
 		}
 	for (size_t i = 0; i < n; i++) {
-		const struct topo_rule *matched[2] = { 0 };
+		struct nsg_match matched[2];
 		struct vgroup *gr = &g[q[i].dir][nsg_fam_index(q[i].flow.src.fam)];
 		int platform = v[i].platform;
 
@@ -62,7 +62,7 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 			const struct dp_acl_match *mt = dp_acl_result(a, gr->res[slot[i][l]]);
 
 			/* Every instance holds its DenyAll rule, so a miss cannot happen. */
-			matched[l] = mt ? mt->rule : NULL;
+			matched[l] = mt ? mt->m : nsg_match_of(NULL);
 		}
 		nsg_combine(nlev[i], inst[i], matched, &v[i]);
 		v[i].platform = platform;

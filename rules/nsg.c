@@ -299,20 +299,22 @@ const struct topo_rule *nsg_ref_eval(const struct nsg_model *m, int inst, enum a
 	return NULL; /* unreachable: DenyAll* matches everything */
 }
 
-void nsg_combine(int n, const int inst[2], const struct topo_rule *const matched[2], struct nsg_verdict *v)
+void nsg_combine(int n, const int inst[2], const struct nsg_match matched[2], struct nsg_verdict *v)
 {
 	v->access = AZ_ALLOW;
 	v->rule = NULL;
+	v->rule_id = 0;
 	v->inst = -1;
 	v->platform = -1;
 	v->nlevels = 0;
 	for (int i = 0; i < n; i++) {
-		v->rule = matched[i];
+		v->rule = matched[i].rule;
+		v->rule_id = matched[i].id;
 		v->inst = inst[i];
 		v->level_inst[v->nlevels] = inst[i];
-		v->level_rule[v->nlevels++] = matched[i];
+		v->level_rule[v->nlevels++] = matched[i].rule;
 		/* No match cannot happen (DenyAll* match everything); fail closed if it ever did. */
-		if (!matched[i] || matched[i]->access == AZ_DENY) {
+		if (matched[i].deny) {
 			v->access = AZ_DENY;
 			return;
 		}
@@ -323,7 +325,7 @@ void nsg_ref_verify(const struct nsg_model *m, int nic, int ipcfg, enum az_dir d
 		    struct nsg_verdict *v)
 {
 	int inst[2];
-	const struct topo_rule *matched[2] = { 0 };
+	struct nsg_match matched[2];
 	int p = nsg_platform(m, dir, f);
 
 	if (p >= 0) {
@@ -334,7 +336,7 @@ void nsg_ref_verify(const struct nsg_model *m, int nic, int ipcfg, enum az_dir d
 	int n = nsg_levels(m, nic, ipcfg, dir, inst, NULL);
 
 	for (int i = 0; i < n; i++)
-		matched[i] = nsg_ref_eval(m, inst[i], dir, f);
+		matched[i] = nsg_match_of(nsg_ref_eval(m, inst[i], dir, f));
 	nsg_combine(n, inst, matched, v);
 }
 

@@ -49,6 +49,7 @@ enum nsg_level { NSG_LEVEL_SUBNET, NSG_LEVEL_NIC };
 struct nsg_verdict {
 	enum az_access access;
 	const struct topo_rule *rule; /* the deciding rule; NULL when no NSG or platform */
+	uint32_t rule_id;             /* its id (0 without one): counters read this, not the rule */
 	int inst;                     /* instance of rule, or -1 */
 	int platform;                 /* index into az_platform_rule_name, or -1 */
 	/* Each NSG evaluated, in order, with the rule it matched (flow logs are per NSG). */
@@ -81,9 +82,23 @@ const struct topo_rule *nsg_ref_eval(const struct nsg_model *m, int inst, enum a
 bool nsg_ref_rule_matches(const struct nsg_model *m, int vnet, const struct topo_rule *r,
 			  const struct nws_flow *f);
 
+/*
+ * A level's first match as combining reads it: the rule, and beside it its id and whether it
+ * denies, so that tables which keep these per match (dp_acl) combine without reading the rule.
+ */
+struct nsg_match {
+	const struct topo_rule *rule; /* NULL: nothing matched, which cannot happen (fails closed) */
+	uint32_t id;
+	bool deny;
+};
+
+static inline struct nsg_match nsg_match_of(const struct topo_rule *r)
+{
+	return (struct nsg_match){ .rule = r, .id = r ? r->id : 0, .deny = !r || r->access == AZ_DENY };
+}
+
 /* Combine the per-level first matches (in evaluation order) into the verdict. */
-void nsg_combine(int n, const int inst[2], const struct topo_rule *const matched[2],
-		 struct nsg_verdict *v);
+void nsg_combine(int n, const int inst[2], const struct nsg_match matched[2], struct nsg_verdict *v);
 
 /* Whole IP flow verify through the reference evaluator. */
 void nsg_ref_verify(const struct nsg_model *m, int nic, int ipcfg, enum az_dir dir,

@@ -186,7 +186,8 @@ static bool same_route(const struct route_entry *a, const struct route_entry *b)
 
 static bool same_verdict(const struct nsg_verdict *a, const struct nsg_verdict *b)
 {
-	return a->access == b->access && a->rule == b->rule && a->inst == b->inst && a->platform == b->platform;
+	return a->access == b->access && a->rule == b->rule && a->rule_id == b->rule_id && a->inst == b->inst &&
+	       a->platform == b->platform;
 }
 
 bool tu_same_path(const struct path_result *a, const struct path_result *b, char *why, size_t len)

@@ -60,7 +60,8 @@ static int run_topology(uint64_t seed, const struct tgen_opts *o, size_t nq)
 			i += burst;
 		}
 		for (size_t i = 0; i < nq; i++) {
-			if (got[i].access == ref[i].access && got[i].rule == ref[i].rule && got[i].platform == ref[i].platform &&
+			if (got[i].access == ref[i].access && got[i].rule == ref[i].rule && got[i].rule_id == ref[i].rule_id &&
+			    got[i].platform == ref[i].platform &&
 			    got[i].inst == ref[i].inst)
 				continue;
 			if (bad++ < 10) {
