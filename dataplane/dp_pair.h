@@ -28,8 +28,6 @@ struct dp_pairs {
 	uint64_t hits, misses;
 };
 
-#define DP_PAIRS_DEFAULT (1u << 16) /* 4 MB a worker */
-
 int dp_pairs_init(struct dp_pairs *pt, uint32_t slots, struct nws_err *err);
 void dp_pairs_free(struct dp_pairs *pt);
 /* Forget every pair: their paths' ids go when the flow table's path store is emptied. */
