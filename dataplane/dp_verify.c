@@ -11,6 +11,8 @@ struct vgroup {
 	uint32_t n;
 };
 
+static const struct nsg_match no_match = { .rule = NULL, .id = 0, .deny = true };
+
 static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, const struct nsg_query *q,
 			 struct nsg_verdict *v, size_t n)
 {
@@ -54,7 +56,7 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 				rte_prefetch0(dp_acl_result(a, res));
 		}
 	for (size_t i = 0; i < n; i++) {
-		struct nsg_match matched[2];
+		const struct nsg_match *matched[2];
 		struct vgroup *gr = &g[q[i].dir][nsg_fam_index(q[i].flow.src.fam)];
 		int platform = v[i].platform;
 
@@ -62,7 +64,7 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 			const struct dp_acl_match *mt = dp_acl_result(a, gr->res[slot[i][l]]);
 
 			/* Every instance holds its DenyAll rule, so a miss cannot happen. */
-			matched[l] = mt ? mt->m : nsg_match_of(NULL);
+			matched[l] = mt ? &mt->m : &no_match;
 		}
 		nsg_combine(nlev[i], inst[i], matched, &v[i]);
 		v[i].platform = platform;

@@ -185,18 +185,17 @@ int nsg_levels(const struct nsg_model *m, int nic, int ipcfg, enum az_dir dir, i
 {
 	int sub = m->subnet_inst[m->t->nics[nic].ipcfgs[ipcfg].subnet];
 	int own = m->nic_inst[nic];
-	int order[2][2] = { [AZ_INBOUND] = { sub, own }, [AZ_OUTBOUND] = { own, sub } };
-	enum nsg_level names[2][2] = {
-		[AZ_INBOUND] = { NSG_LEVEL_SUBNET, NSG_LEVEL_NIC },
-		[AZ_OUTBOUND] = { NSG_LEVEL_NIC, NSG_LEVEL_SUBNET },
-	};
+	bool in = dir == AZ_INBOUND;
+	/* Selected, not read from a table built on the stack: the compiled path calls this per packet. */
+	int order[2] = { in ? sub : own, in ? own : sub };
+	enum nsg_level names[2] = { in ? NSG_LEVEL_SUBNET : NSG_LEVEL_NIC, in ? NSG_LEVEL_NIC : NSG_LEVEL_SUBNET };
 	int n = 0;
 
 	for (int i = 0; i < 2; i++)
-		if (order[dir][i] >= 0) {
-			inst[n] = order[dir][i];
+		if (order[i] >= 0) {
+			inst[n] = order[i];
 			if (lvl)
-				lvl[n] = names[dir][i];
+				lvl[n] = names[i];
 			n++;
 		}
 	return n;
@@ -299,7 +298,7 @@ const struct topo_rule *nsg_ref_eval(const struct nsg_model *m, int inst, enum a
 	return NULL; /* unreachable: DenyAll* matches everything */
 }
 
-void nsg_combine(int n, const int inst[2], const struct nsg_match matched[2], struct nsg_verdict *v)
+void nsg_combine(int n, const int inst[2], const struct nsg_match *const matched[2], struct nsg_verdict *v)
 {
 	v->access = AZ_ALLOW;
 	v->rule = NULL;
@@ -308,13 +307,13 @@ void nsg_combine(int n, const int inst[2], const struct nsg_match matched[2], st
 	v->platform = -1;
 	v->nlevels = 0;
 	for (int i = 0; i < n; i++) {
-		v->rule = matched[i].rule;
-		v->rule_id = matched[i].id;
+		v->rule = matched[i]->rule;
+		v->rule_id = matched[i]->id;
 		v->inst = inst[i];
 		v->level_inst[v->nlevels] = inst[i];
-		v->level_rule[v->nlevels++] = matched[i].rule;
+		v->level_rule[v->nlevels++] = matched[i]->rule;
 		/* No match cannot happen (DenyAll* match everything); fail closed if it ever did. */
-		if (matched[i].deny) {
+		if (matched[i]->deny) {
 			v->access = AZ_DENY;
 			return;
 		}
@@ -325,7 +324,8 @@ void nsg_ref_verify(const struct nsg_model *m, int nic, int ipcfg, enum az_dir d
 		    struct nsg_verdict *v)
 {
 	int inst[2];
-	struct nsg_match matched[2];
+	struct nsg_match got[2];
+	const struct nsg_match *matched[2] = { &got[0], &got[1] };
 	int p = nsg_platform(m, dir, f);
 
 	if (p >= 0) {
@@ -336,7 +336,7 @@ void nsg_ref_verify(const struct nsg_model *m, int nic, int ipcfg, enum az_dir d
 	int n = nsg_levels(m, nic, ipcfg, dir, inst, NULL);
 
 	for (int i = 0; i < n; i++)
-		matched[i] = nsg_match_of(nsg_ref_eval(m, inst[i], dir, f));
+		got[i] = nsg_match_of(nsg_ref_eval(m, inst[i], dir, f));
 	nsg_combine(n, inst, matched, v);
 }
 

@@ -98,7 +98,7 @@ static inline struct nsg_match nsg_match_of(const struct topo_rule *r)
 }
 
 /* Combine the per-level first matches (in evaluation order) into the verdict. */
-void nsg_combine(int n, const int inst[2], const struct nsg_match matched[2], struct nsg_verdict *v);
+void nsg_combine(int n, const int inst[2], const struct nsg_match *const matched[2], struct nsg_verdict *v);
 
 /* Whole IP flow verify through the reference evaluator. */
 void nsg_ref_verify(const struct nsg_model *m, int nic, int ipcfg, enum az_dir dir,
