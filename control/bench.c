@@ -590,6 +590,7 @@ struct bench_worker {
 	uint64_t pass_ns;
 	/* results */
 	uint64_t packets, cycles;
+	uint64_t pairs_known, pairs_walked; /* new flows' walks answered from their pair's, and pairs walked first */
 	struct dp_acl_tally acl; /* its classify calls */
 	uint64_t lat[LAT_BUCKETS]; /* per-packet latency (its burst's cycles), log2 with 8 steps */
 	unsigned lcore;
@@ -676,6 +677,8 @@ static int bench_main(void *arg)
 		base += w->pass_ns;
 	}
 	w->cycles = rte_rdtsc() - t0;
+	w->pairs_known = w->eng.pairs.hits;
+	w->pairs_walked = w->eng.pairs.misses;
 	dp_acl_tally_take(&w->acl);
 	return 0;
 }
@@ -1022,6 +1025,8 @@ int cmd_bench(int argc, char **argv)
 		T.cycles += W[i].cycles;
 		T.acl.keys += W[i].acl.keys;
 		T.acl.cycles += W[i].acl.cycles;
+		T.pairs_known += W[i].pairs_known;
+		T.pairs_walked += W[i].pairs_walked;
 		if (W[i].cycles > maxcyc)
 			maxcyc = W[i].cycles;
 		for (unsigned b = 0; b < LAT_BUCKETS; b++)
@@ -1062,8 +1067,8 @@ int cmd_bench(int argc, char **argv)
 		printf("traffic: %zu flows x %zu packets%s%s, %zu in flight at once, %zu-byte frames; burst %u\n", nflows, per,
 		       o.trace ? " from " : "", o.trace ? o.trace : "", conc < nflows ? conc : nflows, (size_t)frame, (unsigned)burst);
 		printf("linear reference (nsg_ref_verify at the flows' NICs): %.1f thousand packets/s on one core\n\n", ref_kpps);
-		printf("%-8s %12s %8s %9s %10s %10s %10s %10s %9s %8s %6s\n", "worker", "packets", "Mpps", "Gbit/s", "cyc/pkt",
-		       "p50 ns", "p99 ns", "p99.9 ns", "keys/pkt", "cyc/key", "acl %");
+		printf("%-8s %12s %8s %9s %10s %10s %10s %10s %9s %8s %6s %7s\n", "worker", "packets", "Mpps", "Gbit/s", "cyc/pkt",
+		       "p50 ns", "p99 ns", "p99.9 ns", "keys/pkt", "cyc/key", "acl %", "pair %");
 	} else {
 		jw_init(&jw, stdout, true);
 		jw_obj(&jw);
@@ -1112,6 +1117,9 @@ int cmd_bench(int argc, char **argv)
 		double kpp = x->packets ? (double)x->acl.keys / (double)x->packets : 0,
 		       cpk = x->acl.keys ? (double)x->acl.cycles / (double)x->acl.keys : 0,
 		       share = x->cycles ? 100.0 * (double)x->acl.cycles / (double)x->cycles : 0;
+		/* Of the new flows' walks, the share whose pair of addresses was known: no walk of their own. */
+		uint64_t pw = x->pairs_known + x->pairs_walked;
+		double pair = pw ? 100.0 * (double)x->pairs_known / (double)pw : 0;
 
 		if (nslots == 1 && i == 1)
 			break;
@@ -1119,8 +1127,9 @@ int cmd_bench(int argc, char **argv)
 			char name[16];
 
 			snprintf(name, sizeof(name), i < nslots ? "%u" : "total", i);
-			printf("%-8s %12" PRIu64 " %8.2f %9.2f %10.0f %10.0f %10.0f %10.0f %9.4f %8.0f %6.1f\n", name, x->packets, mpps,
-			       mpps * wire_bits / 1e3, cpp, (double)p50 * ns, (double)p99 * ns, (double)p999 * ns, kpp, cpk, share);
+			printf("%-8s %12" PRIu64 " %8.2f %9.2f %10.0f %10.0f %10.0f %10.0f %9.4f %8.0f %6.1f %7.1f\n", name, x->packets,
+			       mpps, mpps * wire_bits / 1e3, cpp, (double)p50 * ns, (double)p99 * ns, (double)p999 * ns, kpp, cpk, share,
+			       pair);
 			continue;
 		}
 		jw_obj(&jw);
@@ -1142,6 +1151,8 @@ int cmd_bench(int argc, char **argv)
 		jw_kfixed(&jw, "classifyKeysPerPacket", kpp, 4);
 		jw_kint(&jw, "classifyCyclesPerKey", (long long)cpk);
 		jw_kfixed(&jw, "classifyPercent", share, 1);
+		jw_kint(&jw, "pairsKnown", (long long)x->pairs_known);
+		jw_kint(&jw, "pairsWalked", (long long)x->pairs_walked);
 		jw_end_obj(&jw);
 	}
 	uint64_t dl = summary_sum(k->delivered, PATH_END_COUNT), dr = summary_sum(k->dropped, PATH_DROP_COUNT),

@@ -113,6 +113,23 @@ def main():
         check("classifyKeys: 500 for 500 one-packet flows, and with their replies one more for each refused "
               "first packet (%s)" % refused,
               keys[1] == 500 and refused and 0 < refused < 500 and keys[2] == 500 + refused, json.dumps(keys))
+        # Each walk of a new flow meets one NSG (one key), found on its pair of addresses' walk or walked
+        # first: every pair at least once in the first pass; a second pass finds the pairs kept, and walks
+        # again only those another pair took the slot of.
+        distinct = len({tuple(l.split()[:2]) for l in open(trace) if l.strip()})
+        pairs = {}
+        for passes in (1, 2):
+            p = subprocess.run([nwsim, "bench", "--classbench", cb, "--trace", trace, "--packets", str(500 * passes),
+                                "--packets-per-flow", "1", "--workers", "0", "-o", "json"],
+                               capture_output=True, text=True, timeout=120)
+            w = (json.loads(p.stdout) if p.returncode == 0 else {}).get("workers", [{}])[0]
+            pairs[passes] = (w.get("pairsKnown"), w.get("pairsWalked"), w.get("classifyKeys"))
+        k1, w1, c1 = pairs[1]
+        k2, w2, c2 = pairs[2]
+        check("pairsKnown + pairsWalked: one for each new flow's walk; each of the trace's %d pairs of addresses "
+              "walked at least once; a second pass walks fewer than half of them again" % distinct,
+              None not in pairs[1] + pairs[2] and k1 + w1 == c1 == 500 and distinct <= w1 < 500 and
+              k2 + w2 == c2 and c2 > c1 and k2 > k1 and w2 - w1 < distinct // 2, json.dumps(pairs))
         bad_cb = os.path.join(tmp, "bad")
         open(bad_cb, "w").write("@10.0.0.0/8\t0.0.0.0/0\t0 : 65535\n")
         p = subprocess.run([nwsim, "bench", "--classbench", bad_cb], capture_output=True, text=True, timeout=60)
