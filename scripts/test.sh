@@ -21,8 +21,14 @@ run_suite() {
 	local dir=$1; shift
 	configure "$dir" "$@"
 	ninja -C "$dir" -j "$jobs"
-	# A build without tests would "pass" with none run.
-	meson test -C "$dir" --list 2>/dev/null | grep -q ' / ' || { echo "no tests in $dir" >&2; return 1; }
+	# A build without tests would "pass" with none run. The list is read whole, with what meson
+	# said, so that a failure to list shows why (one CI run stopped here once, saying no more).
+	local list rc=0
+	list=$(meson test -C "$dir" --list 2>&1) || rc=$?
+	if ! grep -q ' / ' <<<"$list"; then
+		printf 'no tests in %s (meson test --list: status %d)\n%s\n' "$dir" "$rc" "$list" >&2
+		return 1
+	fi
 	meson test -C "$dir" --print-errorlogs --num-processes 1
 }
 
