@@ -43,9 +43,9 @@ struct dp_denied_slot {
 #define FRAG_ENTRIES 65536
 
 /*
- * Direct-mapped, so pairs that hash alike take each other's slot: half a slot a flow the table
- * holds keeps that rare while pairs are fewer than flows (64 bytes a slot; 16 MB for the default
- * 512K flows, against the 210 MB of their table).
+ * Pairs that hash alike share two slots, the newer pushing the older out: half a slot a flow the
+ * table holds keeps that rare while pairs are fewer than flows (64 bytes a slot; 16 MB for the
+ * default 512K flows, against the 210 MB of their table).
  */
 static uint32_t pair_slots(uint32_t flow_capacity)
 {
@@ -614,17 +614,19 @@ static void walk_round(struct dp_engine *e, struct burst *b)
 
 		if (b->pk[i]) {
 			memcpy(key[nm], b->pkey[i], sizeof(key[nm]));
-			slot[nm] = dp_pairs_slot(&e->pairs, b->phash[i]);
+			slot[nm] = dp_pairs_slots(&e->pairs, b->phash[i]);
 		} else {
-			slot[nm] = dp_pairs_slot(&e->pairs, dp_pairs_key(&b->f[w], key[nm]));
-			rte_prefetch0(slot[nm]);
+			slot[nm] = dp_pairs_slots(&e->pairs, dp_pairs_key(&b->f[w], key[nm]));
+			dp_pairs_prefetch(slot[nm]);
 		}
 		mw[nm++] = (uint8_t)w;
 	}
 	for (unsigned k = 0; k < nm; k++) {
+		const struct dp_pair *p = dp_pairs_find(slot[k], key[k]);
+
 		walked[k] = false;
-		if (dp_pairs_match(slot[k], key[k]))
-			got[k] = *slot[k];
+		if (p)
+			got[k] = *p;
 		else
 			miss[nmiss++] = (uint8_t)k;
 	}
@@ -664,7 +666,7 @@ static void walk_round(struct dp_engine *e, struct burst *b)
 			}
 			memcpy(g->k, key[k], sizeof(key[k]));
 			g->marks = fm[j];
-			*slot[k] = *g;
+			dp_pairs_put(slot[k], g);
 			walked[k] = true;
 		}
 	}
@@ -891,7 +893,7 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 			b.pos[g] = pos[k];
 			if (pos[k] < 0 && e->pairs.s) { /* a new flow: its pair's slot, while the burst is sorted */
 				b.phash[i] = dp_pairs_key(&it[i]->pkt.flow, b.pkey[i]);
-				rte_prefetch0(dp_pairs_slot(&e->pairs, b.phash[i]));
+				dp_pairs_prefetch(dp_pairs_slots(&e->pairs, b.phash[i]));
 				b.pk[i] = true;
 			}
 		}

@@ -7,8 +7,8 @@
 int dp_pairs_init(struct dp_pairs *pt, uint32_t slots, struct nws_err *err)
 {
 	memset(pt, 0, sizeof(*pt));
-	if (!slots || (slots & (slots - 1)))
-		return nws_err_set(err, "pair table of %u slots: not a power of two", slots);
+	if (slots < 2 || (slots & (slots - 1)))
+		return nws_err_set(err, "pair table of %u slots: not a power of two of at least 2", slots);
 	pt->s = rte_zmalloc("flow-pairs", sizeof(*pt->s) * slots, 64);
 	if (!pt->s)
 		return nws_err_set(err, "pair table of %u slots: out of memory", slots);

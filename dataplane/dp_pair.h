@@ -3,14 +3,16 @@
  * the packet enters, the routes it meets, the NIC that has its destination. So does where NSGs
  * judge it on the way. A worker keeps, per pair of addresses it has seen, that walk both ways
  * (interned in its flow table's path store) and those points; a new flow between them then needs
- * its NSGs evaluated, and no walk. Owned by one worker: no locks. Direct-mapped: a pair takes the
- * slot of an older one that hashes there.
+ * its NSGs evaluated, and no walk. Owned by one worker: no locks. Two slots a hash, the newer
+ * pair first: a pair put where both are taken pushes out the older of the two.
  */
 #ifndef DP_PAIR_H
 #define DP_PAIR_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <rte_prefetch.h>
 
 #include "dp_crc.h"
 #include "nsg.h"
@@ -49,14 +51,35 @@ static inline uint32_t dp_pairs_key(const struct nws_flow *f, uint64_t k[5])
 	return a ^ (b << 13 | b >> 19);
 }
 
-static inline struct dp_pair *dp_pairs_slot(const struct dp_pairs *pt, uint32_t hash)
+/* The two slots of a hash (two cache lines side by side). */
+static inline struct dp_pair *dp_pairs_slots(const struct dp_pairs *pt, uint32_t hash)
 {
-	return &pt->s[hash & pt->mask];
+	return &pt->s[(hash << 1) & pt->mask];
+}
+
+static inline void dp_pairs_prefetch(const struct dp_pair *s)
+{
+	rte_prefetch0(&s[0]);
+	rte_prefetch0(&s[1]);
 }
 
 static inline bool dp_pairs_match(const struct dp_pair *s, const uint64_t k[5])
 {
 	return !((s->k[0] ^ k[0]) | (s->k[1] ^ k[1]) | (s->k[2] ^ k[2]) | (s->k[3] ^ k[3]) | (s->k[4] ^ k[4]));
+}
+
+/* The pair of key k in slots s, or NULL. */
+static inline const struct dp_pair *dp_pairs_find(const struct dp_pair *s, const uint64_t k[5])
+{
+	return dp_pairs_match(&s[0], k) ? &s[0] : dp_pairs_match(&s[1], k) ? &s[1] : NULL;
+}
+
+/* Keep p in slots s, in front: the older of the two goes (a pair already in front is rewritten). */
+static inline void dp_pairs_put(struct dp_pair *s, const struct dp_pair *p)
+{
+	if (!dp_pairs_match(&s[0], p->k))
+		s[1] = s[0];
+	s[0] = *p;
 }
 
 #endif
