@@ -550,7 +550,7 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, str
  */
 #define PAIR_CHECKS 4 /* NSG points a kept pair may have: a source, an appliance's two, a destination */
 
-static inline uint16_t pair_marks_ok(uint16_t marks)
+static inline bool pair_marks_ok(uint16_t marks)
 {
 	return __builtin_popcount(marks) <= PAIR_CHECKS;
 }
@@ -636,7 +636,7 @@ static void walk_round(struct dp_engine *e, struct burst *b)
 		/* There into the packets' own results (the NSG points are then applied to them), back aside. */
 		struct nws_flow ff[DP_PATH_BURST], bf[DP_PATH_BURST];
 		struct path_result *fr[DP_PATH_BURST], *br[DP_PATH_BURST];
-		uint16_t fm[DP_PATH_BURST], bm[DP_PATH_BURST];
+		uint16_t fm[DP_PATH_BURST], bm[DP_PATH_BURST]; /* bm unread: the way back is kept, not judged */
 
 		for (unsigned j = 0; j < nmiss; j++) {
 			unsigned w = mw[miss[j]];
