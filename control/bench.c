@@ -49,7 +49,8 @@ static const char usage_text[] =
 	"sleeps while workers run), --burst 1..64\n"
 	"(default 32), --alg scalar|sse|avx2|avx512x16|avx512x32 (default: the fastest here). Reports Mpps, Gbit/s at\n"
 	"--frame-size (default 64), cycles per packet, latency percentiles, classification (rte_acl keys a\n"
-	"packet, cycles a key, share of the cycles), build time and table memory.\n"
+	"packet, cycles a key, share of the cycles), the share of new flows whose pair of addresses was\n"
+	"known (no walk of their own), build time and table memory.\n"
 	"--classbench FILE takes the policy from a ClassBench filter set instead (NSGs of up to 3,900\n"
 	"rules, one per NIC; the flows meet random filters), --trace FILE the flows from a ClassBench\n"
 	"trace (one flow a line, to the NIC whose NSG holds its first matching filter).\n"
@@ -376,7 +377,7 @@ static void gen_flow(struct gen *g, const struct topo *t, struct bench_flow *bf)
 	bf->nic = nic;
 	bf->ipcfg = v6 ? 1 : 0;
 	bf->dir = AZ_INBOUND;
-	f->dst = t->nics[nic].ipcfgs[v6 ? 1 : 0].ip;
+	f->dst = t->nics[nic].ipcfgs[bf->ipcfg].ip;
 	if (r->src.pfx.n) {
 		const struct nws_prefix *p = &r->src.pfx.p[0];
 		unsigned bits = (p->ip.fam == NWS_AF4 ? 32u : 128u) - (unsigned)p->len;

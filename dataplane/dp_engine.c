@@ -429,6 +429,13 @@ static void walk_add(struct burst *b, struct dp_item *const *it, struct dp_outco
 	b->fwd_id[i] = b->back_id[i] = 0;
 }
 
+/* The same flow the other way: its replies' 5-tuple. */
+static inline struct nws_flow flow_back(const struct nws_flow *x)
+{
+	return (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
+				  .sport = x->dport, .dport = x->sport };
+}
+
 /* A packet walked with NSGs that got through: it starts a flow (when the table has room). */
 static struct dp_flow_entry *admit(struct dp_engine *e, struct burst *b, int i, const struct dp_item *it,
 				   const struct path_result *r, struct dp_outcome *o)
@@ -644,8 +651,7 @@ static void walk_round(struct dp_engine *e, struct burst *b)
 
 			ff[j] = *x;
 			fr[j] = b->res[w];
-			bf[j] = (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
-						   .sport = x->dport, .dport = x->sport };
+			bf[j] = flow_back(x);
 			br[j] = &e->back_r[j];
 		}
 		dp_path_walk_marks(e->path, ff, fr, fm, nmiss, false);
@@ -739,8 +745,7 @@ static void walk_back(struct dp_engine *e, struct burst *b, struct dp_item *cons
 		}
 		const struct nws_flow *x = &it[i]->pkt.flow;
 
-		f[n] = (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
-					  .sport = x->dport, .dport = x->sport };
+		f[n] = flow_back(x);
 		skip[n] = true;
 		r[n] = &e->back_r[n];
 		fe[n++] = b->fe[i];
