@@ -42,13 +42,36 @@ lcores_for() {
 	echo "$l"
 }
 
+# nwsim bench's figures come from a build made with a profile of its own runs (gcc's
+# -fprofile-use, meson's b_pgo), as packet-processing software is often built for speed: built
+# instrumented in build-pgo/, run on generated policies (never the reference's ClassBench rules or
+# trace), then built again from what those runs counted. About 15 seconds, from scratch each time,
+# so the profile always matches the sources. NWSIM_PGO=0: the plain build (build/) instead.
+# Prints the binary's path.
+bench_build() {
+	if [ "${NWSIM_PGO:-1}" = 0 ]; then
+		[ -x build/control/nwsim ] || { meson setup build >/dev/null && ninja -C build >/dev/null; }
+		ninja -C build >/dev/null
+		echo build/control/nwsim
+		return
+	fi
+	local d=build-pgo
+	rm -rf "$d"
+	meson setup "$d" -Dtests=false -Db_pgo=generate >/dev/null
+	ninja -C "$d" >/dev/null
+	"$d/control/nwsim" bench --packets 3000000 -o json >/dev/null
+	"$d/control/nwsim" bench --packets 2000000 --packets-per-flow 2 --ipv6 30 --nsgs 4 -o json >/dev/null
+	meson configure "$d" -Db_pgo=use >/dev/null
+	ninja -C "$d" >/dev/null
+	echo "$d/control/nwsim"
+}
+
 # The sweep: nwsim bench over rule count x workers x classify algorithm x burst size, one CSV
 # row each, and plots drawn with gnuplot into docs/benchmarks/. --quick: a smaller grid and
 # fewer packets (under five minutes on two cores).
 if [ "${1:-}" = "--sweep" ]; then
 	quick=${2:-}
-	[ -x build/control/nwsim ] || { meson setup build >/dev/null && ninja -C build >/dev/null; }
-	ninja -C build >/dev/null
+	bench=$(bench_build)
 	. scripts/deps.sh
 	nwsim_deps gnuplot-nox
 	out=docs/benchmarks
@@ -74,7 +97,7 @@ if [ "${1:-}" = "--sweep" ]; then
 		for w in $workers_set; do
 			for a in $algs; do
 				for b in $bursts; do
-					build/control/nwsim bench --rules "$r" --workers "$w" --alg "$a" --burst "$b" --packets "$packets" \
+					"$bench" bench --rules "$r" --workers "$w" --alg "$a" --burst "$b" --packets "$packets" \
 						--flows 20000 -o json -- --lcores "$(lcores_for "$w")" 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -94,7 +117,7 @@ print("%s,%s,%s,%s,%.3f,%d,%d,%d,%.1f,%.1f" % (sys.argv[1], sys.argv[2], p["algo
 	echo "nsgs,tags_pct,ipv6_pct,port_lists_pct,mpps,cycles_per_packet,acl_rules,build_ms,table_mb" >"$shape"
 	for s in "1 10 10 20" "8 10 10 20" "1 0 10 20" "1 60 10 20" "1 10 0 20" "1 10 60 20" "1 10 10 0" "1 10 10 80"; do
 		read -r n t v l <<<"$s"
-		build/control/nwsim bench --rules 1000 --nsgs "$n" --tags "$t" --ipv6 "$v" --port-lists "$l" --workers 0 \
+		"$bench" bench --rules 1000 --nsgs "$n" --tags "$t" --ipv6 "$v" --port-lists "$l" --workers 0 \
 			--packets "$packets" --flows 20000 -o json 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -142,11 +165,7 @@ if [ "${1:-}" = "--scaling" ]; then
 	work=build/bench
 	mkdir -p "$work" docs/benchmarks
 	cb=../shared/bench-data/classbench/acl1_10k
-	nwsim=${NWSIM_BIN:-build/control/nwsim}
-	if [ -z "${NWSIM_BIN:-}" ]; then
-		[ -x build/control/nwsim ] || { meson setup build >/dev/null && ninja -C build >/dev/null; }
-		ninja -C build >/dev/null
-	fi
+	nwsim=${NWSIM_BIN:-$(bench_build)}
 	[ -n "${NWSIM_BIN:-}" ] && [ -f "$work/acl1_10k.trace" ] ||
 		python3 scripts/classbench2trace.py "$cb" "$work/acl1_10k.trace" 100000 7 >/dev/null
 	csv=docs/benchmarks/scaling.csv
@@ -199,6 +218,7 @@ nq=${2:-2000000}
 [ -x build/control/nwsim ] || { meson setup build >/dev/null && ninja -C build >/dev/null; }
 ninja -C build >/dev/null
 nwsim=build/control/nwsim
+bench=$(bench_build)
 work=build/bench
 mkdir -p "$work"
 python3 scripts/classbench2topo.py "$rules" "$work/topo.json" "$work/queries.txt" "$nq" 7
@@ -293,7 +313,10 @@ algs="sse avx2"
 has_avx512 && algs="$algs avx512x16 avx512x32"
 rounds=${NWSIM_BENCH_ROUNDS:-5}
 runs=$work/reference-runs.txt
+plain=$work/reference-plain.txt
 : >"$runs"
+: >"$plain"
+last_alg=${algs##* }
 for round in $(seq "$rounds"); do
 	for alg in $algs; do
 		# --tracenum must cover the whole trace: dpdk-test-acl overruns its buffer otherwise.
@@ -304,12 +327,17 @@ for round in $(seq "$rounds"); do
 			echo "scripts/bench.sh: dpdk-test-acl --alg=$alg gave no rate (run $test_acl by hand to see why)" >&2
 			exit 1
 		fi
-		out=$($nwsim bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets 10000000 --workers 0 --alg $alg -o json)
+		out=$("$bench" bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets 10000000 --workers 0 --alg $alg -o json)
 		# Columns: round, method, dpdk-test-acl's rate, nwsim's rate, the linear reference's rate,
 		# dpdk-test-acl's cycles a key, nwsim's cycles a key inside rte_acl_classify and its keys a packet.
 		echo "$out" | python3 -c 'import json,sys; d = json.load(sys.stdin); w = d["workers"][-1]; a = sys.argv[3].split(); print(sys.argv[1], sys.argv[2], a[0], w["kpps"] * 1e3, d["linearReferenceKpps"], a[1], w["classifyCyclesPerKey"], w["classifyKeysPerPacket"])' \
 			"$round" "$alg" "$a" >>"$runs"
 	done
+	# The plain build too, with the fastest method, for what the profile adds.
+	if [ "$bench" != "$nwsim" ]; then
+		$nwsim bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets 10000000 --workers 0 --alg "$last_alg" -o json |
+			python3 -c 'import json,sys; print(sys.argv[1], json.load(sys.stdin)["workers"][-1]["kpps"] * 1e3)' "$round" >>"$plain"
+	fi
 	python3 - "$runs" "$round" "$ntrace" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.split()[0] == sys.argv[2]]
@@ -320,9 +348,10 @@ print("round %s: dpdk-test-acl, acl1_10k, %s-packet trace x 40, classification o
       % (sys.argv[2], sys.argv[3], float(acl[2]) / 1e6, acl[1], float(nw[3]) / 1e6, nw[1], 100 * float(nw[3]) / float(acl[2])))
 PY
 done
-python3 - "$runs" <<'PY'
+python3 - "$runs" "$plain" "$bench" <<'PY'
 import sys, statistics
 rows = [l.split() for l in open(sys.argv[1])]
+plain = [l.split() for l in open(sys.argv[2])]
 rounds = sorted({r[0] for r in rows}, key=int)
 algs = list(dict.fromkeys(r[1] for r in rows))
 best = lambda rs, i: max(float(r[i]) for r in rs)
@@ -339,6 +368,12 @@ for a in algs:
     rs = [r for r in rows if r[1] == a]
     print("  --alg %-9s dpdk-test-acl best %6.2f Mpps, nwsim best %6.2f Mpps, median of rounds %.0f%%"
           % (a, best(rs, 2) / 1e6, best(rs, 3) / 1e6, 100 * statistics.median(float(r[3]) / float(r[2]) for r in rs)))
+if plain:
+    pr = [float(p[1]) / best([r for r in rows if r[0] == p[0]], 2) for p in plain]
+    print("nwsim above is %s (built with a profile of generated runs); the plain build (build/), --alg %s: best %.2f Mpps, "
+          "%.0f%% of the best ceiling, median of rounds %.0f%%"
+          % (sys.argv[3], algs[-1], max(float(p[1]) for p in plain) / 1e6, 100 * max(float(p[1]) for p in plain) / best(rows, 2),
+             100 * statistics.median(pr)))
 # On a machine whose caches are shared with busy neighbours, dpdk-test-acl (its trie all in L3)
 # slows far more than nwsim does, and a round's ratio rises with it: say so when the rounds'
 # ceilings disagree.
@@ -357,7 +392,7 @@ read -r ceiling best_alg < <(python3 -c 'import sys; rows = [l.split() for l in 
 echo "by packets a flow (nwsim --alg $best_alg, against dpdk-test-acl's best of this run, $(python3 -c "print('%.2f' % ($ceiling / 1e6))") Mpps):"
 for ppf in 1 2 5 10 20 30 50 100; do
 	for rep in 1 2; do
-		$nwsim bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets-per-flow $ppf --packets 10000000 --workers 0 \
+		"$bench" bench --classbench "$cb" --trace "$work/acl1_10k.trace" --packets-per-flow $ppf --packets 10000000 --workers 0 \
 			--alg "$best_alg" -o json | python3 -c 'import json,sys; w = json.load(sys.stdin)["workers"][-1]; print(w["kpps"] * 1e3, w["cyclesPerPacket"], w["classifyKeysPerPacket"])'
 	done | python3 -c 'import sys; rows = [l.split() for l in sys.stdin]; r = max(rows, key=lambda r: float(r[0]));
 print("  %3s packets a flow: %6.2f Mpps, %4s cycles a packet, %.3f keys a packet, %3.0f%% of dpdk-test-acl" % (sys.argv[1], float(r[0]) / 1e6, r[1], float(r[2]), 100 * float(r[0]) / float(sys.argv[2])))' \
