@@ -9,7 +9,8 @@
 # Defaults: ../shared/bench-data/classbench/acl1_1k and 2,000,000 queries (next hop: the
 # destinations of acl1_10k, 4,000,000 queries). Prints the figures recorded in
 # docs/benchmarks.md. Timings are wall clock on an otherwise idle machine; DPDK uses hugepages
-# when they are mounted (see docs/commands.md), which shortens start-up.
+# when they are mounted (see docs/commands.md), which shortens start-up. nwsim bench runs on a
+# build made with a profile (bench_build below; NWSIM_PGO=0 for the plain one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
