@@ -644,26 +644,33 @@ static int bench_main(void *arg)
 			 * read in the order sent, so a prefetch two bursts ahead has them in time.
 			 */
 			struct rte_mbuf *mb[DP_PATH_BURST];
+			/* Read once: the copies below could alias w for all the compiler knows. */
+			const uint8_t *frames = w->frame;
+			const uint64_t *off = w->off + i, *ts = w->ts + i;
+			const uint16_t *len = w->len + i;
+			size_t ahead = 2 * (size_t)w->burst, left = w->n - i;
+			unsigned nahead = left > ahead ? (left - ahead < k ? (unsigned)(left - ahead) : k) : 0;
 
 			for (unsigned j = 0; j < k; j++) {
-				struct rte_mbuf *m = mb[j] = w->ring[r++ & (BENCH_RING - 1)];
-				const uint8_t *fr = w->frame + w->off[i + j];
+				struct rte_mbuf *m = mb[j] = w->ring[(r + j) & (BENCH_RING - 1)];
+				const uint8_t *fr = frames + off[j];
 
-				if (i + j + 2 * w->burst < w->n)
-					rte_prefetch0(w->frame + w->off[i + j + 2 * w->burst]);
+				if (j < nahead)
+					rte_prefetch0(frames + off[j + ahead]);
 				/* Whole lines whatever the length: copies the compiler unrolls. */
-				if (w->len[i + j] <= 64)
+				if (len[j] <= 64)
 					memcpy(rte_pktmbuf_mtod(m, void *), fr, 64);
 				else
 					memcpy(rte_pktmbuf_mtod(m, void *), fr, BENCH_DATA_ROOM);
-				m->data_len = m->pkt_len = w->len[i + j];
+				m->data_len = m->pkt_len = len[j];
 			}
+			r += k;
 			/*
 			 * Then parsed, as a driver's burst is: a frame read back right after its wide
 			 * copy waits for the stores to drain (no store forwarding), which no NIC costs.
 			 */
 			for (unsigned j = 0; j < k; j++)
-				dp_port_item(&items[j], mb[j], base + w->ts[i + j]);
+				dp_port_item(&items[j], mb[j], base + ts[j]);
 			dp_engine_burst(&w->eng, it, out, k);
 			/* A burst's end is the next one's start: one TSC read a burst (each costs ~25 cycles). */
 			uint64_t end = rte_rdtsc(), c = end - a;

@@ -190,9 +190,11 @@ static inline int fate_at(const struct path_result *r)
  * A path's id in the table's path store: 0 when the store is full or its numbers do not fit (a
  * flow's direction without a cached path walks each time). Written a word at a time, as
  * dp_flow_path_intern compares it: words read back from narrower stores would wait for them to
- * drain. Only the words of its nhops hops are written: the store reads no further.
+ * drain. Only the words of its nhops hops are written: the store reads no further. Its sent and
+ * at are the NIC counters' indices, none being the spare slot past the last NIC (nnics), so that
+ * counting a cached packet needs no test of them.
  */
-static uint32_t path_intern(struct dp_flow_table *ft, const struct path_result *r)
+static uint32_t path_intern(struct dp_flow_table *ft, const struct path_result *r, int nnics)
 {
 	struct dp_flow_path c;
 	uint64_t *w = (uint64_t *)(void *)&c, fp = 0;
@@ -221,15 +223,17 @@ static uint32_t path_intern(struct dp_flow_table *ft, const struct path_result *
 	w[0] = (uint64_t)r->delivered | (uint64_t)(uint8_t)code << 8 | (uint64_t)(uint32_t)(r->delivered ? code : 0) << 32;
 	w[1] = (uint64_t)(uint32_t)(r->delivered ? 0 : code) | (uint64_t)(uint32_t)r->drop_hop << 32;
 	w[2] = (uint64_t)(uint32_t)r->origin | (uint64_t)(uint32_t)r->nhops << 32;
-	w[3] = (uint64_t)(uint32_t)fate_sent(r) | (uint64_t)(uint32_t)fate_at(r) << 32;
+	int sent = fate_sent(r), at = fate_at(r);
+
+	w[3] = (uint64_t)(uint32_t)(sent < 0 ? nnics : sent) | (uint64_t)(uint32_t)(at < 0 ? nnics : at) << 32;
 	for (int i = 0; i < 4; i++)
 		fp = dp_flow_path_fp(fp, w[i]);
 	return dp_flow_path_intern(ft, &c, fp);
 }
 
-static void path_save(struct dp_flow_table *ft, struct dp_flow_entry *fe, int dir, const struct path_result *r)
+static void path_save(struct dp_engine *e, struct dp_flow_entry *fe, int dir, const struct path_result *r)
 {
-	fe->path[dir] = path_intern(ft, r);
+	fe->path[dir] = path_intern(&e->flows, r, e->path->t->nnics);
 }
 
 _Static_assert(offsetof(struct dp_flow_path, code) == 1 && offsetof(struct dp_flow_path, end) == 4 &&
@@ -398,10 +402,24 @@ static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, uint32_t ha
 	e->c.flows_expired++;
 }
 
-/* account() for a packet answered from a cached path (never an NSG's drop: no rule was evaluated). */
-static void account_cached(struct dp_engine *e, const struct dp_item *it, const struct dp_flow_path *c)
+/*
+ * account() for a packet answered from a cached path (never an NSG's drop: no rule was evaluated):
+ * count_fate's counters, with the NIC indices path_intern resolved.
+ */
+static inline void account_cached(struct dp_engine *e, const struct dp_item *it, const struct dp_flow_path *c)
 {
-	count_fate(e, it->wire_len, c->delivered, c->code, c->sent, c->at);
+	uint32_t len = it->wire_len;
+
+	e->c.nic_sent[c->sent]++;
+	if (c->delivered) {
+		e->c.delivered[c->code]++;
+		e->c.delivered_bytes[c->code] += len;
+		e->c.nic_received[c->at]++;
+	} else {
+		e->c.dropped[c->code]++;
+		e->c.dropped_bytes[c->code] += len;
+		e->c.nic_dropped[c->at]++;
+	}
 }
 
 /* Inlined: for most packets it is all the engine does after the lookup, and a call's saves cost. */
@@ -463,7 +481,7 @@ static struct dp_flow_entry *admit(struct dp_engine *e, struct burst *b, int i, 
 	if (b->fwd_id[i])
 		fe->path[0] = b->fwd_id[i];
 	else
-		path_save(&e->flows, fe, 0, r);
+		path_save(e, fe, 0, r);
 	o->flow_dir = 0;
 	return fe;
 }
@@ -533,7 +551,7 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, str
 	if (b->skip[w]) {
 		e->c.stateful++;
 		out[i]->flow_dir = b->dir[i];
-		path_save(&e->flows, b->fe[i], b->dir[i], r);
+		path_save(e, b->fe[i], b->dir[i], r);
 	}
 	account(e, it[i], r);
 	if (r->delivered && !b->skip[w])
@@ -660,8 +678,8 @@ static void walk_round(struct dp_engine *e, struct burst *b)
 			unsigned k = miss[j];
 			struct dp_pair *g = &got[k];
 
-			g->fwd = pair_marks_ok(fm[j]) ? path_intern(&e->flows, fr[j]) : 0;
-			g->back = g->fwd ? path_intern(&e->flows, br[j]) : 0;
+			g->fwd = pair_marks_ok(fm[j]) ? path_intern(&e->flows, fr[j], e->path->t->nnics) : 0;
+			g->back = g->fwd ? path_intern(&e->flows, br[j], e->path->t->nnics) : 0;
 			if (!g->back) { /* not kept (too many NSG points, or the path store is full): walked with NSGs */
 				unsigned w = mw[k];
 
@@ -694,8 +712,11 @@ static void walk_round(struct dp_engine *e, struct burst *b)
 			int bit = __builtin_ctz(m);
 			const struct path_hop *hp = &r->hops[bit >> 1];
 
-			q[nq++] = (struct nsg_query){ .nic = hp->nic, .ipcfg = hp->ipcfg, .flow = b->f[w],
-						      .dir = bit & 1 ? AZ_OUTBOUND : AZ_INBOUND };
+			/* Field by field: a compound literal is built aside and then copied. */
+			q[nq].nic = hp->nic;
+			q[nq].ipcfg = hp->ipcfg;
+			q[nq].dir = bit & 1 ? AZ_OUTBOUND : AZ_INBOUND;
+			q[nq++].flow = b->f[w];
 		}
 	}
 	if (nq)
@@ -754,7 +775,7 @@ static void walk_back(struct dp_engine *e, struct burst *b, struct dp_item *cons
 		return;
 	dp_path_walk_into(e->path, f, skip, r, n, false);
 	for (unsigned k = 0; k < n; k++)
-		path_save(&e->flows, fe[k], 1, r[k]);
+		path_save(e, fe[k], 1, r[k]);
 }
 
 static void resolve_follower(struct dp_engine *e, struct burst *b, int k, struct dp_item *const *it,
@@ -846,13 +867,13 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 	e->c.received += n;
 	for (unsigned i = 0; i < n; i++) {
 		bytes += it[i]->wire_len;
-		out[i]->stateful = false;
-		out[i]->flow_dir = -1;
-		out[i]->tsc_in = tsc_in;
+		out[i]->tsc_in = tsc_in; /* stateful and flow_dir: by fast(), or below for the rest */
 		if (it[i]->ts_ns > now)
 			now = it[i]->ts_ns;
 		b.clk[i] = now;
 		if (it[i]->unparsed >= 0) {
+			out[i]->stateful = false;
+			out[i]->flow_dir = -1;
 			e->c.unparsed[it[i]->unparsed]++;
 			e->c.unparsed_bytes[it[i]->unparsed] += it[i]->wire_len;
 			continue;
@@ -877,6 +898,8 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 
 		if (fast(e, &b, i, pos[k], it, out))
 			continue;
+		out[i]->stateful = false;
+		out[i]->flow_dir = -1;
 		b.next[i] = -1;
 		b.pk[i] = false;
 		unsigned g, slot = b.hash[i] & (BURST_SLOTS - 1);
@@ -914,16 +937,6 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 				plan_group(e, &b, g, it, out);
 		if (b.nw)
 			walk_round(e, &b); /* hop times: only with hops */
-		/* The rules' hit counters are spread over a large array: fetch them before counting. */
-		for (unsigned w = 0; w < b.nw; w++)
-			for (int h = 0; h < b.res[w]->nhops; h++) {
-				const struct path_hop *hp = &b.res[w]->hops[h];
-
-				if (hp->has_in && hp->nsg_in.rule)
-					rte_prefetch0(&e->c.rule_hits[hp->nsg_in.rule_id]);
-				if (hp->has_out && hp->nsg_out.rule)
-					rte_prefetch0(&e->c.rule_hits[hp->nsg_out.rule_id]);
-			}
 		for (unsigned w = 0; w < b.nw; w++)
 			resolve_leader(e, &b, w, it, out);
 		walk_back(e, &b, it);

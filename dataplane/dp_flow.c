@@ -63,16 +63,16 @@ void dp_flow_key(struct dp_flow_key *k, const struct nws_flow *f, bool *lo_is_sr
 	 * port order as one 64-bit number, and the upper words are zero. The same key as below.
 	 */
 	if (f->src.fam == NWS_AF4) {
-		uint64_t s = (uint64_t)f->src.v, d = (uint64_t)f->dst.v;
-		bool src_lo = (s << 16 | f->sport) <= (d << 16 | f->dport);
+		/* Each end as (address, port) in one number: the order, and then the words, from those. */
+		uint64_t s = (uint64_t)(uint32_t)f->src.v << 16 | f->sport, d = (uint64_t)(uint32_t)f->dst.v << 16 | f->dport;
+		bool src_lo = s <= d;
+		uint64_t lo = src_lo ? s : d, hi = src_lo ? d : s;
 
 		*lo_is_src = src_lo;
-		w[0] = (uint64_t)NWS_AF4 | (uint64_t)f->proto << 8 |
-		       (src_lo ? (uint64_t)f->sport << 16 | (uint64_t)f->dport << 32
-			       : (uint64_t)f->dport << 16 | (uint64_t)f->sport << 32);
-		w[1] = src_lo ? s : d;
+		w[0] = (uint64_t)NWS_AF4 | (uint64_t)f->proto << 8 | (lo & 0xffff) << 16 | (hi & 0xffff) << 32;
+		w[1] = lo >> 16 | hi >> 16 << 32;
 		w[2] = 0;
-		w[3] = src_lo ? d : s;
+		w[3] = 0;
 		w[4] = 0;
 		return;
 	}
@@ -105,6 +105,8 @@ uint32_t dp_flow_hash(const struct dp_flow_key *k)
 	/* Two CRC chains side by side: a chain of five waits on each step's latency. */
 	uint32_t a = dp_crc_8byte(w[0], 0), b = dp_crc_8byte(w[1], 0x9e3779b9u);
 
+	if (k->fam == NWS_AF4) /* its other words are zero */
+		return a ^ (b << 16 | b >> 16);
 	a = dp_crc_8byte(w[2], a);
 	b = dp_crc_8byte(w[3], b);
 	a = dp_crc_8byte(w[4], a);

@@ -16,7 +16,9 @@
 
 /*
  * Both directions of a flow map to one key: the lower (address, port) end first. 40 bytes, of
- * which 2 are padding (always zero), read and compared as five words.
+ * which 2 are padding (always zero), read and compared as five words. An IPv4 key holds both
+ * addresses in ip_lo (the lower end's in its first four bytes) and zeros after them, so that it
+ * is hashed and compared in two words.
  */
 struct dp_flow_key {
 	uint8_t fam, proto;
@@ -32,8 +34,12 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dp_flow_key writes th
 static inline bool dp_flow_key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
 {
 	const uint64_t *x = (const uint64_t *)(const void *)a, *y = (const uint64_t *)(const void *)b;
+	uint64_t d = (x[0] ^ y[0]) | (x[1] ^ y[1]);
 
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+	/* The first word holds the family: equal there, both are IPv4 keys, zero past the second word. */
+	if (a->fam == NWS_AF4)
+		return !d;
+	return !(d | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
 /* An NSG that admitted the flow, for flow logs: which instance, at which NIC, which way, which rule. */
@@ -58,7 +64,10 @@ struct dp_flow_path {
 	 */
 	uint8_t delivered, code, pad[2];
 	int32_t end, reason, drop_hop, origin, nhops;
-	/* For a packet's counters, from the hops: the NIC that sent it, where it ended (-1 none). */
+	/*
+	 * For a packet's counters, from the hops: the NIC that sent it, the one it reached or was
+	 * dropped at. Indices into the owner's per-NIC counters, which keep a spare slot for none.
+	 */
 	int32_t sent, at;
 	struct {
 		int16_t nic, vnet; /* -1 none */

@@ -23,14 +23,14 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 	} keys[DP_VERIFY_BURST][2];
 	int inst[DP_VERIFY_BURST][2], nlev[DP_VERIFY_BURST];
 	uint32_t slot[DP_VERIFY_BURST][2];
+	/* The groups' sizes apart from g, whose keys' address the calls below take: kept in registers. */
+	uint32_t cnt[AZ_NDIR][2] = { { 0 } };
 
-	for (int d = 0; d < AZ_NDIR; d++)
-		for (int f = 0; f < 2; f++)
-			g[d][f].n = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct nsg_query *x = &q[i];
 		int fi = nsg_fam_index(x->flow.src.fam);
 		struct vgroup *gr = &g[x->dir][fi];
+		uint32_t *c = &cnt[x->dir][fi];
 
 		v[i].platform = nsg_platform(m, x->dir, &x->flow);
 		nlev[i] = v[i].platform >= 0 ? 0 : nsg_levels(m, x->nic, x->ipcfg, x->dir, inst[i], NULL);
@@ -39,13 +39,13 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 				dp_acl_key4(a, &keys[i][l].k4, &x->flow, inst[i][l]);
 			else
 				dp_acl_key6(a, &keys[i][l].k6, &x->flow, inst[i][l]);
-			slot[i][l] = gr->n;
-			gr->keys[gr->n++] = (const uint8_t *)&keys[i][l];
+			slot[i][l] = *c;
+			gr->keys[(*c)++] = (const uint8_t *)&keys[i][l];
 		}
 	}
 	for (int d = 0; d < AZ_NDIR; d++)
 		for (int f = 0; f < 2; f++)
-			if (g[d][f].n)
+			if ((g[d][f].n = cnt[d][f]) != 0)
 				dp_acl_classify(a, (enum az_dir)d, f, g[d][f].keys, g[d][f].res, g[d][f].n);
 	/* Matches are a large array's: fetch them all before combining any. */
 	for (size_t i = 0; i < n; i++)

@@ -267,9 +267,42 @@ static void test_key_is_lower_end_first(void **s)
 					  (uint64_t)(want ? f.dport : f.sport) << 32,
 				  (uint64_t)l->v, (uint64_t)(l->v >> 64), (uint64_t)h->v, (uint64_t)(h->v >> 64) };
 
+		if (f.src.fam == NWS_AF4) { /* both addresses in the second word, the rest zero */
+			w[1] = (uint64_t)(uint32_t)l->v | (uint64_t)(uint32_t)h->v << 32;
+			w[3] = 0;
+		}
+
 		assert_int_equal(lo, want);
 		assert_memory_equal(&k, w, sizeof(w));
 		assert_true(dp_flow_key_eq(&k, &kb));
+		/* One bit apart in any field, or the other family with the same numbers: another flow. */
+		struct nws_flow g = f;
+		struct dp_flow_key kg;
+		bool log;
+
+		switch (tu_below(&r, 6)) {
+		case 0:
+			g.sport ^= 1;
+			break;
+		case 1:
+			g.dport ^= 0x8000;
+			break;
+		case 2:
+			g.src.v ^= (nws_u128)1 << tu_below(&r, g.src.fam == NWS_AF4 ? 32 : 128);
+			break;
+		case 3:
+			g.dst.v ^= (nws_u128)1 << tu_below(&r, g.dst.fam == NWS_AF4 ? 32 : 128);
+			break;
+		case 4:
+			g.proto ^= 0x11;
+			break;
+		default:
+			g.src.fam = g.dst.fam = g.src.fam == NWS_AF4 ? NWS_AF6 : NWS_AF4;
+			break;
+		}
+		dp_flow_key(&kg, &g, &log);
+		assert_int_equal(dp_flow_key_eq(&k, &kg), !memcmp(&k, &kg, sizeof(k)));
+		assert_int_equal(dp_flow_key_eq(&kg, &k), !memcmp(&k, &kg, sizeof(k)));
 		/* The way back's sender is the other end, except when both ends are the same. */
 		assert_int_equal(lob, f.src.v == f.dst.v && f.sport == f.dport ? true : !want);
 	}
