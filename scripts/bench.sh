@@ -6,6 +6,8 @@
 #   scripts/bench.sh --scaling          nwsim bench on 1..CPUs workers: docs/benchmarks/scaling.csv
 #   scripts/bench.sh --reference        only nwsim bench beside dpdk-test-acl (NWSIM_BENCH_ROUNDS, default 5), and by
 #                                       packets a flow
+#   scripts/bench.sh --instructions     instructions a packet (nwsim bench) and a key (dpdk-test-acl), counted
+#                                       by valgrind: figures a shared machine's neighbours do not move
 # Defaults: ../shared/bench-data/classbench/acl1_1k and 2,000,000 queries (next hop: the
 # destinations of acl1_10k, 4,000,000 queries). Prints the figures recorded in
 # docs/benchmarks.md. Timings are wall clock on an otherwise idle machine; DPDK uses hugepages
@@ -16,9 +18,9 @@ cd "$(dirname "$0")/.."
 
 case "${1:-}" in
 --quick) set -- --sweep --quick ;;
---sweep | --reference | --scaling) ;;
+--sweep | --reference | --scaling | --instructions) ;;
 -*)
-	echo "scripts/bench.sh: unknown option '$1' (--sweep [--quick], --quick, --reference, --scaling, or RULES-FILE [N-QUERIES])" >&2
+	echo "scripts/bench.sh: unknown option '$1' (--sweep [--quick], --quick, --reference, --scaling, --instructions, or RULES-FILE [N-QUERIES])" >&2
 	exit 2
 	;;
 esac
@@ -65,6 +67,24 @@ bench_build() {
 	meson configure "$d" -Db_pgo=use >/dev/null
 	ninja -C "$d" >/dev/null
 	echo "$d/control/nwsim"
+}
+
+# DPDK's own dpdk-test-acl, built into $1 (once) from the dpdk source package's
+# app/test-acl/main.c against the installed libdpdk: Debian ships no binary of it. Prints its path.
+build_test_acl() {
+	local work=$1 test_acl=$1/dpdk-test-acl
+	if [ ! -x "$test_acl" ]; then
+		if ! grep -rqs "deb-src\|Types:.*deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+			sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >/etc/apt/sources.list.d/nwsim-src.sources 2>/dev/null ||
+				echo "deb-src http://deb.debian.org/debian bookworm main" >/etc/apt/sources.list.d/nwsim-src.list
+			apt-get update -qq >&2
+		fi
+		mkdir -p "$work/dpdk-src"
+		(cd "$work/dpdk-src" && apt-get source --download-only -qq dpdk >/dev/null 2>&1)
+		tar -C "$work/dpdk-src" -xJf "$work"/dpdk-src/dpdk_*.orig.tar.xz --wildcards '*/app/test-acl/main.c'
+		cc -O3 -o "$test_acl" "$work"/dpdk-src/dpdk-*/app/test-acl/main.c $(pkg-config --cflags --libs libdpdk) >&2
+	fi
+	echo "$test_acl"
 }
 
 # The sweep: nwsim bench over rule count x workers x classify algorithm x burst size, one CSV
@@ -208,6 +228,67 @@ PLOT
 	echo "wrote $csv, docs/benchmarks/mpps-by-workers.svg ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $ncpu CPUs)"
 	exit 0
 fi
+# Instructions, not time: valgrind's callgrind counts what the packet loop of nwsim bench executes
+# (its setup left out), and dpdk-test-acl's whole run. Each is run at two lengths and the
+# difference taken, so that what happens once (the first pass's new pairs, start-up) drops out:
+# what is left is a packet (a key) in the steady state. Valgrind does not decode AVX-512, so both
+# run on a build for x86-64-v3 (AVX2) with the avx2 classify method: the counts are those of that
+# build, near but not equal to the native one's. About 5 minutes here.
+if [ "${1:-}" = "--instructions" ]; then
+	. scripts/deps.sh
+	command -v valgrind >/dev/null || nwsim_deps valgrind
+	work=build/bench
+	mkdir -p "$work"
+	cb=../shared/bench-data/classbench/acl1_10k
+	[ -f "$work/acl1_10k.trace" ] || python3 scripts/classbench2trace.py "$cb" "$work/acl1_10k.trace" 100000 7 >/dev/null
+	[ -d build-insn ] || meson setup build-insn -Dtests=false >/dev/null
+	meson configure build-insn -Dcpu=x86-64-v3 -Db_lto=true -Db_pgo=off >/dev/null
+	ninja -C build-insn control/nwsim >/dev/null
+	test_acl=$(build_test_acl "$work")
+	# Instructions counted in a run: the command's words after the first argument (a callgrind tag).
+	counted() {
+		local out=$work/callgrind.$1
+		shift
+		valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>"$out.log" ||
+			{ echo "scripts/bench.sh: valgrind failed; see $out.log" >&2; exit 1; }
+		sed -n 's/^summary: *//p' "$out"
+	}
+	echo "instructions (callgrind, build-insn: -march=x86-64-v3, --alg avx2), acl1_10k, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'):"
+	for ppf in 100 10 1; do
+		n=$((ppf == 1 ? 1000000 : 2000000))
+		ins=()
+		for k in 1 2; do
+			ins+=("$(NWSIM_EAL_OPTIONS="--no-huge -m 4096" counted nwsim-$ppf-$k --toggle-collect='bench_main*' build-insn/control/nwsim bench \
+				--classbench "$cb" --trace "$work/acl1_10k.trace" --workers 0 --alg avx2 --packets $((k * n)) --packets-per-flow $ppf -o json)")
+		done
+		awk -v a="${ins[0]}" -v b="${ins[1]}" -v n="$n" -v p="$ppf" 'BEGIN { printf "  nwsim bench, flows of %3d packets: %6.1f instructions a packet\n", p, (b - a) / n }'
+	done
+	ins=()
+	for k in 1 2; do
+		ins+=("$(counted test-acl-$k "$test_acl" --no-huge -m 1024 -l 0 --no-pci --log-level=error -- --rulesf="$cb" \
+			--tracef="$work/acl1_10k.trace" --tracenum=100000 --iter=$((2 * k)) --verbose=0 --alg=avx2)")
+	done
+	awk -v a="${ins[0]}" -v b="${ins[1]}" 'BEGIN { printf "  dpdk-test-acl, classification alone:  %6.1f instructions a key\n", (b - a) / 200000 }'
+	# Both tools count cycles on the TSC, whose rate is fixed; the core may run faster. A chain of
+	# dependent additions takes one core cycle each, so its TSC cycles give the ratio, and with it
+	# the instructions a core cycle of a figure in TSC cycles.
+	cat >"$work/clock.c" <<'C'
+#include <stdio.h>
+#include <x86intrin.h>
+int main(void)
+{
+	unsigned long long t = __rdtsc(), x = 0;
+
+	for (long i = 0; i < 1000000000L; i++)
+		__asm__ volatile("add $1, %0" : "+r"(x));
+	printf("%.2f\n", 1e9 / (double)(__rdtsc() - t));
+	return 0;
+}
+C
+	cc -O2 -o "$work/clock" "$work/clock.c"
+	echo "  core cycles a TSC cycle (one dependent addition a core cycle): $("$work/clock")"
+	exit 0
+fi
 # --reference: only the side-by-side rounds with dpdk-test-acl (at the end of this script).
 reference_only=
 if [ "${1:-}" = "--reference" ]; then
@@ -290,18 +371,7 @@ fi
 # on the same ClassBench rules and trace, beside nwsim's full packet path and its linear
 # reference. Debian ships no dpdk-test-acl: it is built here from the dpdk source package
 # (app/test-acl/main.c, against the installed libdpdk).
-test_acl=$work/dpdk-test-acl
-if [ ! -x "$test_acl" ]; then
-	if ! grep -rqs "deb-src\|Types:.*deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >/etc/apt/sources.list.d/nwsim-src.sources 2>/dev/null ||
-			echo "deb-src http://deb.debian.org/debian bookworm main" >/etc/apt/sources.list.d/nwsim-src.list
-		apt-get update -qq
-	fi
-	mkdir -p "$work/dpdk-src"
-	(cd "$work/dpdk-src" && apt-get source --download-only -qq dpdk >/dev/null 2>&1)
-	tar -C "$work/dpdk-src" -xJf "$work"/dpdk-src/dpdk_*.orig.tar.xz --wildcards '*/app/test-acl/main.c'
-	cc -O3 -o "$test_acl" "$work"/dpdk-src/dpdk-*/app/test-acl/main.c $(pkg-config --cflags --libs libdpdk)
-fi
+test_acl=$(build_test_acl "$work")
 cb=$(dirname "$rules")/acl1_10k
 ntrace=100000
 python3 scripts/classbench2trace.py "$cb" "$work/acl1_10k.trace" $ntrace 7
