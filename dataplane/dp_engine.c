@@ -186,13 +186,18 @@ static inline int fate_at(const struct path_result *r)
 	return !r->delivered ? r->hops[r->drop_hop].nic : r->end == PATH_END_VM ? r->hops[r->nhops - 1].nic : -1;
 }
 
+/* A NIC's index in the per-NIC counters: none (-1) is the spare slot past the last NIC. */
+static inline int nic_slot(int nic, int nnics)
+{
+	return nic < 0 ? nnics : nic;
+}
+
 /*
  * A path's id in the table's path store: 0 when the store is full or its numbers do not fit (a
  * flow's direction without a cached path walks each time). Written a word at a time, as
  * dp_flow_path_intern compares it: words read back from narrower stores would wait for them to
  * drain. Only the words of its nhops hops are written: the store reads no further. Its sent and
- * at are the NIC counters' indices, none being the spare slot past the last NIC (nnics), so that
- * counting a cached packet needs no test of them.
+ * at are nic_slot's, so that counting a cached packet needs no test of them.
  */
 static uint32_t path_intern(struct dp_flow_table *ft, const struct path_result *r, int nnics)
 {
@@ -223,9 +228,7 @@ static uint32_t path_intern(struct dp_flow_table *ft, const struct path_result *
 	w[0] = (uint64_t)r->delivered | (uint64_t)(uint8_t)code << 8 | (uint64_t)(uint32_t)(r->delivered ? code : 0) << 32;
 	w[1] = (uint64_t)(uint32_t)(r->delivered ? 0 : code) | (uint64_t)(uint32_t)r->drop_hop << 32;
 	w[2] = (uint64_t)(uint32_t)r->origin | (uint64_t)(uint32_t)r->nhops << 32;
-	int sent = fate_sent(r), at = fate_at(r);
-
-	w[3] = (uint64_t)(uint32_t)(sent < 0 ? nnics : sent) | (uint64_t)(uint32_t)(at < 0 ? nnics : at) << 32;
+	w[3] = (uint64_t)(uint32_t)nic_slot(fate_sent(r), nnics) | (uint64_t)(uint32_t)nic_slot(fate_at(r), nnics) << 32;
 	for (int i = 0; i < 4; i++)
 		fp = dp_flow_path_fp(fp, w[i]);
 	return dp_flow_path_intern(ft, &c, fp);
@@ -290,24 +293,23 @@ static void path_copy(struct path_result *d, const struct path_result *s)
 }
 
 /*
- * Count one packet's fate: every packet lands in exactly one counter. sent: the NIC that sent it
- * (-1 none); at: the NIC it reached when delivered, or where it was dropped (-1 none).
+ * Count one packet's fate: every packet lands in exactly one counter. sent: the NIC that sent it;
+ * at: the VM's NIC it reached when delivered to one, or where it was dropped. Both as nic_slot
+ * gives them. Inlined: a cached packet's answer is mostly this.
  */
-static void count_fate(struct dp_engine *e, uint32_t len, bool delivered, int code, int sent, int at)
+static inline __attribute__((always_inline)) void count_fate(struct dp_engine *e, uint32_t len, bool delivered,
+							      int code, int sent, int at)
 {
-	if (sent >= 0)
-		e->c.nic_sent[sent]++;
+	e->c.nic_sent[sent]++;
 	if (delivered) {
 		e->c.delivered[code]++;
 		e->c.delivered_bytes[code] += len;
-		if (code == PATH_END_VM)
-			e->c.nic_received[at]++;
-		return;
-	}
-	e->c.dropped[code]++;
-	e->c.dropped_bytes[code] += len;
-	if (at >= 0)
+		e->c.nic_received[at]++;
+	} else {
+		e->c.dropped[code]++;
+		e->c.dropped_bytes[code] += len;
 		e->c.nic_dropped[at]++;
+	}
 }
 
 /* Count one walked packet. */
@@ -315,7 +317,10 @@ static void account(struct dp_engine *e, const struct dp_item *it, const struct 
 {
 	const struct path_hop *h = &r->hops[r->drop_hop];
 
-	count_fate(e, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason, fate_sent(r), fate_at(r));
+	int nn = e->path->t->nnics;
+
+	count_fate(e, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason, nic_slot(fate_sent(r), nn),
+		   nic_slot(fate_at(r), nn));
 	if (!r->delivered && (r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND)) {
 		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
 
@@ -402,24 +407,10 @@ static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, uint32_t ha
 	e->c.flows_expired++;
 }
 
-/*
- * account() for a packet answered from a cached path (never an NSG's drop: no rule was evaluated):
- * count_fate's counters, with the NIC indices path_intern resolved.
- */
+/* account() for a packet answered from a cached path (never an NSG's drop: no rule was evaluated). */
 static inline void account_cached(struct dp_engine *e, const struct dp_item *it, const struct dp_flow_path *c)
 {
-	uint32_t len = it->wire_len;
-
-	e->c.nic_sent[c->sent]++;
-	if (c->delivered) {
-		e->c.delivered[c->code]++;
-		e->c.delivered_bytes[c->code] += len;
-		e->c.nic_received[c->at]++;
-	} else {
-		e->c.dropped[c->code]++;
-		e->c.dropped_bytes[c->code] += len;
-		e->c.nic_dropped[c->at]++;
-	}
+	count_fate(e, it->wire_len, c->delivered, c->code, c->sent, c->at);
 }
 
 /* Inlined: for most packets it is all the engine does after the lookup, and a call's saves cost. */

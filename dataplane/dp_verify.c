@@ -8,7 +8,6 @@
 struct vgroup {
 	const uint8_t *keys[2 * DP_VERIFY_BURST];
 	uint32_t res[2 * DP_VERIFY_BURST];
-	uint32_t n;
 };
 
 static const struct nsg_match no_match = { .rule = NULL, .id = 0, .deny = true };
@@ -23,7 +22,7 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 	} keys[DP_VERIFY_BURST][2];
 	int inst[DP_VERIFY_BURST][2], nlev[DP_VERIFY_BURST];
 	uint32_t slot[DP_VERIFY_BURST][2];
-	/* The groups' sizes apart from g, whose keys' address the calls below take: kept in registers. */
+	/* The groups' sizes, apart from g, whose keys' address the calls below take: kept in registers. */
 	uint32_t cnt[AZ_NDIR][2] = { { 0 } };
 
 	for (size_t i = 0; i < n; i++) {
@@ -45,8 +44,8 @@ static void verify_burst(const struct dp_acl *a, const struct nsg_model *m, cons
 	}
 	for (int d = 0; d < AZ_NDIR; d++)
 		for (int f = 0; f < 2; f++)
-			if ((g[d][f].n = cnt[d][f]) != 0)
-				dp_acl_classify(a, (enum az_dir)d, f, g[d][f].keys, g[d][f].res, g[d][f].n);
+			if (cnt[d][f])
+				dp_acl_classify(a, (enum az_dir)d, f, g[d][f].keys, g[d][f].res, cnt[d][f]);
 	/* Matches are a large array's: fetch them all before combining any. */
 	for (size_t i = 0; i < n; i++)
 		for (int l = 0; l < nlev[i]; l++) {

@@ -369,8 +369,7 @@ fi
 
 # The reference point: DPDK's own dpdk-test-acl (classification alone, the ceiling for rte_acl)
 # on the same ClassBench rules and trace, beside nwsim's full packet path and its linear
-# reference. Debian ships no dpdk-test-acl: it is built here from the dpdk source package
-# (app/test-acl/main.c, against the installed libdpdk).
+# reference (build_test_acl above).
 test_acl=$(build_test_acl "$work")
 cb=$(dirname "$rules")/acl1_10k
 ntrace=100000
