@@ -199,8 +199,9 @@ static inline int nic_slot(int nic, int nnics)
  * drain. Only the words of its nhops hops are written: the store reads no further. Its sent and
  * at are nic_slot's, so that counting a cached packet needs no test of them.
  */
-static uint32_t path_intern(struct dp_flow_table *ft, const struct path_result *r, int nnics)
+static uint32_t path_intern(struct dp_engine *e, const struct path_result *r)
 {
+	int nnics = e->path->t->nnics;
 	struct dp_flow_path c;
 	uint64_t *w = (uint64_t *)(void *)&c, fp = 0;
 
@@ -231,12 +232,12 @@ static uint32_t path_intern(struct dp_flow_table *ft, const struct path_result *
 	w[3] = (uint64_t)(uint32_t)nic_slot(fate_sent(r), nnics) | (uint64_t)(uint32_t)nic_slot(fate_at(r), nnics) << 32;
 	for (int i = 0; i < 4; i++)
 		fp = dp_flow_path_fp(fp, w[i]);
-	return dp_flow_path_intern(ft, &c, fp);
+	return dp_flow_path_intern(&e->flows, &c, fp);
 }
 
 static void path_save(struct dp_engine *e, struct dp_flow_entry *fe, int dir, const struct path_result *r)
 {
-	fe->path[dir] = path_intern(&e->flows, r, e->path->t->nnics);
+	fe->path[dir] = path_intern(e, r);
 }
 
 _Static_assert(offsetof(struct dp_flow_path, code) == 1 && offsetof(struct dp_flow_path, end) == 4 &&
@@ -316,7 +317,6 @@ static inline __attribute__((always_inline)) void count_fate(struct dp_engine *e
 static void account(struct dp_engine *e, const struct dp_item *it, const struct path_result *r)
 {
 	const struct path_hop *h = &r->hops[r->drop_hop];
-
 	int nn = e->path->t->nnics;
 
 	count_fate(e, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason, nic_slot(fate_sent(r), nn),
@@ -669,8 +669,8 @@ static void walk_round(struct dp_engine *e, struct burst *b)
 			unsigned k = miss[j];
 			struct dp_pair *g = &got[k];
 
-			g->fwd = pair_marks_ok(fm[j]) ? path_intern(&e->flows, fr[j], e->path->t->nnics) : 0;
-			g->back = g->fwd ? path_intern(&e->flows, br[j], e->path->t->nnics) : 0;
+			g->fwd = pair_marks_ok(fm[j]) ? path_intern(e, fr[j]) : 0;
+			g->back = g->fwd ? path_intern(e, br[j]) : 0;
 			if (!g->back) { /* not kept (too many NSG points, or the path store is full): walked with NSGs */
 				unsigned w = mw[k];
 
