@@ -55,7 +55,11 @@ int app_compile(struct app *a, const struct cli_common *c, unsigned tables, stru
 		eo.user = words;
 		eo.nuser = n;
 	}
-	if (dp_eal_init(&eo, err) < 0)
+	int rc = dp_eal_init(&eo, err);
+
+	if (rc == DP_EAL_BAD_OPTIONS)
+		return CLI_USAGE;
+	if (rc < 0)
 		return CLI_FAIL;
 	return app_build(a, c, tables, err);
 }

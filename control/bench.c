@@ -727,7 +727,7 @@ int cmd_bench(int argc, char **argv)
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
 	double rules = 1000, nsgs = 1, nics = 16, tags = 10, lists = 20, v6 = 10, flows = 20000, ppf = 10, packets = 20e6,
-	       seconds = 0, workers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, burst = 32, frame = 64, seed = 1, concurrent = 64;
+	       seconds = 0, workers = cli_ncpus() > 1 ? 1 : 0, burst = 32, frame = 64, seed = 1, concurrent = 64;
 	static struct bench_worker W[MAX_WORKERS + 1];
 	struct rte_mempool *pool = NULL;
 	char *json = NULL;
@@ -737,7 +737,7 @@ int cmd_bench(int argc, char **argv)
 	struct bench_flow *tflows = NULL, *ref = NULL;
 	size_t ntflows = 0, nref = 0;
 
-	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0)
+	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, CLI_FORMATS_REPORT, &err) < 0)
 		goto usage;
 	if (c.help) {
 		fputs(usage_text, stdout);
@@ -821,7 +821,11 @@ int cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	app.have_model = true;
-	cli_set_workers(&c, nw);
+	if (cli_set_workers(&c, &nw, o.workers != NULL, &err) < 0) {
+		nws_err_prefix(&err, "bench: ");
+		rc = CLI_USAGE;
+		goto out;
+	}
 	rc = app_compile(&app, &c, 0, &err); /* EAL only: the build is timed below */
 	if (rc != CLI_OK)
 		goto out;

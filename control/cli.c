@@ -1,6 +1,9 @@
+#include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -8,6 +11,9 @@ static int set_val(const char *name, const char **dst, const char *v, struct nws
 {
 	if (!v)
 		return nws_err_set(err, "%s: needs a value", name);
+	/* The later of two would win without a word (two queries on one batch line, say). */
+	if (*dst)
+		return nws_err_set(err, "%s: given twice ('%s' and '%s')", name, *dst, v);
 	*dst = v;
 	return 0;
 }
@@ -89,11 +95,28 @@ bool cli_table(const struct cli_common *c)
 	return c->output && !strcmp(c->output, "table");
 }
 
-int cli_check_output(const struct cli_common *c, struct nws_err *err)
+int cli_check_output(const struct cli_common *c, const char *formats, struct nws_err *err)
 {
-	if (c->output && strcmp(c->output, "json") && strcmp(c->output, "table"))
-		return nws_err_set(err, "--output: '%s' is not json or table", c->output);
-	return 0;
+	char list[128] = "";
+	const char *f = formats;
+	size_t n = 0, k = 0;
+
+	if (!c->output)
+		return 0;
+	for (const char *p = formats; *p; p++)
+		n += *p == '|';
+	while (*f) {
+		size_t l = strcspn(f, "|");
+
+		if (strlen(c->output) == l && !strncasecmp(c->output, f, l))
+			return 0;
+		size_t used = strlen(list);
+
+		snprintf(list + used, sizeof(list) - used, "%s%.*s", k == 0 ? "" : k == n ? " or " : ", ", (int)l, f);
+		k++;
+		f += l + (f[l] == '|');
+	}
+	return nws_err_set(err, "--output: '%s' is not %s", c->output, list);
 }
 
 int cli_number(const char *s, double lo, double hi, bool whole, double *v)
@@ -115,8 +138,96 @@ int cli_numbers(const struct cli_num *nums, size_t n, struct nws_err *err)
 	return 0;
 }
 
-void cli_set_workers(struct cli_common *c, unsigned n)
+int cli_cpus(int *cpu, int max)
 {
-	snprintf(c->lcores_buf, sizeof(c->lcores_buf), n ? "0-%u" : "0", n);
+	cpu_set_t set;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int i = 0; i < CPU_SETSIZE && n < max; i++)
+			if (CPU_ISSET(i, &set))
+				cpu[n++] = i;
+	if (n == 0)
+		cpu[n++] = 0;
+	return n;
+}
+
+int cli_ncpus(void)
+{
+	int cpu[CPU_SETSIZE];
+
+	return cli_cpus(cpu, CPU_SETSIZE);
+}
+
+static bool lcore_word(const char *w)
+{
+	return !strncmp(w, "-l", 2) || !strncmp(w, "-c", 2) || !strncmp(w, "--lcores", 8);
+}
+
+/* Whether the user names EAL's lcores: after "--", or in NWSIM_EAL_OPTIONS. */
+static bool user_lcores(const struct cli_common *c)
+{
+	const char *env = getenv("NWSIM_EAL_OPTIONS");
+
+	for (int i = 0; i < c->neal; i++)
+		if (lcore_word(c->eal[i]))
+			return true;
+	for (const char *p = env; p && *p;) {
+		p += strspn(p, " \t");
+		if (lcore_word(p))
+			return true;
+		p += strcspn(p, " \t");
+	}
+	return false;
+}
+
+int cli_set_workers(struct cli_common *c, unsigned *n, bool asked, struct nws_err *err)
+{
+	int cpu[CPU_SETSIZE], ncpu = cli_cpus(cpu, CPU_SETSIZE);
+	size_t len = 0;
+
+	c->lcores = NULL;
+	if (user_lcores(c))
+		return 0; /* EAL takes the user's; the command uses the workers it gets */
+	/*
+	 * Checked here rather than left to EAL, which prints its usage or a line per missing CPU:
+	 * a polling worker sharing a CPU with another runs at a fraction of its speed.
+	 */
+	if (*n + 1 > (unsigned)ncpu) {
+		if (asked)
+			return nws_err_set(err,
+					   "--workers: %u worker lcores and the main one need %u CPUs; this process may run on %d "
+					   "(map lcores onto fewer CPUs after '--', for example -- --lcores='(0-%u)@(0-%d)')",
+					   *n, *n + 1, ncpu, *n, ncpu - 1);
+		*n = (unsigned)ncpu - 1;
+	}
+	/* Lcore i on the i-th CPU this process may use: a restricted affinity (taskset) works too. */
+	for (unsigned i = 0; i <= *n; i++)
+		len += (size_t)snprintf(c->lcores_buf + len, sizeof(c->lcores_buf) - len, "%s%u@%d", i ? "," : "", i, cpu[i]);
 	c->lcores = c->lcores_buf;
+	return 0;
+}
+
+int cli_close_file(FILE *f, const char *path, struct nws_err *err)
+{
+	bool bad = ferror(f);
+	int e = errno;
+
+	if (fclose(f) != 0)
+		return nws_err_set(err, "%s: cannot write: %s", path, strerror(errno));
+	if (bad)
+		return nws_err_set(err, "%s: cannot write: %s", path, strerror(e ? e : EIO));
+	return 0;
+}
+
+int cli_close_stdout(struct nws_err *err)
+{
+	bool bad = ferror(stdout);
+
+	/* A full disk or a closed pipe shows at the flush, or only at the close. */
+	if (fflush(stdout) != 0 || bad)
+		return nws_err_set(err, "standard output: cannot write: %s", strerror(errno ? errno : EIO));
+	if (fclose(stdout) != 0)
+		return nws_err_set(err, "standard output: cannot write: %s", strerror(errno));
+	return 0;
 }

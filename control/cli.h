@@ -28,7 +28,7 @@ struct cli_common {
 	int neal; /* EAL options after "--" */
 	char **eal;
 	const char *lcores; /* set by the command: the lcores EAL gets unless the user names some */
-	char lcores_buf[24];
+	char lcores_buf[1024];
 	bool ports;         /* set by the command: EAL may probe devices and keep telemetry on */
 };
 
@@ -52,11 +52,29 @@ struct cli_num {
 };
 
 /* Parse every given option of nums; the first bad one sets "OPT: 'VAL' is not a number in lo..hi". */
-/* EAL's lcores for the main lcore and n workers ("0-n", or "0"), unless the user names some. */
-void cli_set_workers(struct cli_common *c, unsigned n);
-
 int cli_numbers(const struct cli_num *nums, size_t n, struct nws_err *err);
+
+/* The CPUs this process may run on (its affinity), in order; returns how many (at least 1). */
+int cli_cpus(int *cpu, int max);
+int cli_ncpus(void);
+/*
+ * EAL's lcores for the main lcore and *n workers, one CPU each, unless the user names lcores
+ * after "--" or in NWSIM_EAL_OPTIONS. More workers than the CPUs allow are refused when the user
+ * asked for them (asked), and cut down to what there is otherwise (*n is updated).
+ */
+int cli_set_workers(struct cli_common *c, unsigned *n, bool asked, struct nws_err *err);
+
+/* The formats -o takes, per kind of command; the first is the default. */
+#define CLI_FORMATS_REPORT "json|table"
+#define CLI_FORMATS_DRAWING "html|svg|dot"
 bool cli_table(const struct cli_common *c);
-int cli_check_output(const struct cli_common *c, struct nws_err *err);
+/* -o/--output names one of formats ("a|b|c"); else "--output: 'x' is not a, b or c". */
+int cli_check_output(const struct cli_common *c, const char *formats, struct nws_err *err);
+
+/* Close a file written to: -1 with "PATH: cannot write: why" when anything written was lost. */
+#include <stdio.h>
+int cli_close_file(FILE *f, const char *path, struct nws_err *err);
+/* Standard output flushed and closed at the end of a command: -1 with the reason when it failed. */
+int cli_close_stdout(struct nws_err *err);
 
 #endif

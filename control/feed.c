@@ -77,6 +77,10 @@ void feed_submit(struct feeder *fd, struct dp_slot *s)
 {
 	unsigned w = fd->inline_engine ? 0 : dp_worker_pick(&s->item, fd->nw);
 
+	if (s->item.ts_ns > fd->clock)
+		fd->clock = s->item.ts_ns;
+	s->item.ts_ns = fd->clock;
+
 	fd->pend[w][fd->npend[w]++] = s;
 	if (fd->npend[w] == DP_PATH_BURST)
 		send_pending(fd, w);
@@ -130,10 +134,8 @@ int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, uin
 	for (size_t i = 0; i < fd->nslots; i++)
 		fd->free[fd->nfree++] = &fd->slots[fd->nslots - 1 - i];
 	if (raw) {
-		fd->rawh = calloc(fd->nslots, sizeof(*fd->rawh));
 		fd->raw = calloc(fd->nslots, sizeof(*fd->raw));
-		fd->rawcap = calloc(fd->nslots, sizeof(*fd->rawcap));
-		if (!fd->rawh || !fd->raw || !fd->rawcap) {
+		if (!fd->raw) {
 			nws_err_set(err, "out of memory");
 			goto fail;
 		}
@@ -159,10 +161,12 @@ int feed_launch(struct feeder *fd, struct nws_err *err)
 	return 0;
 }
 
-void feed_stop(struct feeder *fd, size_t nnics)
+void feed_stop(struct feeder *fd, size_t nnics, bool age_out)
 {
 	for (unsigned i = 0; i < fd->nw; i++)
 		dp_worker_stop(&fd->w[i]);
+	for (unsigned i = 0; age_out && i < fd->nw; i++)
+		dp_engine_age_out(&fd->w[i].eng, fd->clock);
 	/* The summary adds up the workers' own counters into the first one's. */
 	for (unsigned i = 1; i < fd->nw; i++)
 		dp_counters_add(&fd->w[0].eng.c, &fd->w[i].eng.c, fd->w[0].eng.path->t->nrules, nnics);
@@ -175,10 +179,8 @@ void feed_free(struct feeder *fd)
 		dp_worker_free(&fd->w[i]);
 	}
 	for (size_t i = 0; fd->raw && i < fd->nslots; i++)
-		free(fd->raw[i]);
+		free(fd->raw[i].data);
 	free(fd->raw);
-	free(fd->rawh);
-	free(fd->rawcap);
 	free(fd->w);
 	free(fd->slots);
 	free(fd->free);

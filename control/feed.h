@@ -7,12 +7,18 @@
 #ifndef FEED_H
 #define FEED_H
 
-#include <pcap/pcap.h>
-
 #include "dp_worker.h"
 
 #define MAX_WORKERS 64
 #define SLOTS_PER_WORKER 4096
+
+/* A slot's packet as captured (replay's capture writers). */
+struct feed_raw {
+	uint8_t *data;
+	uint32_t cap, caplen, len;
+	uint16_t linktype;
+	uint64_t ts_ns;
+};
 
 /*
  * Hands packets to the workers and takes their answers back. A packet travels in a slot: the
@@ -35,9 +41,13 @@ struct feeder {
 	void (*pace)(void *ctx, unsigned n);
 	void *ctx;
 	/* replay: the raw packet of each slot, kept only while a capture writer needs it. */
-	struct pcap_pkthdr *rawh;
-	u_char **raw;
-	size_t *rawcap;
+	struct feed_raw *raw;
+	/*
+	 * The reader's clock: the latest timestamp handed over so far. Each packet goes out stamped
+	 * with it, so a worker's clock is the same as it would be with every packet, whatever share
+	 * of them the worker gets (flows age alike with any number of workers).
+	 */
+	uint64_t clock;
 };
 
 /*
@@ -47,8 +57,11 @@ struct feeder {
 int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, uint32_t flows, bool raw, struct nws_err *err);
 /* Start the workers on EAL's worker lcores. */
 int feed_launch(struct feeder *fd, struct nws_err *err);
-/* Stop the workers and add their counters up into fd->w[0].eng.c. */
-void feed_stop(struct feeder *fd, size_t nnics);
+/*
+ * Stop the workers and add their counters up into fd->w[0].eng.c; age_out: the flows idle at
+ * the reader's clock leave the tables first (the end of a replay: see dp_engine_age_out).
+ */
+void feed_stop(struct feeder *fd, size_t nnics, bool age_out);
 void feed_free(struct feeder *fd);
 
 /* A free slot, waiting for answers while every slot is in flight. */

@@ -5,6 +5,7 @@
 #include <time.h>
 
 
+#include "cli.h"
 #include "flowlog.h"
 #include "jw.h"
 
@@ -168,7 +169,8 @@ int flowlog_write(struct flowlog *fl, const char *path, struct nws_err *err)
 	f = fopen(path, "w");
 	if (!f)
 		return nws_err_set(err, "%s: cannot write: %s", path, strerror(errno));
-	qsort(fl->v, fl->n, sizeof(*fl->v), by_record);
+	if (fl->n > 1) /* qsort wants a real array, which an empty log does not have */
+		qsort(fl->v, fl->n, sizeof(*fl->v), by_record);
 	jw_init(&w, f, true);
 	jw_obj(&w);
 	jw_key(&w, "records");
@@ -234,7 +236,5 @@ int flowlog_write(struct flowlog *fl, const char *path, struct nws_err *err)
 	jw_end_arr(&w);
 	jw_end_obj(&w);
 	jw_done(&w);
-	if (fclose(f) != 0)
-		return nws_err_set(err, "%s: write error: %s", path, strerror(errno));
-	return 0;
+	return cli_close_file(f, path, err);
 }

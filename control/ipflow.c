@@ -175,9 +175,14 @@ static void print_json(struct jw *w, const struct nsg_verdict *v)
 	jw_done(w);
 }
 
-static void print_table_head(void)
+static void print_table_head(bool lines)
 {
-	printf("%-8s  %s\n%-8s  %s\n", "Access", "RuleName", "--------", "----------------------------------------");
+	if (lines)
+		printf("%-6s  ", "Line");
+	printf("%-8s  %s\n", "Access", "RuleName");
+	if (lines)
+		printf("------  ");
+	printf("%-8s  %s\n", "--------", "----------------------------------------");
 }
 
 static void print_table_row(const struct nsg_verdict *v)
@@ -188,7 +193,8 @@ static void print_table_row(const struct nsg_verdict *v)
 	printf("%-8s  %s\n", az_access_name[v->access], rn ? rn : "");
 }
 
-static void ob_verdict(struct obuf *o, const struct nsg_verdict *v, bool table)
+/* One batch answer: its line number first in the table, last in JSON. */
+static void ob_verdict(struct obuf *o, const struct nsg_verdict *v, size_t line, bool table)
 {
 	/* The rule name is written in two pieces to keep snprintf off the per-query path. */
 	const char *head = NULL, *name = NULL;
@@ -201,6 +207,7 @@ static void ob_verdict(struct obuf *o, const struct nsg_verdict *v, bool table)
 		name = v->rule->name;
 	}
 	if (table) {
+		ob_line_table(o, line);
 		ob_str(o, v->access == AZ_ALLOW ? "Allow     " : "Deny      ");
 		if (name) {
 			ob_str(o, head);
@@ -218,7 +225,7 @@ static void ob_verdict(struct obuf *o, const struct nsg_verdict *v, bool table)
 	} else {
 		ob_str(o, "null");
 	}
-	ob_put(o, "}\n", 2);
+	ob_line_json(o, line);
 }
 
 /* One batch line: the test-ip-flow options without -t. */
@@ -232,9 +239,10 @@ static int ipf_line(void *ctx, int ntok, char **tok, void *out, struct nws_err *
 	return build_query(ctx, &a, out, err);
 }
 
-ssize_t ipf_batch_read(struct batch *b, const struct topo *t, struct nsg_query *q, size_t max, struct nws_err *err)
+ssize_t ipf_batch_read(struct batch *b, const struct topo *t, struct nsg_query *q, size_t max, bool *bad,
+		       struct nws_err *err)
 {
-	return batch_read(b, ipf_line, (void *)(uintptr_t)t, q, sizeof(*q), max, err);
+	return batch_read(b, ipf_line, (void *)(uintptr_t)t, q, sizeof(*q), max, bad, err);
 }
 
 static int run_batch(const struct app *app, struct batch *b, bool table, bool verbose, struct nws_err *err)
@@ -251,21 +259,32 @@ static int run_batch(const struct app *app, struct batch *b, bool table, bool ve
 	}
 	o->n = 0;
 	if (table)
-		print_table_head();
+		print_table_head(true);
 	double t0 = batch_now();
 	size_t total = 0;
 
-	while ((n = ipf_batch_read(b, app->t, q, BATCH_BLOCK, err)) > 0) {
+	for (;;) {
+		bool bad;
+
+		n = ipf_batch_read(b, app->t, q, BATCH_BLOCK, &bad, err);
+		if (n < 0)
+			break;
 		dp_verify(&app->acl, &app->m, q, v, (size_t)n);
 		for (ssize_t i = 0; i < n; i++)
-			ob_verdict(o, &v[i], table);
+			ob_verdict(o, &v[i], b->lines[i], table);
 		total += (size_t)n;
+		if (bad && batch_bad(b, o, table, err) < 0) {
+			n = -1;
+			break;
+		}
+		if (!bad && n == 0)
+			break;
 	}
 	ob_flush(o);
 	fflush(stdout);
 	if (verbose && n == 0)
 		batch_report("IP flow queries", total, batch_now() - t0);
-	rc = n < 0 ? -1 : 0;
+	rc = n < 0 || batch_end(b, err) < 0 ? -1 : 0;
 out:
 	fflush(stdout);
 	free(q);
@@ -285,7 +304,7 @@ static void ipf_answer(const struct app *app, const void *query, bool table)
 
 	dp_verify(&app->acl, &app->m, query, &v, 1);
 	if (table) {
-		print_table_head();
+		print_table_head(false);
 		print_table_row(&v);
 	} else {
 		struct jw w;

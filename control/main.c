@@ -31,6 +31,18 @@ static void usage(FILE *f)
 	"NWSIM_EAL_OPTIONS in the environment: DPDK EAL options for every command (before those after --).\n", f);
 }
 
+/* Every answer goes to standard output: a write that failed there fails the command. */
+static int finish(int rc)
+{
+	struct nws_err err = { { 0 } };
+
+	if (cli_close_stdout(&err) < 0) {
+		cli_die(CLI_FAIL, &err);
+		return rc != CLI_OK ? rc : CLI_FAIL;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -39,15 +51,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return CLI_OK;
+		return finish(CLI_OK);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("nwsim %s\n", NWSIM_VERSION);
-		return CLI_OK;
+		return finish(CLI_OK);
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 2, argv + 2);
+			return finish(cmds[i].fn(argc - 2, argv + 2));
 	fprintf(stderr, "nwsim: unknown command '%s' (try 'nwsim --help')\n", argv[1]);
 	return CLI_USAGE;
 }

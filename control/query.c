@@ -7,6 +7,7 @@ int query_main(const struct query_cmd *q, int argc, char **argv)
 {
 	struct cli_common c = { 0 };
 	const char *batchfile = NULL;
+	bool strict = false;
 	struct cli_opt opts[16];
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
@@ -14,11 +15,12 @@ int query_main(const struct query_cmd *q, int argc, char **argv)
 	size_t n = 0;
 	int rc;
 
-	for (; q->opts[n].lng && n < 14; n++)
+	for (; q->opts[n].lng && n < 13; n++)
 		opts[n] = q->opts[n];
 	opts[n++] = (struct cli_opt){ "--batch", 0, &batchfile, NULL };
+	opts[n++] = (struct cli_opt){ "--strict", 0, NULL, &strict };
 	opts[n] = (struct cli_opt){ NULL, 0, NULL, NULL };
-	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
+	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, CLI_FORMATS_REPORT, &err) < 0) {
 		nws_err_prefix(&err, "%s: ", q->name);
 		return cli_die(CLI_USAGE, &err);
 	}
@@ -31,6 +33,14 @@ int query_main(const struct query_cmd *q, int argc, char **argv)
 			nws_err_set(&err, "%s: --batch takes its queries from the file; drop %s", q->name, q->opts[i].lng);
 			return cli_die(CLI_USAGE, &err);
 		}
+	if (strict && !batchfile) {
+		nws_err_set(&err, "%s: --strict goes with --batch", q->name);
+		return cli_die(CLI_USAGE, &err);
+	}
+	if (batchfile && c.topology && !strcmp(batchfile, "-") && !strcmp(c.topology, "-")) {
+		nws_err_set(&err, "%s: standard input ('-') can be read once: as the topology, or as the --batch file", q->name);
+		return cli_die(CLI_USAGE, &err);
+	}
 	/* Everything the user typed is checked before paying for DPDK start-up. */
 	rc = app_open(&app, &c, &err);
 	if (rc != CLI_OK)
@@ -40,6 +50,7 @@ int query_main(const struct query_cmd *q, int argc, char **argv)
 			rc = CLI_INPUT;
 			goto out;
 		}
+		b.strict = strict;
 	} else if (q->build(app.t, q->args, q->query, &err) < 0) {
 		nws_err_prefix(&err, "%s: ", q->name);
 		rc = CLI_USAGE;
@@ -69,7 +80,7 @@ int query_open_nic(struct app *a, const char *name, const char *usage, int argc,
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	if (cli_parse(argc, argv, opts, c, NULL, NULL, &err) < 0 || cli_check_output(c, &err) < 0) {
+	if (cli_parse(argc, argv, opts, c, NULL, NULL, &err) < 0 || cli_check_output(c, CLI_FORMATS_REPORT, &err) < 0) {
 		nws_err_prefix(&err, "%s: ", name);
 		return cli_die(CLI_USAGE, &err);
 	}

@@ -33,7 +33,8 @@ int query_open_nic(struct app *a, const char *name, const char *usage, int argc,
  * The batch readers: up to max lines of a --batch file into queries, each checked against the
  * topology (batch_read's return and errors).
  */
-ssize_t ipf_batch_read(struct batch *b, const struct topo *t, struct nsg_query *q, size_t max, struct nws_err *err);
+ssize_t ipf_batch_read(struct batch *b, const struct topo *t, struct nsg_query *q, size_t max, bool *bad,
+		       struct nws_err *err);
 
 /*
  * show-next-hop's lines mostly repeat the VM, NIC and source address; resolving them (name
@@ -48,6 +49,7 @@ struct nh_reader {
 };
 
 void nh_reader_init(struct nh_reader *r, const struct topo *t);
-ssize_t nh_batch_read(struct batch *b, struct nh_reader *r, struct dp_route_query *q, size_t max, struct nws_err *err);
+ssize_t nh_batch_read(struct batch *b, struct nh_reader *r, struct dp_route_query *q, size_t max, bool *bad,
+		      struct nws_err *err);
 
 #endif

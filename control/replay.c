@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pcap/pcap.h>
+#include <errno.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
@@ -164,40 +164,44 @@ static void write_verdict(FILE *f, const struct topo *t, const char *file, uint6
 	jw_done(&w);
 }
 
-/* --write-allowed / --write-denied: a capture file of the delivered or the dropped packets. */
-struct writer {
+/* One capture of the command line. */
+struct capture {
 	const char *path;
-	pcap_t *dead;
-	pcap_dumper_t *d;
-	int dlt;
+	struct cap_file cf;
+	bool open;                  /* cap_open took it */
+	bool failed;                /* unreadable, or damaged or cut short on the way */
+	char error[sizeof(((struct nws_err *)0)->msg)]; /* why, without the file's name */
+	uint16_t seen[4];           /* the link types its records had, for the summary */
+	unsigned nseen;
+	char linktypes[64];
 };
 
-static int writer_open(struct writer *w, int dlt, struct nws_err *err)
+static void capture_failed(struct capture *c, const struct nws_err *err)
 {
-	if (!w->path || w->d) {
-		if (w->d && w->dlt != dlt)
-			return nws_err_set(err, "%s: the captures have different link types (%s and %s); one output capture holds one",
-					   w->path, pcap_datalink_val_to_name(w->dlt), pcap_datalink_val_to_name(dlt));
-		return 0;
-	}
-	w->dead = pcap_open_dead_with_tstamp_precision(dlt, 262144, PCAP_TSTAMP_PRECISION_NANO);
-	w->d = w->dead ? pcap_dump_open(w->dead, w->path) : NULL;
-	w->dlt = dlt;
-	if (!w->d)
-		return nws_err_set(err, "%s: cannot write: %s", w->path, w->dead ? pcap_geterr(w->dead) : "out of memory");
-	return 0;
+	size_t fl = strlen(c->cf.name ? c->cf.name : c->path);
+	const char *m = err->msg;
+
+	/* The summary names the file beside the error: the message need not. */
+	if (!strncmp(m, c->cf.name ? c->cf.name : c->path, fl) && !strncmp(m + fl, ": ", 2))
+		m += fl + 2;
+	snprintf(c->error, sizeof(c->error), "%s", m);
+	c->failed = true;
 }
 
-static void writer_close(struct writer *w)
+static void capture_saw(struct capture *c, uint16_t linktype)
 {
-	if (w->d)
-		pcap_dump_close(w->d);
-	if (w->dead)
-		pcap_close(w->dead);
-	w->d = NULL;
-	w->dead = NULL;
-}
+	char nb[32];
+	size_t n;
 
+	for (unsigned i = 0; i < c->nseen; i++)
+		if (c->seen[i] == linktype)
+			return;
+	if (c->nseen == sizeof(c->seen) / sizeof(c->seen[0]))
+		return;
+	c->seen[c->nseen++] = linktype;
+	n = strlen(c->linktypes);
+	snprintf(c->linktypes + n, sizeof(c->linktypes) - n, "%s%s", n ? "," : "", cap_linktype_name(linktype, nb, sizeof(nb)));
+}
 
 /* --loop: the parsed packets of every capture, replayed from memory. */
 struct memcap {
@@ -213,13 +217,16 @@ struct sinks {
 	double t0;          /* when pacing started */
 	uint64_t paced;     /* packets handed to the engine so far */
 	bool progress;      /* standard error is a terminal: show how far the replay is */
+	bool progress_shown;
 	double last_progress;
 	struct memcap *mem; /* set: keep the packets instead of replaying them now */
-	const char *const *files;
+	const struct capture *caps;
 	uint32_t file_idx;
 	FILE *verdicts;
 	struct flowlog *flowlog; /* NULL without --flow-log */
-	struct writer allowed, denied;
+	struct cap_writer allowed, denied;
+	bool writers;
+	int write_failed;   /* a capture writer failed: errno */
 	const struct topo *t;
 	struct feeder *fd;
 };
@@ -252,31 +259,36 @@ static void answered(void *ctx, struct dp_slot *s)
 	size_t idx = (size_t)(s - fd->slots);
 
 	if (sk->verdicts)
-		write_verdict(sk->verdicts, sk->t, sk->files[s->file], s->no, &s->item, &s->out);
+		write_verdict(sk->verdicts, sk->t, sk->caps[s->file].cf.name, s->no, &s->item, &s->out);
 	if (sk->flowlog)
 		flowlog_denied(sk->flowlog, &s->item, &s->out);
 	if (fd->raw && s->item.unparsed < 0) {
-		struct writer *w = s->out.r.delivered ? &sk->allowed : &sk->denied;
+		struct cap_writer *w = s->out.r.delivered ? &sk->allowed : &sk->denied;
+		const struct feed_raw *r = &fd->raw[idx];
 
-		if (w->d)
-			pcap_dump((u_char *)w->d, &fd->rawh[idx], fd->raw[idx]);
+		if (w->open && cap_writer_put(w, r->ts_ns, r->len, r->data, r->caplen) < 0 && !sk->write_failed)
+			sk->write_failed = errno ? errno : EIO;
 	}
 }
 
-static int keep_raw(struct feeder *fd, struct dp_slot *s, const struct pcap_pkthdr *h, const u_char *d)
+static int keep_raw(struct feeder *fd, struct dp_slot *s, const struct cap_rec *rec)
 {
-	size_t i = (size_t)(s - fd->slots);
+	struct feed_raw *r = &fd->raw[s - fd->slots];
 
-	if (fd->rawcap[i] < h->caplen) {
-		u_char *nb = realloc(fd->raw[i], h->caplen);
+	if (r->cap < rec->caplen) {
+		uint8_t *nb = realloc(r->data, rec->caplen);
 
 		if (!nb)
 			return -1;
-		fd->raw[i] = nb;
-		fd->rawcap[i] = h->caplen;
+		r->data = nb;
+		r->cap = rec->caplen;
 	}
-	fd->rawh[i] = *h;
-	memcpy(fd->raw[i], d, h->caplen);
+	r->ts_ns = rec->ts_ns;
+	r->len = rec->len;
+	r->caplen = rec->caplen;
+	r->linktype = rec->linktype;
+	if (rec->caplen)
+		memcpy(r->data, rec->data, rec->caplen);
 	return 0;
 }
 
@@ -303,79 +315,92 @@ static int keep(struct memcap *m, const struct dp_item *it, uint32_t file, uint6
 	return 0;
 }
 
-/* A progress line on a terminal: how far into the capture file, a few times a second. */
-static void show_progress(struct sinks *sk, pcap_t *pc, const char *file, uint64_t packets)
-{
-	FILE *f = pcap_file(pc);
-	struct stat st;
-	double now = batch_now();
+/* Progress lines go every quarter second at most; this many packets between looks at the clock. */
+#define PROGRESS_EVERY 4096
 
-	if (now - sk->last_progress < 0.25 || !f || fstat(fileno(f), &st) < 0 || st.st_size <= 0)
-		return;
-	sk->last_progress = now;
-	fprintf(stderr, "\r%s: %" PRIu64 " packets, %3.0f%%", file, packets, 100.0 * (double)ftell(f) / (double)st.st_size);
+static void progress_clear(struct sinks *sk)
+{
+	if (sk->progress_shown)
+		fputs("\r\033[K", stderr);
+	sk->progress_shown = false;
 }
 
-/* One capture: each record parsed into a slot and handed over (or kept, for --loop). */
-static int replay_file(struct feeder *fd, const char *file, struct source_stat *cs, struct sinks *sk,
-		       struct nws_err *err)
+/* A progress line on a terminal: how far into the capture file (or how much of a pipe was read). */
+static void show_progress(struct sinks *sk, const struct cap_file *cf, uint64_t packets)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	enum dp_link link;
+	double now = batch_now();
 
-	if (!pc) {
-		/* libpcap often starts its message with the file name already. */
-		size_t fl = strlen(file);
-		const char *msg = !strncmp(ebuf, file, fl) && !strncmp(ebuf + fl, ": ", 2) ? ebuf + fl + 2 : ebuf;
+	if (now - sk->last_progress < 0.25)
+		return;
+	sk->last_progress = now;
+	sk->progress_shown = true;
+	if (cf->raw_size)
+		fprintf(stderr, "\r%s: %" PRIu64 " packets, %3.0f%%", cf->name, packets,
+			100.0 * (double)cf->raw_done / (double)cf->raw_size);
+	else
+		fprintf(stderr, "\r%s: %" PRIu64 " packets, %.1f MiB read", cf->name, packets, (double)cf->raw_done / 1048576.0);
+}
 
-		return nws_err_set(err, "%s: %s", file, msg);
-	}
-	cs->file = file;
-	cs->linktype = pcap_datalink_val_to_name(pcap_datalink(pc));
-	if (cap_link_of(pcap_datalink(pc), &link) < 0) {
-		nws_err_set(err, "%s: link type %d (%s) is not supported: Ethernet, Linux cooked, raw IP or BSD loopback",
-			    file, pcap_datalink(pc), cs->linktype ? cs->linktype : "unknown");
-		pcap_close(pc);
-		return -1;
-	}
-	if (writer_open(&sk->allowed, pcap_datalink(pc), err) < 0 || writer_open(&sk->denied, pcap_datalink(pc), err) < 0) {
-		pcap_close(pc);
-		return -1;
-	}
+/* A capture that fails on the way: said at once, on its own line, and kept for the summary. */
+static void report_failure(struct sinks *sk, struct capture *c, const struct nws_err *err)
+{
+	progress_clear(sk);
+	cli_die(CLI_INPUT, err);
+	capture_failed(c, err);
+}
+
+/*
+ * One capture: each record parsed into a slot and handed over (or kept, for --loop). Returns -1
+ * only for what stops the whole replay (memory, a capture writer); a damaged capture ends there,
+ * its failed record counted, and is marked failed.
+ */
+static int replay_file(struct feeder *fd, struct capture *c, struct sinks *sk, struct nws_err *err)
+{
+	struct cap_file *cf = &c->cf;
+
 	for (;;) {
-		struct pcap_pkthdr *h;
-		const u_char *d;
-		int rc = pcap_next_ex(pc, &h, &d);
+		struct cap_rec rec;
+		struct nws_err rerr;
+		int rc = cap_next(cf, &rec, &rerr);
 		struct dp_item tmp, *it;
 		struct dp_slot *s = NULL;
 
-		if (rc == PCAP_ERROR_BREAK)
+		if (rc == 0)
 			break;
-		cs->packets++;
-		if (sk->progress && (cs->packets & 0xffff) == 0)
-			show_progress(sk, pc, file, cs->packets);
+		if (rc < 0) {
+			report_failure(sk, c, &rerr);
+			if (rec.why < 0)
+				break; /* no record was under way: nothing to count */
+		}
+		if (sk->progress && (rec.no % PROGRESS_EVERY) == 0)
+			show_progress(sk, cf, rec.no);
+		if (rc == 1) {
+			capture_saw(c, rec.linktype);
+			if (sk->writers && rec.packet &&
+			    (cap_writer_open(&sk->allowed, rec.linktype, err) < 0 || cap_writer_open(&sk->denied, rec.linktype, err) < 0)) {
+				nws_err_prefix(err, "%s: record %" PRIu64 ": ", cf->name, rec.no);
+				return -1;
+			}
+		}
 		if (!sk->mem) {
 			s = feed_get_slot(fd);
 			s->file = sk->file_idx;
-			s->no = cs->packets;
+			s->no = rec.no;
 		}
 		it = s ? &s->item : &tmp;
-		if (rc == 1 && s && fd->raw && keep_raw(fd, s, h, d) < 0) {
-			pcap_close(pc);
-			return nws_err_set(err, "%s: packet %" PRIu64 ": out of memory", file, cs->packets);
-		}
-		cap_item(link, rc, h, d, it);
-		if (s) {
+		if (rc == 1 && s && fd->raw && keep_raw(fd, s, &rec) < 0)
+			return nws_err_set(err, "%s: record %" PRIu64 ": out of memory", cf->name, rec.no);
+		if (rc == 1)
+			cap_item(&rec, it);
+		else
+			cap_item_failed(&rec, it);
+		if (s)
 			feed_submit(fd, s);
-		} else if (keep(sk->mem, it, sk->file_idx, cs->packets) < 0) {
-			pcap_close(pc);
-			return nws_err_set(err, "%s: out of memory holding the capture for --loop", file);
-		}
-		if (rc != 1)
+		else if (keep(sk->mem, it, sk->file_idx, rec.no) < 0)
+			return nws_err_set(err, "%s: out of memory holding the capture for --loop", cf->name);
+		if (rc < 0)
 			break;
 	}
-	pcap_close(pc);
 	return 0;
 }
 
@@ -383,9 +408,10 @@ static int replay_file(struct feeder *fd, const char *file, struct source_stat *
 static double replay_memory(struct feeder *fd, const struct memcap *m, unsigned passes, struct sinks *sk)
 {
 	double t0 = batch_now();
+	uint64_t total = (uint64_t)m->n * passes, done = 0;
 
 	for (unsigned p = 0; p < passes; p++)
-		for (size_t i = 0; i < m->n; i++) {
+		for (size_t i = 0; i < m->n; i++, done++) {
 			struct dp_slot *s = feed_get_slot(fd);
 
 			/* The engine joins fragments in place: each pass starts from the parsed copy. */
@@ -393,18 +419,40 @@ static double replay_memory(struct feeder *fd, const struct memcap *m, unsigned 
 			s->file = m->file[i];
 			s->no = m->no[i];
 			feed_submit(fd, s);
-			if (sk->progress && (i & 0xffff) == 0) {
+			if (sk->progress && (done % PROGRESS_EVERY) == 0) {
 				double now = batch_now();
 
 				if (now - sk->last_progress > 0.25) {
 					fprintf(stderr, "\rreplaying from memory: pass %u of %u, %3.0f%%", p + 1, passes,
-						100.0 * (double)i / (double)(m->n ? m->n : 1));
+						100.0 * (double)done / (double)(total ? total : 1));
 					sk->last_progress = now;
+					sk->progress_shown = true;
 				}
 			}
 		}
 	feed_finish(fd);
 	return batch_now() - t0;
+}
+
+/* The outputs' last words: each one flushed and closed, the first failure named. */
+static int close_outputs(struct sinks *sk, const char *verdicts, struct nws_err *err)
+{
+	int rc = 0;
+
+	if (sk->verdicts) {
+		rc = cli_close_file(sk->verdicts, verdicts, err);
+		sk->verdicts = NULL;
+	}
+	if (sk->write_failed && rc == 0)
+		rc = nws_err_set(err, "%s: cannot write: %s", sk->allowed.open ? sk->allowed.path : sk->denied.path,
+				 strerror(sk->write_failed));
+	struct nws_err e2;
+
+	if (cap_writer_close(&sk->allowed, &e2) < 0 && rc == 0)
+		rc = nws_err_set(err, "%s", e2.msg);
+	if (cap_writer_close(&sk->denied, &e2) < 0 && rc == 0)
+		rc = nws_err_set(err, "%s", e2.msg);
+	return rc;
 }
 
 int cmd_replay(int argc, char **argv)
@@ -424,17 +472,18 @@ int cmd_replay(int argc, char **argv)
 					{ "--rate", 0, &rate, NULL }, { "--workers", 0, &workers, NULL },
 					{ NULL, 0, NULL, NULL } };
 	const char **files = calloc((size_t)argc + 1, sizeof(char *));
-	int nfiles = 0, rc;
+	int nfiles = 0, rc, nread = 0, nstdin = 0;
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
+	struct capture *caps = NULL;
 	struct source_stat *cs = NULL;
 	struct feeder fd = { 0 };
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned long nworkers = ncpu > 1 ? (unsigned long)ncpu - 1 : 0;
+	unsigned nworkers = (unsigned)cli_ncpus() - 1;
+	bool failed = false, quiet_fail = false;
 
 	if (!files)
 		return CLI_FAIL;
-	if (cli_parse(argc, argv, opts, &c, &files, &nfiles, &err) < 0 || cli_check_output(&c, &err) < 0) {
+	if (cli_parse(argc, argv, opts, &c, &files, &nfiles, &err) < 0 || cli_check_output(&c, CLI_FORMATS_REPORT, &err) < 0) {
 		nws_err_prefix(&err, "replay: ");
 		goto usage;
 	}
@@ -445,6 +494,12 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (nfiles == 0) {
 		nws_err_set(&err, "replay: give at least one capture file");
+		goto usage;
+	}
+	for (int i = 0; i < nfiles; i++)
+		nstdin += !strcmp(files[i], "-");
+	if (nstdin > 1 || (nstdin && c.topology && !strcmp(c.topology, "-"))) {
+		nws_err_set(&err, "replay: standard input ('-') can be read once: as one capture, or as the topology");
 		goto usage;
 	}
 	double v;
@@ -477,18 +532,50 @@ int cmd_replay(int argc, char **argv)
 			nws_err_set(&err, "replay: --workers: '%s' is not a number of worker lcores in 0..%d", workers, MAX_WORKERS);
 			goto usage;
 		}
-		nworkers = (unsigned long)v;
+		nworkers = (unsigned)v;
 	}
 	if (nworkers > MAX_WORKERS)
 		nworkers = MAX_WORKERS;
 	/* The main lcore reads the captures; the workers are lcores 1..N unless the user says otherwise. */
-	cli_set_workers(&c, (unsigned)nworkers);
+	if (cli_set_workers(&c, &nworkers, workers != NULL, &err) < 0) {
+		nws_err_prefix(&err, "replay: ");
+		goto usage;
+	}
 	sk.progress = isatty(STDERR_FILENO) && !c.verbose;
-	sk.files = files;
+	sk.writers = sk.allowed.path || sk.denied.path;
+	caps = calloc((size_t)nfiles, sizeof(*caps));
 	cs = calloc((size_t)nfiles, sizeof(*cs));
+	if (!caps || !cs) {
+		free(files);
+		free(caps);
+		free(cs);
+		return CLI_FAIL;
+	}
 	rc = app_open(&app, &c, &err);
 	if (rc != CLI_OK)
 		goto out;
+	/*
+	 * Every capture's header is read before DPDK starts and before any output is made: one that
+	 * cannot be read is named and left out; when none can, the run is refused with nothing written.
+	 */
+	for (int i = 0; i < nfiles; i++) {
+		caps[i].path = files[i];
+		if (cap_open(&caps[i].cf, files[i], &err) < 0) {
+			cli_die(CLI_INPUT, &err);
+			capture_failed(&caps[i], &err);
+			failed = true;
+			continue;
+		}
+		caps[i].open = true;
+		if (caps[i].cf.have_first)
+			capture_saw(&caps[i], caps[i].cf.first_linktype);
+		nread++;
+	}
+	if (!nread) {
+		rc = CLI_INPUT;
+		quiet_fail = true; /* each capture's error is out already */
+		goto out;
+	}
 	rc = app_compile(&app, &c, APP_PATH, &err);
 	if (rc != CLI_OK)
 		goto out;
@@ -502,7 +589,7 @@ int cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (feed_init(&fd, &app.path, (unsigned)nworkers, (uint32_t)nflows, sk.allowed.path || sk.denied.path, &err) < 0)
+	if (feed_init(&fd, &app.path, nworkers, (uint32_t)nflows, sk.writers, &err) < 0)
 		goto out;
 	/* Per-packet verdicts show every hop; flow logs name the NSG at the hop that denied. */
 	for (unsigned w = 0; w < fd.nw; w++) {
@@ -515,6 +602,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	sk.t = app.t;
 	sk.fd = &fd;
+	sk.caps = caps;
 	fd.answered = answered;
 	fd.pace = pace_cb;
 	fd.ctx = &sk;
@@ -533,11 +621,15 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (feed_launch(&fd, &err) < 0)
 		goto out;
-	rc = CLI_INPUT;
 	for (int i = 0; i < nfiles; i++) {
+		if (!caps[i].open)
+			continue;
 		sk.file_idx = (uint32_t)i;
-		if (replay_file(&fd, files[i], &cs[i], &sk, &err) < 0)
+		if (replay_file(&fd, &caps[i], &sk, &err) < 0) {
+			rc = CLI_INPUT;
 			goto out;
+		}
+		failed |= caps[i].failed;
 	}
 	feed_finish(&fd);
 	if (sk.mem) {
@@ -548,7 +640,8 @@ int cmd_replay(int argc, char **argv)
 				mem.n, passes, secs * 1e3, secs > 0 ? (double)mem.n * passes / secs / 1e6 : 0.0, fd.nw,
 				fd.inline_engine ? " (the main lcore)" : fd.nw > 1 ? "s" : "");
 	}
-	feed_stop(&fd, app.t->nnics);
+	feed_stop(&fd, app.t->nnics, true);
+	progress_clear(&sk);
 	if (flowlog) {
 		for (unsigned i = 0; i < fd.nw; i++) {
 			flowlog_flows(&fl, &fd.w[i].eng);
@@ -559,16 +652,31 @@ int cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* A capture writer asked for gets its file even when no packet went its way. */
+	for (int i = 0; sk.writers && i < nfiles && !sk.allowed.open; i++)
+		if (caps[i].nseen && (cap_writer_open(&sk.allowed, caps[i].seen[0], &err) < 0 ||
+				      cap_writer_open(&sk.denied, caps[i].seen[0], &err) < 0)) {
+			rc = CLI_FAIL;
+			goto out;
+		}
+	if (close_outputs(&sk, verdicts, &err) < 0) {
+		rc = CLI_FAIL;
+		goto out;
+	}
 	const struct dp_engine *eng = &fd.w[0].eng;
-	if (sk.progress && sk.last_progress > 0)
-		fputs("\r\033[K", stderr);
 	const struct dp_counters *k = &eng->c;
 	bool balanced = summary_balanced(k);
 
+	for (int i = 0; i < nfiles; i++) {
+		cs[i].file = caps[i].cf.name ? caps[i].cf.name : caps[i].path;
+		cs[i].linktype = caps[i].nseen ? caps[i].linktypes : NULL;
+		cs[i].packets = caps[i].cf.records;
+		cs[i].error = caps[i].failed ? caps[i].error : NULL;
+	}
 	if (cli_table(&c) || !c.output)
 		summary_table(eng, cs, nfiles, balanced);
 	else
-		summary_json(stdout, eng, cs, nfiles, balanced);
+		summary_json(stdout, eng, cs, nfiles, balanced, NULL);
 	if (report) {
 		FILE *f = fopen(report, "w");
 
@@ -577,13 +685,24 @@ int cmd_replay(int argc, char **argv)
 			rc = CLI_FAIL;
 			goto out;
 		}
-		summary_json(f, eng, cs, nfiles, balanced);
-		fclose(f);
+		summary_json(f, eng, cs, nfiles, balanced, NULL);
+		if (cli_close_file(f, report, &err) < 0) {
+			rc = CLI_FAIL;
+			goto out;
+		}
 	}
-	rc = balanced ? CLI_OK : CLI_FAIL;
-	if (!balanced)
+	if (!balanced) {
 		nws_err_set(&err, "replay: accounting does not balance");
+		rc = CLI_FAIL;
+	} else if (failed) {
+		/* Each capture that failed was named when it did; the summary covers what was read. */
+		rc = CLI_INPUT;
+		quiet_fail = true;
+	} else {
+		rc = CLI_OK;
+	}
 out:
+	progress_clear(&sk);
 	free(mem.it);
 	free(mem.file);
 	free(mem.no);
@@ -593,13 +712,21 @@ out:
 	free(parts);
 	if (sk.verdicts)
 		fclose(sk.verdicts);
-	writer_close(&sk.allowed);
-	writer_close(&sk.denied);
+	{
+		struct nws_err ignore;
+
+		cap_writer_close(&sk.allowed, &ignore);
+		cap_writer_close(&sk.denied, &ignore);
+	}
 	feed_free(&fd);
 	app_close(&app);
+	for (int i = 0; caps && i < nfiles; i++)
+		if (caps[i].open)
+			cap_close(&caps[i].cf);
+	free(caps);
 	free(files);
 	free(cs);
-	if (rc != CLI_OK)
+	if (rc != CLI_OK && !quiet_fail)
 		return cli_die(rc, &err);
 	return rc;
 usage:

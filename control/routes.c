@@ -120,9 +120,10 @@ void nh_reader_init(struct nh_reader *r, const struct topo *t)
 	r->subnet = -1;
 }
 
-ssize_t nh_batch_read(struct batch *b, struct nh_reader *r, struct dp_route_query *q, size_t max, struct nws_err *err)
+ssize_t nh_batch_read(struct batch *b, struct nh_reader *r, struct dp_route_query *q, size_t max, bool *bad,
+		      struct nws_err *err)
 {
-	return batch_read(b, nh_line, r, q, sizeof(*q), max, err);
+	return batch_read(b, nh_line, r, q, sizeof(*q), max, bad, err);
 }
 
 static const char *hop_table_id(const struct topo *t, const struct route_hop *h)
@@ -130,7 +131,7 @@ static const char *hop_table_id(const struct topo *t, const struct route_hop *h)
 	return h->rt >= 0 ? t->rts[h->rt].id : AZ_SYSTEM_ROUTE;
 }
 
-/* One hop as one line of JSON or of the table. */
+/* One hop: a row of the table, or a JSON object without its closing brace (the caller closes it). */
 static void ob_hop_fmt(struct obuf *o, const struct topo *t, const struct route_hop *h, bool table)
 {
 	char ip[NWS_IP_STRLEN];
@@ -157,7 +158,7 @@ static void ob_hop_fmt(struct obuf *o, const struct topo *t, const struct route_
 	ob_str(o, az_nexthop_name[h->type]);
 	ob_str(o, "\", \"routeTableId\": \"");
 	ob_json_str(o, hop_table_id(t, h));
-	ob_str(o, "\"}\n");
+	ob_put(o, "\"", 1);
 }
 
 /*
@@ -173,35 +174,46 @@ struct hop_cache {
 	struct obuf scratch;
 };
 
-static void ob_hop(struct obuf *o, struct hop_cache *hc, const struct topo *t, const struct route_hop *h, bool table)
+/* One batch answer, with its line number: first in the table, last in JSON. */
+static void ob_hop(struct obuf *o, struct hop_cache *hc, const struct topo *t, const struct route_hop *h, size_t lineno,
+		   bool table)
 {
 	size_t slot = (size_t)(((uint64_t)(uintptr_t)h->route * 0x9e3779b97f4a7c15ull) >> 52) % HOP_CACHE;
+	const char *text = NULL;
+	size_t len = 0;
 
+	if (table)
+		ob_line_table(o, lineno);
 	if (!h->route || hc->route[slot] != h->route) {
 		hc->scratch.n = 0;
 		ob_hop_fmt(&hc->scratch, t, h, table);
-		if (!h->route) {
-			ob_put(o, hc->scratch.b, hc->scratch.n);
-			return;
-		}
-		char *line = realloc(hc->line[slot], hc->scratch.n);
+		text = hc->scratch.b;
+		len = hc->scratch.n;
+		char *line = h->route ? realloc(hc->line[slot], hc->scratch.n) : NULL;
 
-		if (!line) {
-			ob_put(o, hc->scratch.b, hc->scratch.n);
-			return;
+		if (line) {
+			memcpy(line, hc->scratch.b, hc->scratch.n);
+			hc->line[slot] = line;
+			hc->len[slot] = hc->scratch.n;
+			hc->route[slot] = h->route;
 		}
-		memcpy(line, hc->scratch.b, hc->scratch.n);
-		hc->line[slot] = line;
-		hc->len[slot] = hc->scratch.n;
-		hc->route[slot] = h->route;
+	} else {
+		text = hc->line[slot];
+		len = hc->len[slot];
 	}
-	ob_put(o, hc->line[slot], hc->len[slot]);
+	ob_put(o, text, len);
+	if (!table)
+		ob_line_json(o, lineno);
 }
 
-static void table_head(void)
+static void table_head(bool lines)
 {
-	printf("%-18s  %-21s  %s\n%-18s  %-21s  %s\n", "NextHopIpAddress", "NextHopType", "RouteTableId",
-	       "------------------", "---------------------", "------------------------------");
+	if (lines)
+		printf("%-6s  ", "Line");
+	printf("%-18s  %-21s  %s\n", "NextHopIpAddress", "NextHopType", "RouteTableId");
+	if (lines)
+		printf("------  ");
+	printf("%-18s  %-21s  %s\n", "------------------", "---------------------", "------------------------------");
 }
 
 static void print_hop_json(const struct topo *t, const struct route_hop *h)
@@ -240,20 +252,33 @@ static int nh_batch(const struct app *app, struct batch *b, bool table, bool ver
 	nh_reader_init(&ctx, app->t);
 	o->n = 0;
 	if (table)
-		table_head();
+		table_head(true);
 	double t0 = batch_now();
 	size_t total = 0;
 
-	while ((n = nh_batch_read(b, &ctx, q, BATCH_BLOCK, err)) > 0) {
+	for (;;) {
+		bool bad;
+
+		n = nh_batch_read(b, &ctx, q, BATCH_BLOCK, &bad, err);
+		if (n < 0)
+			break;
 		dp_routes_lookup(&app->routes, q, h, (size_t)n);
 		for (ssize_t i = 0; i < n; i++)
-			ob_hop(o, hc, app->t, &h[i], table);
+			ob_hop(o, hc, app->t, &h[i], b->lines[i], table);
 		total += (size_t)n;
+		if (bad && batch_bad(b, o, table, err) < 0) {
+			n = -1;
+			break;
+		}
+		if (!bad && n == 0)
+			break;
 	}
 	ob_flush(o);
 	fflush(stdout);
 	if (verbose && n == 0)
 		batch_report("next hop lookups", total, batch_now() - t0);
+	if (n == 0 && batch_end(b, err) < 0)
+		n = -1;
 out:
 	fflush(stdout);
 	for (size_t i = 0; hc && i < HOP_CACHE; i++)
@@ -278,7 +303,7 @@ static void nh_answer(const struct app *app, const void *query, bool table)
 	if (table) {
 		static struct obuf o;
 
-		table_head();
+		table_head(false);
 		ob_hop_fmt(&o, app->t, &h, true);
 		ob_flush(&o);
 	} else {

@@ -229,11 +229,14 @@ static void sock_ipflow(struct reloader *r, const char *query, char *out, size_t
 	}
 	const struct app *cur = __atomic_load_n(&r->cur, __ATOMIC_ACQUIRE);
 	const struct dp_policy_ver *ver = __atomic_load_n(&r->ver, __ATOMIC_ACQUIRE);
-	ssize_t n = ipf_batch_read(&b, cur->t, &q, 1, &err);
+	bool bad;
+	ssize_t n = ipf_batch_read(&b, cur->t, &q, 1, &bad, &err);
 
 	batch_close(&b);
+	if (bad)
+		nws_err_prefix(&err, "query: ");
 	if (n != 1) {
-		reply_error(out, cap, n < 0 ? err.msg : "query: empty");
+		reply_error(out, cap, n < 0 || bad ? err.msg : "query: empty");
 		return;
 	}
 	dp_verify(&cur->acl, &cur->m, &q, &v, 1);
@@ -249,11 +252,9 @@ static void sock_ipflow(struct reloader *r, const char *query, char *out, size_t
 	reply(out, cap, o);
 }
 
-/* The control socket's requests: {"command": "counters" | "reload" | "test-ip-flow", ...}. */
-static void sock_request(void *ctx, const char *line, char *out, size_t cap)
+/* One request: {"command": "counters" | "reload" | "test-ip-flow", ...}; req may be NULL (not JSON). */
+static void sock_one(struct reloader *r, cJSON *req, char *out, size_t cap)
 {
-	struct reloader *r = ctx;
-	cJSON *req = cJSON_Parse(line);
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req, "command");
 	struct nws_err err = { { 0 } };
 
@@ -297,7 +298,31 @@ static void sock_request(void *ctx, const char *line, char *out, size_t cap)
 		snprintf(msg, sizeof(msg), "command: '%.64s' is not counters, reload or test-ip-flow", cmd->valuestring);
 		reply_error(out, cap, msg);
 	}
-	cJSON_Delete(req);
+}
+
+/*
+ * The control socket's requests: one a line, each answered on a line of its own. A line that
+ * holds several (a client that left out the newlines) gets an answer for each, in order.
+ */
+static void sock_request(void *ctx, const char *line, char *out, size_t cap)
+{
+	const char *p = line;
+	size_t used = 0;
+
+	do {
+		const char *end = NULL;
+		cJSON *req = cJSON_ParseWithOpts(p, &end, false);
+
+		if (used && used + 1 < cap)
+			out[used++] = '\n';
+		out[used] = 0;
+		sock_one(ctx, req, out + used, cap - used);
+		used += strlen(out + used);
+		cJSON_Delete(req);
+		if (!req)
+			break; /* not JSON from here on: one error answers the rest of the line */
+		p = end + strspn(end, " \t\r");
+	} while (*p);
 }
 
 static void *reload_thread(void *arg)
@@ -552,14 +577,14 @@ int cmd_run(int argc, char **argv)
 	struct dp_ports ports = { 0 };
 	static struct feeder fd;
 	static struct run_state rs;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int ncpu = cli_ncpus();
 	unsigned nworkers;
 	uint32_t nflows;
 	double dur = 0, idle_s = 0, v_workers = ncpu > 1 ? (double)ncpu - 1 : 0, v_egress = -1,
 	       v_flows = DP_FLOW_DEFAULT_CAPACITY;
 	int eg = -1, rc;
 
-	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0) {
+	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, CLI_FORMATS_REPORT, &err) < 0) {
 		nws_err_prefix(&err, "run: ");
 		return cli_die(CLI_USAGE, &err);
 	}
@@ -580,7 +605,10 @@ int cmd_run(int argc, char **argv)
 	nworkers = v_workers > MAX_WORKERS ? MAX_WORKERS : (unsigned)v_workers;
 	eg = (int)v_egress;
 	nflows = (uint32_t)v_flows;
-	cli_set_workers(&c, nworkers);
+	if (cli_set_workers(&c, &nworkers, workers != NULL, &err) < 0) {
+		nws_err_prefix(&err, "run: ");
+		return cli_die(CLI_USAGE, &err);
+	}
 	c.ports = true;
 	/* The socket before DPDK starts: a bad path is a usage error, said before anything else. */
 	if (control && ctl_open(&rl.ctl, control, &err) < 0) {
@@ -667,7 +695,7 @@ int cmd_run(int argc, char **argv)
 		}
 		tally_keep(&rl, rl.ver->version, &t);
 	}
-	feed_stop(&fd, rl.cur->t->nnics);
+	feed_stop(&fd, rl.cur->t->nnics, false);
 	tel_fd = NULL;
 
 	const struct dp_engine *eng = &fd.w[0].eng;
@@ -676,50 +704,63 @@ int cmd_run(int argc, char **argv)
 	struct source_stat src[DP_PORT_MAX];
 	bool ports_agree = true;
 
-	for (unsigned p = 0; p < ports.n; p++) {
-		src[p] = (struct source_stat){ .file = ports.name[p], .linktype = ports.driver[p], .packets = rs.rx[p],
-					       .is_port = true };
-	}
-	if (cli_table(&c) || !c.output)
-		summary_table(eng, src, (int)ports.n, balanced);
-	else
-		summary_json(stdout, eng, src, (int)ports.n, balanced);
 	/* The ports' own counters, beside nwsim's: what came in, and what left. */
 	for (unsigned p = 0; p < ports.n; p++) {
 		struct dp_port_stats st;
 
+		src[p] = (struct source_stat){ .file = ports.name[p], .linktype = ports.driver[p], .packets = rs.rx[p],
+					       .is_port = true, .sent = rs.sent[p] };
 		if (dp_port_stats(ports.id[p], &st) < 0)
 			continue;
 		ports_agree &= st.ipackets == rs.rx[p];
-		fprintf(cli_table(&c) || !c.output ? stdout : stderr,
-			"port %u (%s): port counted %" PRIu64 " in, %" PRIu64 " out, %" PRIu64 " missed; nwsim received %" PRIu64
-			", sent %" PRIu64 "\n",
-			p, ports.name[p], st.ipackets, st.opackets, st.imissed, rs.rx[p], rs.sent[p]);
+		src[p].port_counted = true;
+		src[p].port_in = st.ipackets;
+		src[p].port_out = st.opackets;
+		src[p].port_missed = st.imissed;
+	}
+	/* Each policy version's packets: together, every packet, each judged by one version. */
+	struct summary_version *vers = calloc(rl.ntallies + 1, sizeof(*vers));
+	struct summary_run sr = { .reloads = rl.done, .refused = rl.refused, .v = vers, .nv = vers ? rl.ntallies : 0,
+				  .tx_failed = rs.tx_failed };
+
+	for (size_t i = 0; vers && i < rl.ntallies; i++)
+		vers[i] = (struct summary_version){ .version = rl.tallies[i].version, .received = rl.tallies[i].t.received,
+						    .delivered = rl.tallies[i].t.delivered, .dropped = rl.tallies[i].t.dropped,
+						    .unparsed = rl.tallies[i].t.unparsed };
+	if (cli_table(&c) || !c.output) {
+		summary_table(eng, src, (int)ports.n, balanced);
+		for (unsigned p = 0; p < ports.n; p++)
+			if (src[p].port_counted)
+				printf("port %u (%s): port counted %" PRIu64 " in, %" PRIu64 " out, %" PRIu64
+				       " missed; nwsim received %" PRIu64 ", sent %" PRIu64 "\n",
+				       p, ports.name[p], src[p].port_in, src[p].port_out, src[p].port_missed, rs.rx[p], rs.sent[p]);
+		if (rl.done || rl.refused) {
+			printf("policy reloads: %u done, %u refused\n", rl.done, rl.refused);
+			for (size_t i = 0; i < sr.nv; i++)
+				printf("policy version %u: received %" PRIu64 ", delivered %" PRIu64 ", dropped %" PRIu64
+				       ", unparsed %" PRIu64 "\n",
+				       vers[i].version, vers[i].received, vers[i].delivered, vers[i].dropped, vers[i].unparsed);
+		}
+	} else {
+		summary_json(stdout, eng, src, (int)ports.n, balanced, &sr);
 	}
 	if (rs.tx_failed)
 		fprintf(stderr, "nwsim: %" PRIu64 " delivered packets could not be sent (egress port full)\n", rs.tx_failed);
-	/* Each policy version's packets: together, every packet, each judged by one version. */
-	if (rl.done || rl.refused) {
-		FILE *vf = cli_table(&c) || !c.output ? stdout : stderr;
-
-		fprintf(vf, "policy reloads: %u done, %u refused\n", rl.done, rl.refused);
-		for (size_t i = 0; i < rl.ntallies; i++)
-			fprintf(vf,
-				"policy version %u: received %" PRIu64 ", delivered %" PRIu64 ", dropped %" PRIu64
-				", unparsed %" PRIu64 "\n",
-				rl.tallies[i].version, rl.tallies[i].t.received, rl.tallies[i].t.delivered, rl.tallies[i].t.dropped,
-				rl.tallies[i].t.unparsed);
-	}
 	if (report) {
 		FILE *f = fopen(report, "w");
 
 		if (!f) {
 			nws_err_set(&err, "%s: cannot write: %m", report);
+			free(vers);
 			goto out;
 		}
-		summary_json(f, eng, src, (int)ports.n, balanced);
-		fclose(f);
+		summary_json(f, eng, src, (int)ports.n, balanced, &sr);
+		if (cli_close_file(f, report, &err) < 0) {
+			free(vers);
+			goto out;
+		}
 	}
+	free(vers);
 	rc = balanced && ports_agree ? CLI_OK : CLI_FAIL;
 	if (!balanced)
 		nws_err_set(&err, "run: accounting does not balance");

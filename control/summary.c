@@ -34,7 +34,8 @@ static void json_counts(struct jw *w, const char *key, uint64_t packets, uint64_
 	jw_end_obj(w);
 }
 
-void summary_json(FILE *f, const struct dp_engine *e, const struct source_stat *cs, int ncs, bool balanced)
+void summary_json(FILE *f, const struct dp_engine *e, const struct source_stat *cs, int ncs, bool balanced,
+		  const struct summary_run *run)
 {
 	const struct dp_counters *c = &e->c;
 	const struct topo *t = e->path->t;
@@ -51,10 +52,29 @@ void summary_json(FILE *f, const struct dp_engine *e, const struct source_stat *
 		jw_obj(&w);
 		jw_key(&w, cs[i].is_port ? "port" : "file");
 		jw_str(&w, cs[i].file);
-		jw_key(&w, cs[i].is_port ? "driver" : "linkType");
-		jw_str(&w, cs[i].linktype ? cs[i].linktype : "unknown");
+		if (cs[i].linktype) {
+			jw_key(&w, cs[i].is_port ? "driver" : "linkType");
+			jw_str(&w, cs[i].linktype);
+		}
 		jw_key(&w, "packets");
 		jw_int(&w, (long long)cs[i].packets);
+		if (cs[i].error) {
+			jw_key(&w, "error");
+			jw_str(&w, cs[i].error);
+		}
+		if (cs[i].port_counted) {
+			jw_key(&w, "sent");
+			jw_int(&w, (long long)cs[i].sent);
+			jw_key(&w, "portCounters");
+			jw_obj(&w);
+			jw_key(&w, "in");
+			jw_int(&w, (long long)cs[i].port_in);
+			jw_key(&w, "out");
+			jw_int(&w, (long long)cs[i].port_out);
+			jw_key(&w, "missed");
+			jw_int(&w, (long long)cs[i].port_missed);
+			jw_end_obj(&w);
+		}
 		jw_end_obj(&w);
 	}
 	jw_end_arr(&w);
@@ -166,6 +186,34 @@ void summary_json(FILE *f, const struct dp_engine *e, const struct source_stat *
 		jw_end_obj(&w);
 	}
 	jw_end_arr(&w);
+	if (run) {
+		jw_key(&w, "sendFailed");
+		jw_int(&w, (long long)run->tx_failed);
+		jw_key(&w, "policy");
+		jw_obj(&w);
+		jw_key(&w, "reloads");
+		jw_int(&w, run->reloads);
+		jw_key(&w, "reloadsRefused");
+		jw_int(&w, run->refused);
+		jw_key(&w, "versions");
+		jw_arr(&w);
+		for (size_t i = 0; i < run->nv; i++) {
+			jw_obj(&w);
+			jw_key(&w, "version");
+			jw_int(&w, run->v[i].version);
+			jw_key(&w, "received");
+			jw_int(&w, (long long)run->v[i].received);
+			jw_key(&w, "delivered");
+			jw_int(&w, (long long)run->v[i].delivered);
+			jw_key(&w, "dropped");
+			jw_int(&w, (long long)run->v[i].dropped);
+			jw_key(&w, "unparsed");
+			jw_int(&w, (long long)run->v[i].unparsed);
+			jw_end_obj(&w);
+		}
+		jw_end_arr(&w);
+		jw_end_obj(&w);
+	}
 	jw_key(&w, "accountingBalanced");
 	jw_bool(&w, balanced);
 	jw_end_obj(&w);
@@ -179,9 +227,12 @@ void summary_table(const struct dp_engine *e, const struct source_stat *cs, int 
 	uint64_t dl = summary_sum(c->delivered, PATH_END_COUNT), dr = summary_sum(c->dropped, PATH_DROP_COUNT), un = summary_sum(c->unparsed, DP_UNPARSED_COUNT);
 	char name[256];
 
-	for (int i = 0; i < ncs; i++)
+	for (int i = 0; i < ncs; i++) {
 		printf("%s %-48s %-12s %10" PRIu64 " packets\n", cs[i].is_port ? "port   " : "capture", cs[i].file,
-		       cs[i].linktype ? cs[i].linktype : "?", cs[i].packets);
+		       cs[i].linktype ? cs[i].linktype : "-", cs[i].packets);
+		if (cs[i].error)
+			printf("        error: %s\n", cs[i].error);
+	}
 	printf("\n%-44s %12s %14s\n", "", "packets", "bytes");
 	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "received", c->received, c->received_bytes);
 	printf("%-44s %12" PRIu64 " %14" PRIu64 "\n", "delivered", dl, summary_sum(c->delivered_bytes, PATH_END_COUNT));

@@ -352,12 +352,12 @@ static int conn_main(int argc, char **argv, bool scan)
 	static struct conn_query q;
 	static struct conn_result cr;
 	/* One worker lcore beside the main one where there is a CPU for it. */
-	unsigned nworkers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
+	unsigned nworkers = cli_ncpus() > 1 ? 1 : 0;
 	unsigned uri_port = 0;
 	char host[256] = "";
 	int rc;
 
-	if (cli_parse(argc, argv, scan ? scan_opts : conn_opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, &err) < 0)
+	if (cli_parse(argc, argv, scan ? scan_opts : conn_opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, CLI_FORMATS_REPORT, &err) < 0)
 		goto usage;
 	if (c.help) {
 		fputs(scan ? scan_usage : usage_text, stdout);
@@ -444,7 +444,11 @@ static int conn_main(int argc, char **argv, bool scan)
 		goto out;
 	}
 	/* One worker lcore besides the main one, unless asked otherwise; 0 runs the engine inline. */
-	cli_set_workers(&c, nworkers);
+	if (cli_set_workers(&c, &nworkers, workers != NULL, &err) < 0) {
+		nws_err_prefix(&err, "%s: ", cmd);
+		rc = CLI_USAGE;
+		goto out;
+	}
 	rc = app_compile(&app, &c, APP_PATH, &err);
 	if (rc != CLI_OK)
 		goto out;
@@ -454,13 +458,13 @@ static int conn_main(int argc, char **argv, bool scan)
 	if (scan) {
 		if (scan_run(&app, &fd, &q, plist, np, &c, &err) < 0)
 			goto out;
-		feed_stop(&fd, t->nnics);
+		feed_stop(&fd, t->nnics, false);
 		rc = CLI_OK;
 		goto out;
 	}
 	if (conn_run(&app, &fd, &q, &cr, &err) < 0)
 		goto out;
-	feed_stop(&fd, t->nnics);
+	feed_stop(&fd, t->nnics, false);
 	if (c.verbose) {
 		const struct dp_counters *k = &fd.w[0].eng.c;
 

@@ -17,12 +17,13 @@
 #include "feed.h"
 
 static const char usage_text[] =
-	"usage: nwsim topology -t TOPOLOGY [--format dot|svg|html] [--output FILE]\n"
+	"usage: nwsim topology -t TOPOLOGY [-o html|svg|dot] [--output-file FILE]\n"
 	"                      [--path-from VM --path-to VM|IP|FQDN [--port N] [--protocol Tcp|Icmp]]\n"
 	"\n"
 	"Draws the topology: virtual networks, subnets, NICs (appliances marked), NSGs, route tables,\n"
-	"gateways, on-premises networks, peerings and the internet. --format dot (Graphviz), svg (laid\n"
-	"out by nwsim) or html (one self-contained page; the default). With --path-from and --path-to,\n"
+	"gateways, on-premises networks, peerings and the internet. -o html: one self-contained page,\n"
+	"the default; svg: the drawing alone; dot: Graphviz's input. It goes to standard output, or to\n"
+	"--output-file FILE. With --path-from and --path-to,\n"
 	"a probe goes through the dataplane as test-connectivity sends it, and its path is drawn, the\n"
 	"hop that stops it marked with the issue. --port defaults to 443.\n";
 
@@ -494,9 +495,9 @@ static void write_html(FILE *f, const struct topo *t, const struct layout *L, co
 int cmd_topology(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *format = NULL, *out = NULL, *from = NULL, *to = NULL, *port = NULL, *proto = NULL;
+	const char *out = NULL, *from = NULL, *to = NULL, *port = NULL, *proto = NULL;
 	const struct cli_opt opts[] = {
-		{ "--format", 0, &format, NULL },   { "--output", 0, &out, NULL }, { "--path-from", 0, &from, NULL },
+		{ "--output-file", 0, &out, NULL }, { "--path-from", 0, &from, NULL },
 		{ "--path-to", 0, &to, NULL },      { "--port", 0, &port, NULL },  { "--protocol", 0, &proto, NULL },
 		{ NULL, 0, NULL, NULL },
 	};
@@ -511,22 +512,16 @@ int cmd_topology(int argc, char **argv)
 	double v;
 	FILE *f = stdout;
 
-	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0)
+	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, CLI_FORMATS_DRAWING, &err) < 0)
 		goto usage;
 	if (c.help) {
 		fputs(usage_text, stdout);
 		return CLI_OK;
 	}
-	if (format) {
-		if (!strcasecmp(format, "dot"))
-			fmt = 0;
-		else if (!strcasecmp(format, "svg"))
-			fmt = 1;
-		else if (strcasecmp(format, "html")) {
-			nws_err_set(&err, "--format: '%s' is not dot, svg or html", format);
-			goto usage;
-		}
-	}
+	if (c.output && !strcasecmp(c.output, "dot"))
+		fmt = 0;
+	else if (c.output && !strcasecmp(c.output, "svg"))
+		fmt = 1;
 	if (!from != !to) {
 		nws_err_set(&err, "--path-from and --path-to go together");
 		goto usage;
@@ -576,7 +571,7 @@ int cmd_topology(int argc, char **argv)
 		if (feed_init(&fd, &app.path, 0, 1u << 12, false, &err) < 0 || feed_launch(&fd, &err) < 0 ||
 		    conn_run(&app, &fd, &q, &cr, &err) < 0)
 			goto done;
-		feed_stop(&fd, t->nnics);
+		feed_stop(&fd, t->nnics, false);
 		have_path = true;
 	}
 	rc = CLI_FAIL;
@@ -594,10 +589,8 @@ int cmd_topology(int argc, char **argv)
 		write_svg(f, t, &L, have_path ? &cr : NULL);
 	else
 		write_html(f, t, &L, have_path ? &cr : NULL, strrchr(t->file, '/') ? strrchr(t->file, '/') + 1 : t->file);
-	if (out && fclose(f) != 0) {
-		nws_err_set(&err, "%s: cannot write: %m", out);
+	if (out && cli_close_file(f, out, &err) < 0)
 		goto done;
-	}
 	rc = CLI_OK;
 done:
 	lay_free(&L);

@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -46,6 +48,41 @@ bool dp_eal_have_hugepages(void)
 	return mounted && free_pages >= 64;
 }
 
+/*
+ * The line that says why EAL refused, from what it printed: getopt's complaint, or EAL's own
+ * first line that is not one of its generic closing words; its usage text is never the reason.
+ */
+static void eal_reason(FILE *held, char *out, size_t len)
+{
+	static const char *const generic[] = { "Invalid 'command line' arguments", "Error - exiting with code",
+					       "Cause:", "FATAL: already called", NULL };
+	char line[512];
+
+	rewind(held);
+	while (fgets(line, sizeof(line), held)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (!strncmp(line, "Usage:", 6))
+			break;
+		const char *p = line;
+		bool eal = !strncmp(p, "EAL: ", 5);
+
+		if (eal)
+			p += 5;
+		else if (!strncmp(p, "nwsim: ", 7)) /* getopt speaks as argv[0] */
+			p += 7;
+		else
+			continue;
+		bool skip = !*p;
+
+		for (const char *const *g = generic; *g && !skip; g++)
+			skip = strstr(p, *g) != NULL;
+		if (skip)
+			continue;
+		snprintf(out, len, "%s", p);
+		return;
+	}
+}
+
 int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 {
 	static const char *const lcore_opts[] = { "-l", "-c", "--lcores", NULL };
@@ -58,7 +95,7 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 
 	argv[argc++] = "nwsim";
 	if (!user_has(o, lcore_opts)) {
-		argv[argc++] = "-l";
+		argv[argc++] = "--lcores";
 		argv[argc++] = (char *)(o->lcores ? o->lcores : "0");
 	}
 	bool nohuge = user_has(o, (const char *const[]){ "--no-huge", NULL });
@@ -85,11 +122,62 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 		argv[argc++] = o->user[i];
 	if (!o->verbose)
 		rte_log_set_global_level(RTE_LOG_ERR);
-	int rc = rte_eal_init(argc, argv);
+	/* Held back: EAL writes its usage and complaints to both streams (its log goes to stdout). */
+	FILE *held = o->verbose ? NULL : tmpfile();
+	int saved[2] = { -1, -1 };
 
-	if (rc < 0)
-		return nws_err_set(err, "DPDK EAL initialisation failed: %s (EAL options: see --verbose)",
-				   rte_strerror(rte_errno));
+	if (held) {
+		fflush(stdout);
+		fflush(stderr);
+		saved[0] = dup(STDOUT_FILENO);
+		saved[1] = dup(STDERR_FILENO);
+		if (saved[0] < 0 || saved[1] < 0 || dup2(fileno(held), STDOUT_FILENO) < 0 || dup2(fileno(held), STDERR_FILENO) < 0) {
+			if (saved[0] >= 0)
+				dup2(saved[0], STDOUT_FILENO);
+			if (saved[1] >= 0)
+				dup2(saved[1], STDERR_FILENO);
+			fclose(held);
+			held = NULL;
+		}
+	}
+	int rc = rte_eal_init(argc, argv), why = rc < 0 ? rte_errno : 0;
+
+	if (held) {
+		fflush(stdout);
+		fflush(stderr);
+		dup2(saved[0], STDOUT_FILENO);
+		dup2(saved[1], STDERR_FILENO);
+	}
+	for (int i = 0; i < 2; i++)
+		if (saved[i] >= 0)
+			close(saved[i]);
+	if (rc < 0) {
+		char line[400] = "";
+
+		if (held)
+			eal_reason(held, line, sizeof(line));
+		if (held)
+			fclose(held);
+		/* EINVAL: the options (arguments, lcores); anything else is the machine's. */
+		if (why == EINVAL || why == 0) {
+			nws_err_set(err, "DPDK refused its options: %s", line[0] ? line : rte_strerror(why));
+			return DP_EAL_BAD_OPTIONS;
+		}
+		nws_err_set(err, "DPDK could not start: %s%s%s", rte_strerror(why), line[0] ? ": " : "", line);
+		return DP_EAL_FAILED;
+	}
+	if (held) {
+		/* Started: whatever it said at error level still reaches the user, on stderr. */
+		char buf[4096];
+		size_t n;
+
+		rewind(held);
+		while ((n = fread(buf, 1, sizeof(buf), held)) > 0)
+			fwrite(buf, 1, n, stderr);
+		fclose(held);
+	}
+	/* EAL's log went to stdout; results go there, so its later words go to stderr. */
+	rte_openlog_stream(stderr);
 	eal_up = true;
 	return 0;
 }

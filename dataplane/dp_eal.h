@@ -9,11 +9,19 @@
 struct dp_eal_opts {
 	bool verbose;    /* DPDK's own logging at info level instead of errors only */
 	bool want_ports; /* testbed mode: keep PCI and telemetry */
-	const char *lcores; /* -l value unless the user gives lcores; NULL: "0" */
+	const char *lcores; /* --lcores value unless the user gives lcores; NULL: "0" */
 	int nuser;       /* EAL options the user gave after "--"; they win over defaults */
 	char **user;
 };
 
+/*
+ * Start EAL. What EAL prints while it starts (its usage, a line per missing CPU) is held back
+ * and, when it refuses, boiled down to the one line that says why. Returns 0, or
+ * DP_EAL_BAD_OPTIONS when EAL refused the options (the user's to fix), or DP_EAL_FAILED when the
+ * machine let it down (memory, hugepages, devices).
+ */
+#define DP_EAL_FAILED (-1)
+#define DP_EAL_BAD_OPTIONS (-2)
 int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err);
 void dp_eal_cleanup(void);
 /* Whether free 2 MB hugepages are mounted; without them EAL runs with --no-huge. */

@@ -943,6 +943,13 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 	e->c.flows_expired += dp_flow_sweep_take(&e->flows, now, e->gone, e->gone_arg);
 }
 
+void dp_engine_age_out(struct dp_engine *e, uint64_t now_ns)
+{
+	if (now_ns > e->now_ns)
+		e->now_ns = now_ns;
+	e->c.flows_expired += dp_flow_expire(&e->flows, e->now_ns, e->gone, e->gone_arg);
+}
+
 void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics)
 {
 	dst->received += src->received;

@@ -110,6 +110,12 @@ void dp_engine_free(struct dp_engine *e);
 /* n at most DP_PATH_BURST; the items and outcomes are wherever their owner keeps them. */
 void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n);
 /*
+ * The end of a replay at now_ns, the latest timestamp of the captures: the flows idle then have
+ * aged out, whether or not a sweep passed them, so the count is the same however the flows were
+ * spread over workers. Called once the engine's worker has stopped.
+ */
+void dp_engine_age_out(struct dp_engine *e, uint64_t now_ns);
+/*
  * Hot reload: the engine follows p, starting at version v (whose path is the one it was
  * initialised with), as worker tid. The worker calls dp_engine_online once on its lcore, then in
  * its loop dp_engine_sync before taking a burst and dp_engine_quiescent after it (also when it

@@ -354,6 +354,28 @@ uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path
 	return id;
 }
 
+unsigned dp_flow_expire(struct dp_flow_table *ft, uint64_t now_ns,
+			void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg)
+{
+	uint32_t it = 0;
+	int32_t pos;
+	unsigned n = 0;
+
+	/* Removal never moves another entry (no tombstones, no shifting): the walk stays valid. */
+	while ((pos = dp_flow_next(ft, &it)) >= 0) {
+		struct dp_flow_entry *e = &ft->e[pos];
+
+		if (!dp_flow_stale(ft, e, now_ns))
+			continue;
+		if (gone)
+			gone(arg, e, &ft->info[pos]);
+		dp_flow_remove(ft, pos, dp_flow_hash(&e->key));
+		n++;
+	}
+	ft->nnoted = 0;
+	return n;
+}
+
 unsigned dp_flow_flush(struct dp_flow_table *ft,
 		       void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg)
 {

@@ -221,6 +221,12 @@ static inline const struct dp_flow_path *dp_flow_path_get(const struct dp_flow_t
 	return &ft->paths.p[id - 1];
 }
 
+/*
+ * Every flow idle at now_ns leaves the table (gone hears of each first); returns how many. The
+ * whole table in one call: for the end of a replay, not a burst.
+ */
+unsigned dp_flow_expire(struct dp_flow_table *ft, uint64_t now_ns,
+			void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg);
 /* Every flow leaves the table (gone hears of each first); returns how many there were. */
 unsigned dp_flow_flush(struct dp_flow_table *ft,
 		       void (*gone)(void *arg, const struct dp_flow_entry *e, const struct dp_flow_info *fi), void *arg);

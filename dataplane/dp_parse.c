@@ -13,6 +13,19 @@ const char *const dp_unparsed_name[DP_UNPARSED_COUNT] = {
 #define ETH_P_VLAN 0x8100
 #define ETH_P_QINQ 0x88a8
 #define ETH_P_QINQ_OLD 0x9100
+#define ETH_P_MPLS_UC 0x8847
+#define ETH_P_MPLS_MC 0x8848
+/* Transparent Ethernet bridging: here, an Ethernet pseudowire under an MPLS label stack. */
+#define ETH_P_TEB 0x6558
+
+/* PPP protocol numbers of what nwsim reads inside PPP. */
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+#define PPP_MPLS_UC 0x0281
+#define PPP_MPLS_MC 0x0283
+
+/* An MPLS label entry's bottom-of-stack bit, in its third byte. */
+#define MPLS_BOS 0x01
 
 /* IPv6 extension headers nwsim walks through; a chain longer than this is refused. */
 #define IPV6_MAX_EXT 8
@@ -202,62 +215,163 @@ int dp_parse(enum dp_link link, const uint8_t *d, uint32_t len, struct dp_pkt *p
 	return dp_parse_general(link, d, len, p, why);
 }
 
-int dp_parse_general(enum dp_link link, const uint8_t *d, uint32_t len, struct dp_pkt *p, int *why)
+/* The IP packet an MPLS label stack at off carries: its version nibble says which. */
+static int parse_mpls(const uint8_t *d, uint32_t off, uint32_t len, uint16_t *type, uint32_t *ip_off, int *why)
 {
-	uint32_t off = 0;
-	uint16_t type;
-
-	*p = (struct dp_pkt){ 0 };
-	switch (link) {
-	case DP_LINK_ETHERNET:
-		if (len < 14)
+	for (unsigned n = 0;; n++) {
+		if (n == DP_MAX_MPLS_LABELS)
+			return fail(why, DP_UNPARSED_TOO_MANY_MPLS);
+		if (len - off < 4)
 			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
-		type = be16(d + 12);
-		off = 14;
+		bool bottom = d[off + 2] & MPLS_BOS;
+
+		off += 4;
+		if (bottom)
+			break;
+	}
+	if (len - off < 1)
+		return fail(why, DP_UNPARSED_TRUNCATED_LINK);
+	/*
+	 * No type field: IPv4 and IPv6 by their version, an Ethernet pseudowire by its control word
+	 * (RFC 4385: first nibble 0). A pseudowire without a control word cannot be told from IP
+	 * for certain, nor can other payloads: not read.
+	 */
+	switch (d[off] >> 4) {
+	case 4:
+		*type = ETH_P_IPV4;
+		break;
+	case 6:
+		*type = ETH_P_IPV6;
+		break;
+	case 0:
+		*type = ETH_P_TEB;
+		break;
+	default:
+		return fail(why, DP_UNPARSED_MPLS_NOT_IP);
+	}
+	*ip_off = off;
+	return 0;
+}
+
+/*
+ * From an Ethernet type at off: VLAN tags, then an MPLS label stack, then IP; or, under the
+ * labels, an Ethernet pseudowire's frame, read the same way once (its tags, its labels, its IP).
+ */
+static int parse_ethertype(const uint8_t *d, uint32_t off, uint32_t len, uint16_t type, struct dp_pkt *p, int *why)
+{
+	for (bool in_pw = false;;) {
 		while (type == ETH_P_VLAN || type == ETH_P_QINQ || type == ETH_P_QINQ_OLD) {
-			if (p->nvlan == 2)
+			if (p->nvlan == DP_MAX_VLAN_TAGS)
 				return fail(why, DP_UNPARSED_TOO_MANY_VLANS);
 			if (len - off < 4)
 				return fail(why, DP_UNPARSED_TRUNCATED_LINK);
-			p->vlan[p->nvlan++] = be16(d + off) & 0x0fff;
+			if (p->nvlan < 2)
+				p->vlan[p->nvlan] = be16(d + off) & 0x0fff;
+			p->nvlan++;
 			type = be16(d + off + 2);
 			off += 4;
 		}
-		break;
-	case DP_LINK_LINUX_SLL:
-		if (len < 16)
+		if (type != ETH_P_MPLS_UC && type != ETH_P_MPLS_MC)
+			break;
+		if (parse_mpls(d, off, len, &type, &off, why) < 0)
+			return -1;
+		if (type != ETH_P_TEB)
+			break;
+		if (in_pw) /* a pseudowire in a pseudowire: a bound on the depth, not seen in practice */
+			return fail(why, DP_UNPARSED_MPLS_NOT_IP);
+		/* The control word, then the carried frame's Ethernet header. */
+		if (len - off < 4 + 14)
 			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
-		type = be16(d + 14);
-		off = 16;
-		break;
-	case DP_LINK_LINUX_SLL2:
-		if (len < 20)
-			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
-		type = be16(d);
-		off = 20;
-		break;
-	case DP_LINK_NULL: {
-		if (len < 4)
-			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
-		uint32_t af = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
-
-		/* AF_INET is 2 everywhere; AF_INET6 is 10, 24, 28 or 30 depending on the OS. */
-		type = af == 2 ? ETH_P_IPV4 : (af == 10 || af == 24 || af == 28 || af == 30) ? ETH_P_IPV6 : 0;
-		off = 4;
-		break;
-	}
-	case DP_LINK_RAW:
-	default:
-		if (len < 1)
-			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
-		type = (d[0] >> 4) == 6 ? ETH_P_IPV6 : (d[0] >> 4) == 4 ? ETH_P_IPV4 : 0;
-		if (!type)
-			return fail(why, DP_UNPARSED_BAD_IPV4_VERSION);
-		break;
+		type = be16(d + off + 4 + 12);
+		off += 4 + 14;
+		in_pw = true;
 	}
 	if (type == ETH_P_IPV4)
 		return parse_ipv4(d, off, len, p, why);
 	if (type == ETH_P_IPV6)
 		return parse_ipv6(d, off, len, p, why);
 	return fail(why, DP_UNPARSED_NOT_IP);
+}
+
+/* PPP: the address and control bytes when present, then a protocol of one or two bytes. */
+static int parse_ppp(const uint8_t *d, uint32_t len, struct dp_pkt *p, int *why)
+{
+	uint32_t off = 0;
+	uint16_t proto;
+
+	if (len >= 2 && d[0] == 0xff && d[1] == 0x03)
+		off = 2;
+	if (len - off < 1)
+		return fail(why, DP_UNPARSED_TRUNCATED_LINK);
+	/* An odd first byte is a protocol compressed to one byte (RFC 1661, 6.5). */
+	if (d[off] & 1) {
+		proto = d[off];
+		off += 1;
+	} else {
+		if (len - off < 2)
+			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
+		proto = be16(d + off);
+		off += 2;
+	}
+	switch (proto) {
+	case PPP_IPV4:
+		return parse_ethertype(d, off, len, ETH_P_IPV4, p, why);
+	case PPP_IPV6:
+		return parse_ethertype(d, off, len, ETH_P_IPV6, p, why);
+	case PPP_MPLS_UC:
+	case PPP_MPLS_MC:
+		return parse_ethertype(d, off, len, ETH_P_MPLS_UC, p, why);
+	default:
+		return fail(why, DP_UNPARSED_NOT_IP);
+	}
+}
+
+int dp_parse_general(enum dp_link link, const uint8_t *d, uint32_t len, struct dp_pkt *p, int *why)
+{
+	*p = (struct dp_pkt){ 0 };
+	switch (link) {
+	case DP_LINK_ETHERNET:
+		if (len < 14)
+			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
+		return parse_ethertype(d, 14, len, be16(d + 12), p, why);
+	case DP_LINK_LINUX_SLL:
+		if (len < 16)
+			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
+		return parse_ethertype(d, 16, len, be16(d + 14), p, why);
+	case DP_LINK_LINUX_SLL2:
+		if (len < 20)
+			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
+		return parse_ethertype(d, 20, len, be16(d), p, why);
+	case DP_LINK_C_HDLC:
+		if (len < 4)
+			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
+		return parse_ethertype(d, 4, len, be16(d + 2), p, why);
+	case DP_LINK_PPP:
+		return parse_ppp(d, len, p, why);
+	case DP_LINK_NULL: {
+		if (len < 4)
+			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
+		/*
+		 * The family is in the capturing host's byte order (LINKTYPE_NULL) or in network order
+		 * (LINKTYPE_LOOP); families are small numbers, so the zero bytes tell which.
+		 */
+		uint32_t af = d[0] == 0 && d[1] == 0 ? be32(d)
+						   : (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
+		/* AF_INET is 2 everywhere; AF_INET6 is 10, 24, 28 or 30 depending on the OS. */
+		uint16_t type = af == 2 ? ETH_P_IPV4 : (af == 10 || af == 24 || af == 28 || af == 30) ? ETH_P_IPV6 : 0;
+
+		if (!type)
+			return fail(why, DP_UNPARSED_NOT_IP);
+		return parse_ethertype(d, 4, len, type, p, why);
+	}
+	case DP_LINK_RAW:
+	default:
+		if (len < 1)
+			return fail(why, DP_UNPARSED_TRUNCATED_LINK);
+		if ((d[0] >> 4) == 6)
+			return parse_ipv6(d, 0, len, p, why);
+		if ((d[0] >> 4) == 4)
+			return parse_ipv4(d, 0, len, p, why);
+		return fail(why, DP_UNPARSED_BAD_IPV4_VERSION);
+	}
 }

@@ -2159,6 +2159,40 @@ static size_t depth_at(const char *buf, size_t off)
 	return d;
 }
 
+/* Line and column (from 1) of offset off. */
+static void line_col(const char *buf, size_t off, size_t *line, size_t *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off; i++, (*col)++)
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 0;
+		}
+}
+
+/*
+ * A \u0000 escape inside a string of a document cJSON parsed: the string it decodes to would
+ * end there, and the rest of it be lost without a word. Returns its offset, or len when none.
+ */
+static size_t nul_escape(const char *buf, size_t len)
+{
+	bool str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (!str) {
+			str = buf[i] == '"';
+		} else if (buf[i] == '"') {
+			str = false;
+		} else if (buf[i] == '\\' && i + 1 < len) {
+			if (buf[i + 1] == 'u' && i + 5 < len && !strncmp(buf + i + 2, "0000", 4))
+				return i;
+			i++;
+		}
+	}
+	return len;
+}
+
 struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err)
 {
 	struct topo *t = calloc(1, sizeof(*t));
@@ -2177,13 +2211,9 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 	}
 	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (!root) {
-		size_t off = end ? (size_t)(end - buf) : 0, line = 1, col = 1;
+		size_t off = end ? (size_t)(end - buf) : 0, line, col;
 
-		for (size_t i = 0; i < off && i < len; i++, col++)
-			if (buf[i] == '\n') {
-				line++;
-				col = 0;
-			}
+		line_col(buf, off < len ? off : len, &line, &col);
 		if (off <= len && depth_at(buf, off) >= CJSON_NESTING_LIMIT)
 			nws_err_set(err, "%s: not valid JSON: nested more than %d levels deep at line %zu, column %zu", name,
 				    CJSON_NESTING_LIMIT, line, col);
@@ -2192,6 +2222,26 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 		goto out;
 	}
 	ld->root = root;
+	{
+		size_t off = (size_t)(end - buf), line, col;
+
+		/* cJSON stops after one document: what follows would be dropped unread. */
+		while (off < len && (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\n' || buf[off] == '\r'))
+			off++;
+		if (off < len) {
+			line_col(buf, off, &line, &col);
+			nws_err_set(err, "%s: not valid JSON: more after the end of the document at line %zu, column %zu", name, line,
+				    col);
+			goto out;
+		}
+		off = nul_escape(buf, len);
+		if (off < len) {
+			line_col(buf, off, &line, &col);
+			nws_err_set(err, "%s: line %zu, column %zu: a string holds \\u0000 (NUL), which no name or address can hold",
+				    name, line, col);
+			goto out;
+		}
+	}
 	if (!cJSON_IsObject(root)) {
 		fail(ld, "expected a JSON object at the top level, found %s", jtype(root));
 		goto out;
@@ -2292,11 +2342,14 @@ out:
 
 struct topo *topo_load(const char *path, struct nws_err *err)
 {
-	FILE *f = fopen(path, "rb");
+	bool in = !strcmp(path, "-");
+	FILE *f = in ? stdin : fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	struct topo *t = NULL;
 
+	if (in)
+		path = "stdin";
 	if (!f) {
 		nws_err_set(err, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
@@ -2328,6 +2381,7 @@ struct topo *topo_load(const char *path, struct nws_err *err)
 	t = topo_load_buf(path, buf, len, err);
 out:
 	free(buf);
-	fclose(f);
+	if (!in)
+		fclose(f);
 	return t;
 }

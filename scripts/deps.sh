@@ -4,7 +4,7 @@
 # adds chromium, the headless browser the topology view's test loads the HTML page in).
 nwsim_deps() {
 	local pkgs=(gcc libc6-dev pkg-config meson ninja-build python3 libdpdk-dev libpcap-dev libcjson-dev
-		libcmocka-dev "$@")
+		libcmocka-dev zlib1g-dev "$@")
 	local missing=()
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

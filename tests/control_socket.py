@@ -93,7 +93,7 @@ def run(nwsim, check, procs):
         for req, part in (("garbage", "not a JSON object"), ('{"command": 7}', "command: missing, or not a string"),
                           ('{"command": "shutdown"}', "'shutdown' is not counters, reload or test-ip-flow"),
                           ('{"command": "test-ip-flow"}', "query: missing"),
-                          ('{"command": "test-ip-flow", "query": "--vm nobody --direction Inbound"}', "query: line 1: ")):
+                          ('{"command": "test-ip-flow", "query": "--vm nobody --direction Inbound"}', "query: --protocol is required")):
             r = ask(f, req)
             check("%s: an error answer" % req, part in r.get("error", ""), json.dumps(r))
         check("the same connection still answers after the errors", ask(f, {"command": "counters"}).get("received", 0) > 0)

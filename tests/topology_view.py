@@ -47,8 +47,8 @@ def main():
     subnets = ["%s/%s" % (v["name"], s["name"]) for v in topo["virtualNetworks"] for s in v["subnets"]]
     with tempfile.TemporaryDirectory() as tmp:
         page = os.path.join(tmp, "view.html")
-        p = subprocess.run([nwsim, "topology", "-t", topo_path, "--format", "html", "--path-from", "web1", "--path-to", "db1",
-                            "--port", "22", "--output", page], capture_output=True, text=True, timeout=60)
+        p = subprocess.run([nwsim, "topology", "-t", topo_path, "-o", "html", "--path-from", "web1", "--path-to", "db1",
+                            "--port", "22", "--output-file", page], capture_output=True, text=True, timeout=60)
         check("nwsim topology writes the HTML page", p.returncode == 0 and os.path.exists(page), p.stderr)
         d = dom(b, page, tmp)
         names = set(re.findall(r'data-kind="(\w+)" data-name="([^"]*)"', d))
@@ -67,15 +67,15 @@ def main():
               'data-status="Unreachable"' in d and len(re.findall(r'data-kind="path"', d)) == 2 and
               'data-kind="blocked" data-issue="NetworkSecurityRule"' in d and "UserRule_DenyVnetInbound" in d, d[-800:])
         # A reachable path to on-premises: no block mark, the gateway and on-premises on it.
-        p = subprocess.run([nwsim, "topology", "-t", topo_path, "--format", "html", "--path-from", "db1", "--path-to",
-                            "192.168.10.20", "--port", "8080", "--output", page], capture_output=True, text=True, timeout=60)
+        p = subprocess.run([nwsim, "topology", "-t", topo_path, "-o", "html", "--path-from", "db1", "--path-to",
+                            "192.168.10.20", "--port", "8080", "--output-file", page], capture_output=True, text=True, timeout=60)
         d = dom(b, page, tmp)
         check("a reachable path through the VPN gateway to on-premises: drawn hop by hop, nothing blocked",
               p.returncode == 0 and 'data-status="Reachable"' in d and 'data-kind="blocked"' not in d and
               len(re.findall(r'data-kind="hop"', d)) == 4 and len(re.findall(r'<tr class="hop-row">', d)) == 5, d[-800:])
         for fmt in ("svg", "dot"):
-            p = subprocess.run([nwsim, "topology", "-t", topo_path, "--format", fmt], capture_output=True, text=True, timeout=60)
-            check("--format %s names every NIC and virtual network" % fmt,
+            p = subprocess.run([nwsim, "topology", "-t", topo_path, "-o", fmt], capture_output=True, text=True, timeout=60)
+            check("-o %s names every NIC and virtual network" % fmt,
                   p.returncode == 0 and all(n in p.stdout for n in nics + vnets), p.stderr)
     checks.finish()
 

@@ -1,1 +1,1 @@
-topology -t {root}/docs/examples/connectivity.json --format dot --path-from web1 --path-to db1 --port 22
+topology -t {root}/docs/examples/connectivity.json -o dot --path-from web1 --path-to db1 --port 22

@@ -1,1 +1,1 @@
-topology -t ../../docs/examples/connectivity.json --format png
+topology -t ../../docs/examples/connectivity.json -o png

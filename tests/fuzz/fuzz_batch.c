@@ -48,8 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct nsg_query q[BLOCK];
 		struct nsg_verdict v;
 
-		while ((n = ipf_batch_read(&b, topo, q, BLOCK, &err)) > 0)
+		bool bad = false;
+
+		while ((n = ipf_batch_read(&b, topo, q, BLOCK, &bad, &err)) > 0 || (n == 0 && bad))
 			for (ssize_t i = 0; i < n; i++) {
+				FUZZ_ASSERT(b.lines[i] >= 1 && b.lines[i] <= b.lineno && (i == 0 || b.lines[i] > b.lines[i - 1]));
 				FUZZ_ASSERT(q[i].nic >= 0 && (size_t)q[i].nic < topo->nnics);
 				nsg_ref_verify(&model, q[i].nic, q[i].ipcfg, q[i].dir, &q[i].flow, &v);
 				FUZZ_ASSERT(v.access == AZ_ALLOW || v.access == AZ_DENY);
@@ -60,8 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct route_hop h;
 
 		nh_reader_init(&r, topo);
-		while ((n = nh_batch_read(&b, &r, q, BLOCK, &err)) > 0)
+		bool bad = false;
+
+		while ((n = nh_batch_read(&b, &r, q, BLOCK, &bad, &err)) > 0 || (n == 0 && bad))
 			for (ssize_t i = 0; i < n; i++) {
+				FUZZ_ASSERT(b.lines[i] >= 1 && b.lines[i] <= b.lineno && (i == 0 || b.lines[i] > b.lines[i - 1]));
 				FUZZ_ASSERT(q[i].subnet >= 0 && (size_t)q[i].subnet < topo->nsubnets);
 				route_ref_lookup(&routes.subnet[q[i].subnet], &q[i].dst, &h);
 			}

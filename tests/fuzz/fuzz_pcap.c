@@ -1,9 +1,11 @@
 /*
- * Captures on any bytes, read as replay reads them (libpcap for pcap and pcapng, then
- * cap_link_of and cap_item): either libpcap refuses the file, or nwsim refuses its link type,
- * or every record becomes exactly one parsed, unparsed or cut item, and a cut ends the capture.
+ * Captures on any bytes, read as replay reads them (cap_open_mem, cap_next, cap_item): either the
+ * file is refused with a reason, or every record becomes exactly one parsed or unparsed item
+ * until the end or until the reader names the record at which the file is cut short or damaged,
+ * after which it reads nothing more. Record numbers count up from 1 without a gap.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "capture.h"
 #include "fuzz.h"
@@ -12,48 +14,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	FILE *f;
+	struct cap_file cf;
+	struct nws_err err = { { 0 } };
 
-	if (!size || !(f = fmemopen((void *)(uintptr_t)data, size, "rb")))
-		return 0;
-	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	enum dp_link link;
-
-	if (!pc) {
-		FUZZ_ASSERT(ebuf[0]);
-		fclose(f);
+	if (cap_open_mem(&cf, "fuzz.pcap", data, size, &err) < 0) {
+		FUZZ_ASSERT(!strncmp(err.msg, "fuzz.pcap: ", 11) && err.msg[11]);
+		cap_close(&cf);
 		return 0;
 	}
-	if (cap_link_of(pcap_datalink(pc), &link) < 0) {
-		pcap_close(pc);
-		return 0;
-	}
-	uint64_t records = 0, parsed = 0, unparsed = 0, cut = 0;
+	uint64_t records = 0, parsed = 0, unparsed = 0, failed = 0;
 
 	for (;;) {
-		struct pcap_pkthdr *h;
-		const u_char *d;
-		int rc = pcap_next_ex(pc, &h, &d);
+		struct cap_rec rec;
 		struct dp_item it;
+		int rc = cap_next(&cf, &rec, &err);
 
-		if (rc == PCAP_ERROR_BREAK)
+		if (rc == 0)
 			break;
-		records++;
-		cap_item(link, rc, h, d, &it);
+		if (rc < 0) {
+			FUZZ_ASSERT(!strncmp(err.msg, "fuzz.pcap: record ", 18) && rec.no == records + 1);
+			if (rec.why >= 0) {
+				FUZZ_ASSERT(rec.why == DP_UNPARSED_CAPTURE_CUT || rec.why == DP_UNPARSED_CAPTURE_DAMAGED);
+				cap_item_failed(&rec, &it);
+				FUZZ_ASSERT(it.unparsed == rec.why);
+				records++;
+				failed++;
+			}
+			FUZZ_ASSERT(cap_next(&cf, &rec, &err) == 0); /* nothing after a failure */
+			break;
+		}
+		FUZZ_ASSERT(rec.no == ++records && rec.caplen <= CAP_MAX_CAPLEN && rec.len >= rec.caplen);
+		cap_item(&rec, &it);
 		if (it.unparsed < 0) {
-			FUZZ_ASSERT(rc == 1 && it.wire_len == h->len);
+			FUZZ_ASSERT(it.wire_len == rec.len && rec.link >= 0);
 			parsed++;
-		} else if (it.unparsed == DP_UNPARSED_CAPTURE_CUT) {
-			FUZZ_ASSERT(rc != 1);
-			cut++;
-			break;
 		} else {
-			FUZZ_ASSERT(it.unparsed < DP_UNPARSED_COUNT);
+			FUZZ_ASSERT(it.unparsed < DP_UNPARSED_COUNT && it.unparsed != DP_UNPARSED_CAPTURE_CUT &&
+				    it.unparsed != DP_UNPARSED_CAPTURE_DAMAGED);
 			unparsed++;
 		}
 	}
-	FUZZ_ASSERT(records == parsed + unparsed + cut && cut <= 1);
-	pcap_close(pc);
+	FUZZ_ASSERT(records == parsed + unparsed + failed && failed <= 1 && cf.records == records);
+	cap_close(&cf);
 	return 0;
 }

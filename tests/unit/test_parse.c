@@ -181,16 +181,108 @@ static void test_vlans(void **s)
 	flow_is(&pk, "10.0.0.4", 5353, "10.0.1.5", 53, 17);
 	bad(DP_LINK_ETHERNET, &b, 16, DP_UNPARSED_TRUNCATED_LINK);
 
-	struct pb c = { .n = 0 };
+	/* Stacks of every depth up to the bound parse (a real QinQinQ capture has three); one more does not. */
+	for (int depth = 3; depth <= DP_MAX_VLAN_TAGS + 1; depth++) {
+		struct pb c = { .n = 0 };
 
-	eth(&c, 0x8100);
-	for (int i = 0; i < 3; i++) {
-		put16(&c, 5);
-		put16(&c, i < 2 ? 0x8100 : 0x0800);
+		eth(&c, 0x9100);
+		for (int i = 0; i < depth; i++) {
+			put16(&c, (uint16_t)(10 + i));
+			put16(&c, i < depth - 1 ? (i % 2 ? 0x88a8 : 0x8100) : 0x0800);
+		}
+		ipv4(&c, 17, 1, 2, 0, 8, 0);
+		udp(&c, 1, 2);
+		if (depth > DP_MAX_VLAN_TAGS) {
+			bad(DP_LINK_ETHERNET, &c, c.n, DP_UNPARSED_TOO_MANY_VLANS);
+			continue;
+		}
+		ok(DP_LINK_ETHERNET, &c, &pk);
+		assert_int_equal(pk.nvlan, depth);
+		assert_int_equal(pk.vlan[0], 10);
+		assert_int_equal(pk.vlan[1], 11);
+		assert_int_equal(pk.flow.dport, 2);
+		assert_int_equal(pk.l3_off, 14 + 4 * depth);
+		bad(DP_LINK_ETHERNET, &c, 14 + 4 * (uint32_t)depth - 1, DP_UNPARSED_TRUNCATED_LINK);
 	}
-	ipv4(&c, 17, 1, 2, 0, 8, 0);
-	udp(&c, 1, 2);
-	bad(DP_LINK_ETHERNET, &c, c.n, DP_UNPARSED_TOO_MANY_VLANS);
+}
+
+/* One MPLS label entry: the label, and whether it is the bottom of the stack. */
+static void mpls(struct pb *p, uint32_t label, bool bottom)
+{
+	put32(p, label << 12 | (bottom ? 0x100u : 0) | 64);
+}
+
+static void test_mpls(void **s)
+{
+	(void)s;
+	struct dp_pkt pk;
+
+	/* Unicast and multicast label stacks of one to the most labels, over IPv4 and IPv6. */
+	for (int n = 1; n <= DP_MAX_MPLS_LABELS + 1; n++)
+		for (int v6 = 0; v6 < 2; v6++) {
+			struct pb b = { .n = 0 };
+
+			eth(&b, n % 2 ? 0x8847 : 0x8848);
+			for (int i = 0; i < n; i++)
+				mpls(&b, (uint32_t)(16 + i), i == n - 1);
+			if (v6)
+				ipv6(&b, 17, "2001:db8::1", "2001:db8::2", 8);
+			else
+				ipv4(&b, 17, 0x0a000001, 0x0a000002, 0, 8, 0);
+			udp(&b, 1000, 53);
+			if (n > DP_MAX_MPLS_LABELS) {
+				bad(DP_LINK_ETHERNET, &b, b.n, DP_UNPARSED_TOO_MANY_MPLS);
+				continue;
+			}
+			ok(DP_LINK_ETHERNET, &b, &pk);
+			if (v6)
+				flow_is(&pk, "2001:db8::1", 1000, "2001:db8::2", 53, 17);
+			else
+				flow_is(&pk, "10.0.0.1", 1000, "10.0.0.2", 53, 17);
+			assert_int_equal(pk.l3_off, 14 + 4 * n);
+			/* Cut inside the stack, or a stack without its bottom */
+			bad(DP_LINK_ETHERNET, &b, 14 + 4 * (uint32_t)n - 2, DP_UNPARSED_TRUNCATED_LINK);
+			bad(DP_LINK_ETHERNET, &b, 14 + 4 * (uint32_t)n, DP_UNPARSED_TRUNCATED_LINK);
+		}
+
+	/* An Ethernet pseudowire with its control word, carrying a VLAN-tagged frame (tcpreplay's test.pcap). */
+	struct pb w = { .n = 0 };
+
+	eth(&w, 0x8847);
+	mpls(&w, 100, false);
+	mpls(&w, 200, true);
+	put32(&w, 0); /* control word */
+	eth(&w, 0x8100);
+	put16(&w, 7);
+	put16(&w, 0x0800);
+	ipv4(&w, 6, 0xc0a80001, 0xc0a80002, 0, 20, 0);
+	tcp(&w, 40000, 80, 0x02);
+	ok(DP_LINK_ETHERNET, &w, &pk);
+	flow_is(&pk, "192.168.0.1", 40000, "192.168.0.2", 80, 6);
+	assert_int_equal(pk.nvlan, 1);
+	assert_int_equal(pk.l3_off, 14 + 8 + 4 + 14 + 4);
+	bad(DP_LINK_ETHERNET, &w, 14 + 8 + 4 + 10, DP_UNPARSED_TRUNCATED_LINK);
+
+	/* A payload that is neither IP nor a pseudowire with a control word is not read. */
+	struct pb x = { .n = 0 };
+
+	eth(&x, 0x8847);
+	mpls(&x, 3, true);
+	put32(&x, 0xa0000000);
+	bad(DP_LINK_ETHERNET, &x, x.n, DP_UNPARSED_MPLS_NOT_IP);
+	/* A pseudowire inside a pseudowire is past the bound. */
+	struct pb y = { .n = 0 };
+
+	eth(&y, 0x8847);
+	mpls(&y, 3, true);
+	put32(&y, 0);
+	eth(&y, 0x8847);
+	mpls(&y, 4, true);
+	put32(&y, 0);
+	eth(&y, 0x0800);
+	ipv4(&y, 17, 1, 2, 0, 8, 0);
+	udp(&y, 1, 2);
+	bad(DP_LINK_ETHERNET, &y, y.n, DP_UNPARSED_MPLS_NOT_IP);
 }
 
 static void test_ipv4_options_and_bad_headers(void **s)
@@ -366,6 +458,53 @@ static void test_link_types(void **s)
 	ok(DP_LINK_NULL, &n, &pk);
 	assert_int_equal(pk.flow.dport, 4);
 
+	struct pb lo = { .n = 0 };
+
+	put32(&lo, 24); /* LINKTYPE_LOOP (OpenBSD): AF_INET6, network byte order */
+	ipv6(&lo, 17, "::1", "::1", 8);
+	udp(&lo, 5, 6);
+	ok(DP_LINK_NULL, &lo, &pk);
+	flow_is(&pk, "::1", 5, "::1", 6, 17);
+
+	struct pb h = { .n = 0 };
+
+	put8(&h, 0x0f); /* Cisco HDLC: unicast address, control 0, Ethernet type */
+	put8(&h, 0);
+	put16(&h, 0x0800);
+	ipv4(&h, 6, 0x0a000001, 0x0a000002, 0, 20, 0);
+	tcp(&h, 179, 30000, 0x10);
+	ok(DP_LINK_C_HDLC, &h, &pk);
+	flow_is(&pk, "10.0.0.1", 179, "10.0.0.2", 30000, 6);
+	bad(DP_LINK_C_HDLC, &h, 3, DP_UNPARSED_TRUNCATED_LINK);
+	h.b[2] = 0x80; /* Cisco SLARP keepalives and the like */
+	h.b[3] = 0x35;
+	bad(DP_LINK_C_HDLC, &h, h.n, DP_UNPARSED_NOT_IP);
+
+	/* PPP with the HDLC-like framing, without it, and with the protocol compressed to one byte. */
+	for (int form = 0; form < 3; form++) {
+		struct pb q = { .n = 0 };
+
+		if (form == 0) {
+			put8(&q, 0xff);
+			put8(&q, 0x03);
+		}
+		if (form == 2)
+			put8(&q, 0x57);
+		else
+			put16(&q, 0x0057);
+		ipv6(&q, 17, "fe80::1", "fe80::2", 8);
+		udp(&q, 546, 547);
+		ok(DP_LINK_PPP, &q, &pk);
+		flow_is(&pk, "fe80::1", 546, "fe80::2", 547, 17);
+	}
+	struct pb lcp = { .n = 0 };
+
+	put16(&lcp, 0xff03);
+	put16(&lcp, 0xc021); /* LCP */
+	put32(&lcp, 0);
+	bad(DP_LINK_PPP, &lcp, lcp.n, DP_UNPARSED_NOT_IP);
+	bad(DP_LINK_PPP, &lcp, 3, DP_UNPARSED_TRUNCATED_LINK);
+
 	struct pb a = { .n = 0 };
 
 	eth(&a, 0x0806); /* ARP */
@@ -395,7 +534,7 @@ static void test_random_bytes(void **s)
 			b.b[14] = (uint8_t)(b.b[12] == 0x08 ? 0x45 : 0x60);
 		}
 		int why = -1;
-		enum dp_link link = (enum dp_link)tu_below(&r, 5);
+		enum dp_link link = (enum dp_link)tu_below(&r, DP_LINK_PPP + 1);
 
 		if (dp_parse(link, b.b, b.n, &pk, &why) < 0)
 			assert_true(why >= 0 && why < DP_UNPARSED_COUNT);
@@ -487,6 +626,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ethernet_ipv4_tcp),
 		cmocka_unit_test(test_vlans),
+		cmocka_unit_test(test_mpls),
 		cmocka_unit_test(test_ipv4_options_and_bad_headers),
 		cmocka_unit_test(test_ipv4_fragments),
 		cmocka_unit_test(test_ipv6_extension_chain),
