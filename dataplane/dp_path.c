@@ -232,6 +232,9 @@ static void after_route(const struct dp_path *p, struct walk *w, struct path_res
 	struct path_hop *cur = &r->hops[r->nhops - 1];
 	int vnet = t->subnets[w->subnet].vnet, nic, ipcfg, dvnet;
 
+	/* As path.c's route_from: multicast and broadcast are dropped before any route. */
+	if (nws_ip_is_group(&f->dst))
+		return done_drop(w, r, PATH_DROP_MULTICAST);
 	cur->route = rh->route;
 	if (!rh->route)
 		return done_drop(w, r, PATH_DROP_NO_ROUTE);

@@ -61,6 +61,14 @@ void nws_ip_bytes(const struct nws_ip *ip, uint8_t *out);
 #define NWS_BE64(x) (x)
 #endif
 
+/* Multicast (224.0.0.0/4, ff00::/8) or the limited broadcast 255.255.255.255. */
+static inline bool nws_ip_is_group(const struct nws_ip *ip)
+{
+	if (ip->fam == NWS_AF4)
+		return (uint32_t)(ip->v >> 28) == 0xe || (uint32_t)ip->v == 0xffffffffu;
+	return (uint8_t)(ip->v >> 120) == 0xff;
+}
+
 /* Network order to a number a word at a time: inline, since every parsed packet comes through here. */
 static inline void nws_ip_from_bytes(struct nws_ip *ip, uint8_t fam, const uint8_t *in)
 {

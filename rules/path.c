@@ -134,6 +134,9 @@ static void route_from(const struct path_env *e, int subnet, const struct nws_fl
 		struct route_hop rh;
 		int ipcfg, nic, dvnet;
 
+		/* Azure carries no multicast or broadcast: nothing routes it, within the network or out. */
+		if (nws_ip_is_group(&f->dst))
+			return drop(r, PATH_DROP_MULTICAST);
 		route_ref_lookup(&e->rm->subnet[subnet], &f->dst, &rh);
 		cur->route = rh.route;
 		if (!rh.route)
@@ -218,6 +221,8 @@ static void walk_at(const struct path_env *e, const struct nws_flow *f, bool ski
 			return drop(r, PATH_DROP_VM_STOPPED);
 		if (!nsg_pass(e, h, AZ_OUTBOUND, f, skip))
 			return drop(r, PATH_DROP_NSG_OUTBOUND);
+		if (nws_ip_is_group(&f->dst))
+			return drop(r, PATH_DROP_MULTICAST);
 		route_ref_lookup(&e->rm->subnet[t->nics[e->at_nic].ipcfgs[ipcfg].subnet], &f->dst, &rh);
 		h->route = rh.route;
 		if (!rh.route)

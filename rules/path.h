@@ -25,7 +25,8 @@
 	X(VM_STOPPED, "vm-stopped")                                                               \
 	X(ROUTING_LOOP, "routing-loop")                                                           \
 	X(OUTSIDE_TOPOLOGY, "outside-topology")                                                   \
-	X(NOT_AT_NIC, "not-at-nic")
+	X(NOT_AT_NIC, "not-at-nic")                                                               \
+	X(MULTICAST, "multicast-or-broadcast")
 
 enum path_drop {
 #define X(e, s) PATH_DROP_##e,

@@ -401,6 +401,15 @@ void tgen_endpoint(uint64_t *r, const struct topo *t, uint8_t fam, struct nws_ip
 		if (fam == NWS_AF4)
 			return;
 		break;
+	case 4: /* now and then a multicast group or the broadcast address, which nothing routes */
+		if (tu_below(r, 8) == 0) {
+			static const char *const v4[] = { "224.0.0.251", "239.255.255.250", "255.255.255.255" };
+			static const char *const v6[] = { "ff02::fb", "ff0e::1:3" };
+
+			nws_ip_parse(fam == NWS_AF4 ? v4[tu_below(r, 3)] : v6[tu_below(r, 2)], ip);
+			return;
+		}
+		break;
 	default:
 		break;
 	}

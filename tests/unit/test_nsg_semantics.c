@@ -270,6 +270,10 @@ static void test_ipv6(void **s)
 	expect(&sem, "vm-def", "Outbound", "TCP", "[fd00:0:0:4::4]:5000", "[fd12::1]:443", "Deny defaultSecurityRules/DenyAllOutBound");
 	expect(&sem, "vm-def", "Outbound", "TCP", "[fd00:0:0:4::4]:5000", "[fe80::1]:443", "Deny defaultSecurityRules/DenyAllOutBound");
 	expect(&sem, "vm-def", "Outbound", "TCP", "[fd00:0:0:4::4]:5000", "[::1]:443", "Deny defaultSecurityRules/DenyAllOutBound");
+	/* Multicast is not Internet in either family (it never leaves a virtual network). */
+	expect(&sem, "vm-def", "Outbound", "UDP", "[fd00:0:0:4::4]:5353", "[ff02::fb]:5353", "Deny defaultSecurityRules/DenyAllOutBound");
+	expect(&sem, "vm-def", "Outbound", "UDP", "[fd00:0:0:4::4]:5000", "[ff0e::1]:5000", "Deny defaultSecurityRules/DenyAllOutBound");
+	expect(&sem, "vm-def", "Outbound", "UDP", "10.0.4.4:5353", "224.0.0.251:5353", "Deny defaultSecurityRules/DenyAllOutBound");
 	expect(&sem, "vm-def", "Inbound", "TCP", "[fd00:0:0:4::4]:22", "[2001:db8::1]:5000", "Deny defaultSecurityRules/DenyAllInBound");
 	expect(&sem, "vm-feat", "Inbound", "TCP", "[fd00:0:0:5::4]:22", "[2001:db8:1::5]:5000", "Deny securityRules/DenyV6Net");
 	expect(&sem, "vm-feat", "Inbound", "TCP", "[fd00:0:0:5::4]:22", "[2001:db8:2::5]:5000", "Allow securityRules/AllowSsh");

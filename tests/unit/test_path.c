@@ -165,6 +165,20 @@ static void test_stopped_vm(void **s)
 	walk("paths-stopped.json", "TCP", "10.2.1.4", 50000, "10.1.1.4", 443, false, "db1 vm-stopped@db1");
 }
 
+/* Multicast and broadcast never leave a virtual network: dropped at the source, whatever the routes. */
+static void test_multicast_and_broadcast(void **s)
+{
+	(void)s;
+	/* fw1 has no NSG: the drop is the platform's, not a rule's; web1's NSG is skipped (stateful). */
+	walk("paths.json", "UDP", "10.0.1.4", 5353, "224.0.0.251", 5353, false, "fw1 multicast-or-broadcast@fw1");
+	walk("paths.json", "UDP", "10.0.1.4", 68, "255.255.255.255", 67, false, "fw1 multicast-or-broadcast@fw1");
+	walk("paths.json", "UDP", "10.1.1.4", 1900, "239.255.255.250", 1900, true, "web1 multicast-or-broadcast@web1");
+	walk("semantics.json", "UDP", "fd00:0:0:4::4", 5353, "ff02::fb", 5353, true, "vm-def multicast-or-broadcast@vm-def");
+	/* An NSG that denies it still speaks first. */
+	walk("semantics.json", "UDP", "fd00:0:0:4::4", 5353, "ff02::fb", 5353, false,
+	     "vm-def nsg-outbound@vm-def defaultSecurityRules/DenyAllOutBound");
+}
+
 static void test_from_outside(void **s)
 {
 	(void)s;
@@ -195,6 +209,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_appliance_must_forward),
 		cmocka_unit_test(test_forwarded_traffic_into_peering),
 		cmocka_unit_test(test_stopped_vm),
+		cmocka_unit_test(test_multicast_and_broadcast),
 		cmocka_unit_test(test_from_outside),
 	};
 

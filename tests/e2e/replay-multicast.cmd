@@ -1,0 +1,1 @@
+replay -t multicast.json -o json multicast.pcap --workers 0
