@@ -592,6 +592,17 @@ int cmd_run(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return CLI_OK;
 	}
+	/*
+	 * From the start, before the topology compiles and DPDK starts (seconds, for a large one): a
+	 * SIGTERM then ends the run as soon as it is up, with its summary and the socket removed, and
+	 * a SIGHUP reloads the file once it is, instead of either killing a half-started process.
+	 */
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	const struct cli_num nums[] = {
 		{ "--duration", duration, 0.001, 1e9, false, &dur }, { "--idle-exit", idle, 0.001, 1e9, false, &idle_s },
 		{ "--workers", workers, 0, MAX_WORKERS, true, &v_workers }, { "--egress", egress, 0, DP_PORT_MAX - 1, true, &v_egress },
@@ -671,9 +682,6 @@ int cmd_run(int argc, char **argv)
 	rl.th_up = true;
 	tel_fd = &fd;
 	rte_telemetry_register_cmd("/nwsim/counters", tel_counters, "nwsim's packet counters. Takes no parameters");
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 	if (ports.per_worker) {
 		if (run_queues(&fd, &ports, &rs, dur, idle_s, c.verbose, &err) < 0)
 			goto out;

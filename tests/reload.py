@@ -5,7 +5,10 @@ traffic with one that denies it, with every tenth file broken. Checks: broken fi
 and the running version stays; every packet is accounted for; each version's packets all got
 that version's verdict (all delivered under the allowing one, all dropped under the denying one),
 so each packet was judged by exactly one version; the versions' packets add up to all received.
+Also: a SIGTERM or SIGHUP that comes while nwsim run is still starting (compiling, starting
+DPDK) neither kills it nor leaves its control socket behind; -o json carries the reloads.
     usage: reload.py NWSIM PROJECT-ROOT"""
+import json
 import os
 import re
 import signal
@@ -46,6 +49,7 @@ def main():
     check = checks.check
     procs = []
     try:
+        signals_at_start(nwsim, check, procs)
         for workers in ("1", "0"):
             run_one(nwsim, workers, check, procs)
     finally:
@@ -53,6 +57,33 @@ def main():
             if p.poll() is None:
                 p.kill()
     checks.finish()
+
+
+def signals_at_start(nwsim, check, procs):
+    with tempfile.TemporaryDirectory() as tmp:
+        tpath, cap, sock = os.path.join(tmp, "topo.json"), os.path.join(tmp, "syn.pcap"), os.path.join(tmp, "ctl.sock")
+        write_capture(cap, 100)
+        open(tpath, "w").write(topo("Allow"))
+        for sig, reloads in ((signal.SIGTERM, 0), (signal.SIGHUP, 1)):
+            p = subprocess.Popen([nwsim, "run", "-t", tpath, "--workers", "0", "--control", sock, "-o", "json",
+                                  "--duration", "2" if sig == signal.SIGHUP else "30", "--",
+                                  "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null,infinite_rx=1" % cap],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            procs.append(p)
+            time.sleep(0.05)  # its handlers are in place by now; the topology and DPDK are not up yet
+            p.send_signal(sig)
+            out, err = p.communicate(timeout=60)
+            try:
+                r = json.loads(out)
+            except ValueError:
+                r = {}
+            name = signal.Signals(sig).name
+            check("%s during start-up: nwsim run ends with status 0 and its summary" % name,
+                  p.returncode == 0 and r.get("accountingBalanced") is True, "status %s: %s" % (p.returncode, err[-500:]))
+            check("%s during start-up: the control socket is removed" % name, not os.path.exists(sock))
+            check("%s during start-up: -o json counts %d reload%s" % (name, reloads, "" if reloads == 1 else "s"),
+                  r.get("policy", {}).get("reloads") == reloads and len(r.get("policy", {}).get("versions", [])) == reloads + 1,
+                  json.dumps(r.get("policy")))
 
 
 def run_one(nwsim, workers, check, procs):
