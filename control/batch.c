@@ -14,7 +14,7 @@
 int batch_open(struct batch *b, const char *path, struct nws_err *err)
 {
 	memset(b, 0, sizeof(*b));
-	b->path = path;
+	b->path = strcmp(path, "-") ? path : "stdin";
 	b->f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!b->f)
 		return nws_err_set(err, "%s: cannot open: %s", path, strerror(errno));
@@ -251,8 +251,8 @@ int batch_end(const struct batch *b, struct nws_err *err)
 {
 	if (!b->nbad)
 		return 0;
-	return nws_err_set(err, "%s: %zu line%s not a query; the first, %s", b->path, b->nbad, b->nbad == 1 ? " was" : "s were",
-			   b->first_bad);
+	return nws_err_set(err, "%s: %zu %s; the first, %s", b->path, b->nbad,
+			   b->nbad == 1 ? "line was not a query" : "lines were not queries", b->first_bad);
 }
 
 void ob_flush(struct obuf *o)

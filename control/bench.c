@@ -54,7 +54,7 @@ static const char usage_text[] =
 	"--classbench FILE takes the policy from a ClassBench filter set instead (NSGs of up to 3,900\n"
 	"rules, one per NIC; the flows meet random filters), --trace FILE the flows from a ClassBench\n"
 	"trace (one flow a line, to the NIC whose NSG holds its first matching filter).\n"
-	"-t FILE takes the policy from a topology of your own (docs/topology-format.md); each flow meets a\n"
+	"-t FILE takes the policy from a topology of your own (topology-format.md); each flow meets a\n"
 	"random user rule of an NSG on a random NIC's path, inbound or outbound, as that rule names it.\n";
 
 /* ---- the policy -------------------------------------------------------------------------------- */

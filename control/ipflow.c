@@ -17,12 +17,15 @@ static const char usage_text[] =
 	"usage: nwsim test-ip-flow -t TOPOLOGY --vm VM [--nic NIC] --direction Inbound|Outbound\n"
 	"                          --protocol TCP|UDP|ICMP|ESP|AH --local IP[:PORT] --remote IP[:PORT]\n"
 	"                          [-o json|table] [-v] [-- EAL-OPTIONS]\n"
-	"       nwsim test-ip-flow -t TOPOLOGY --batch FILE [-o json|table]\n"
+	"       nwsim test-ip-flow -t TOPOLOGY --batch FILE [--strict] [-o json|table]\n"
 	"\n"
 	"Whether the NSGs of the VM's NIC (subnet NSG and NIC NSG) allow the flow, and the rule that\n"
 	"decided. Local is the VM's side: the destination of Inbound traffic, the source of Outbound.\n"
 	"IPv6 endpoints are written [addr]:port. --batch reads one query per line (the options above,\n"
-	"without -t) and prints one JSON line per query; '-' reads standard input.\n";
+	"without -t) and prints one JSON line per query, with its line number; '-' reads standard\n"
+	"input. A line that is not a query is answered {\"error\": ..., \"line\": N}, the others still\n"
+	"are, and the status is then 3; --strict stops at the first. -t - reads the topology from\n"
+	"standard input.\n";
 
 struct ipf_args {
 	const char *vm, *nic, *dir, *proto, *local, *remote;

@@ -27,8 +27,14 @@ static void usage(FILE *f)
 	fputs("usage: nwsim COMMAND [OPTIONS] [-- EAL-OPTIONS]\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-22s %s\n", cmds[i].name, cmds[i].summary);
-	fputs("\n'nwsim COMMAND --help' describes a command; docs/commands.md has examples.\n"
-	"NWSIM_EAL_OPTIONS in the environment: DPDK EAL options for every command (before those after --).\n", f);
+	fputs("\n'nwsim COMMAND --help' describes a command; man nwsim has them all. -t - reads the topology\n"
+	      "from standard input. NWSIM_EAL_OPTIONS in the environment: DPDK EAL options for every command\n"
+	      "(before those after --). Documentation, example topologies and captures: " NWSIM_DOCDIR "\n"
+	      "\nexit status:\n"
+	      "  0  done\n"
+	      "  1  the environment failed: DPDK could not start, memory ran out, an output could not be written\n"
+	      "  2  the command line or a query is wrong (DPDK's own options included)\n"
+	      "  3  an input file is wrong: the topology, a batch line, a capture\n", f);
 }
 
 /* Every answer goes to standard output: a write that failed there fails the command. */

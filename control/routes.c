@@ -16,12 +16,14 @@
 static const char nh_usage[] =
 	"usage: nwsim show-next-hop -t TOPOLOGY --vm VM [--nic NIC] --source-ip IP --dest-ip IP\n"
 	"                           [-o json|table] [-v] [-- EAL-OPTIONS]\n"
-	"       nwsim show-next-hop -t TOPOLOGY --batch FILE [-o json|table]\n"
+	"       nwsim show-next-hop -t TOPOLOGY --batch FILE [--strict] [-o json|table]\n"
 	"\n"
 	"Where the effective routes of the VM's subnet send a packet from the VM's address --source-ip\n"
 	"to --dest-ip: the next hop type, its address, and the route table that decided ('System Route'\n"
 	"for Azure's own routes). --batch reads one query per line (the options above, without -t) and\n"
-	"prints one JSON line per query; '-' reads standard input.\n";
+	"prints one JSON line per query, with its line number; '-' reads standard input. A line that is\n"
+	"not a query is answered {\"error\": ..., \"line\": N}, the others still are, and the status is\n"
+	"then 3; --strict stops at the first. -t - reads the topology from standard input.\n";
 
 static const char ert_usage[] =
 	"usage: nwsim show-effective-route-table -t TOPOLOGY --nic NIC [-o json|table]\n"

@@ -21,11 +21,12 @@ static const char usage_text[] =
 	"                      [--path-from VM --path-to VM|IP|FQDN [--port N] [--protocol Tcp|Icmp]]\n"
 	"\n"
 	"Draws the topology: virtual networks, subnets, NICs (appliances marked), NSGs, route tables,\n"
-	"gateways, on-premises networks, peerings and the internet. -o html: one self-contained page,\n"
-	"the default; svg: the drawing alone; dot: Graphviz's input. It goes to standard output, or to\n"
-	"--output-file FILE. With --path-from and --path-to,\n"
-	"a probe goes through the dataplane as test-connectivity sends it, and its path is drawn, the\n"
-	"hop that stops it marked with the issue. --port defaults to 443.\n";
+	"gateways, on-premises networks, peerings and the internet. -o html (the default): one\n"
+	"self-contained page, the drawing beside a table of the path's hops; svg: the drawing alone; dot:\n"
+	"Graphviz's input. It goes to standard output, or to --output-file FILE. With --path-from and\n"
+	"--path-to, a probe goes through the dataplane as test-connectivity sends it, and its path is\n"
+	"drawn hop by hop, numbered as the table numbers them, routed around the boxes, and the hop that\n"
+	"stops it is marked with the issue. --port defaults to 443.\n";
 
 /* ---- layout ---------------------------------------------------------------------------------- */
 

@@ -167,17 +167,26 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 		return DP_EAL_FAILED;
 	}
 	if (held) {
-		/* Started: whatever it said at error level still reaches the user, on stderr. */
+		/*
+		 * Started. With ports, what it said about devices (one it could not use) still reaches
+		 * the user, on stderr; a query has nothing to learn from it.
+		 */
 		char buf[4096];
 		size_t n;
 
 		rewind(held);
-		while ((n = fread(buf, 1, sizeof(buf), held)) > 0)
+		while (o->want_ports && (n = fread(buf, 1, sizeof(buf), held)) > 0)
 			fwrite(buf, 1, n, stderr);
 		fclose(held);
 	}
 	/* EAL's log went to stdout; results go there, so its later words go to stderr. */
 	rte_openlog_stream(stderr);
+	/*
+	 * Errors are nwsim's to say, on one line ("rte_lpm_create(...): Cannot allocate memory"):
+	 * a library's own line before it would make two. With ports, devices' errors are kept.
+	 */
+	if (!o->verbose && !o->want_ports)
+		rte_log_set_global_level(RTE_LOG_CRIT);
 	eal_up = true;
 	return 0;
 }

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-nwsim_deps chromium valgrind
+nwsim_deps chromium valgrind man-db
 
 jobs=$(nproc)
 configure() {
