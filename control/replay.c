@@ -319,7 +319,7 @@ static int keep(struct memcap *m, const struct dp_item *it, uint32_t file, uint6
 }
 
 /* Progress lines go every quarter second at most; this many packets between looks at the clock. */
-#define PROGRESS_EVERY 4096
+#define PROGRESS_EVERY 256
 
 static void progress_clear(struct sinks *sk)
 {
@@ -337,11 +337,14 @@ static void show_progress(struct sinks *sk, const struct cap_file *cf, uint64_t 
 		return;
 	sk->last_progress = now;
 	sk->progress_shown = true;
+	/* How far the records taken are (not how far the reader has read ahead): in the file's bytes. */
+	uint64_t at = cf->gz ? cf->z.total_in : cf->offset;
+
 	if (cf->raw_size)
 		fprintf(stderr, "\r%s: %" PRIu64 " packets, %3.0f%%", cf->name, packets,
-			100.0 * (double)cf->raw_done / (double)cf->raw_size);
+			100.0 * (double)(at < cf->raw_size ? at : cf->raw_size) / (double)cf->raw_size);
 	else
-		fprintf(stderr, "\r%s: %" PRIu64 " packets, %.1f MiB read", cf->name, packets, (double)cf->raw_done / 1048576.0);
+		fprintf(stderr, "\r%s: %" PRIu64 " packets, %.1f MiB read", cf->name, packets, (double)at / 1048576.0);
 }
 
 /* A capture that fails on the way: said at once, on its own line, and kept for the summary. */

@@ -97,6 +97,12 @@ def run(nwsim, check, procs):
             r = ask(f, req)
             check("%s: an error answer" % req, part in r.get("error", ""), json.dumps(r))
         check("the same connection still answers after the errors", ask(f, {"command": "counters"}).get("received", 0) > 0)
+        # Two requests on one line: an answer for each, on lines of their own, in order.
+        f.write('{"command": "counters"} {"command": "test-ip-flow"}\n')
+        f.flush()
+        one, two = json.loads(f.readline()), json.loads(f.readline())
+        check("a line holding two requests: each answered, in order", "received" in one and "query: missing" in two.get("error", ""),
+              json.dumps([one, two]))
         # Clients that leave mid-request, or send a line longer than any request.
         half, _ = connect(sock)
         half.sendall(b'{"command": "coun')

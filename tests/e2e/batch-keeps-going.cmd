@@ -1,0 +1,1 @@
+test-ip-flow -t {root}/docs/examples/web-app.json --batch batch-bad-lines.txt

@@ -1,0 +1,1 @@
+test-ip-flow -t valid.json --batch batch-bad.txt --strict

@@ -1,0 +1,1 @@
+replay -t valid.json archaic.pcap

@@ -1,0 +1,1 @@
+replay -t valid.json reserved-linktype.pcap

@@ -1,0 +1,1 @@
+list-effective-nsg -t nul-string.json --nic nic1

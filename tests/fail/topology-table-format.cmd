@@ -1,0 +1,1 @@
+topology -t valid.json -o table

@@ -1,0 +1,1 @@
+list-effective-nsg -t trailing.json --nic nic1
