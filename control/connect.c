@@ -638,6 +638,7 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 			if (!hh || (p->f.proto == AZ_PROTO_TCP && !sock_has(hh->listen, hh->nlisten, AZ_PROTO_TCP, p->f.dport))) {
 				conn_issue(last, "Local", "Error", "NoListener", hh ? "Port" : "Address",
 					   hh ? b : "no externalHosts entry answers at this address");
+				last->no_facts |= !hh;
 				last->dropped++;
 				continue;
 			}

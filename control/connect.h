@@ -45,6 +45,7 @@ struct conn_hop {
 	int next[CONN_MAX_NEXT], nnext;
 	struct conn_issue_rec issues[CONN_MAX_ISSUES];
 	int nissues;
+	bool no_facts; /* an end the probes reached of which the topology says nothing (no host answers) */
 	unsigned reached, dropped; /* probes (and replies) that got here, and that were dropped here */
 	double rtt_sum;            /* round trip to this hop over the probes that made it back */
 	unsigned rtt_n;
