@@ -4,6 +4,7 @@
 #   scripts/bench.sh --sweep [--quick]   the rule-set sweeps only (see below): CSVs and plots
 #   scripts/bench.sh --quick            the same as --sweep --quick
 #   scripts/bench.sh --scaling          nwsim bench on 1..CPUs workers: docs/benchmarks/scaling.csv
+#   scripts/bench.sh --plots            the plots drawn again from the recorded CSVs (nothing measured)
 #   scripts/bench.sh --reference        only nwsim bench beside dpdk-test-acl (NWSIM_BENCH_ROUNDS, default 5), and by
 #                                       packets a flow
 #   scripts/bench.sh --instructions     instructions a packet (nwsim bench) and a key (dpdk-test-acl), counted
@@ -18,9 +19,9 @@ cd "$(dirname "$0")/.."
 
 case "${1:-}" in
 --quick) set -- --sweep --quick ;;
---sweep | --reference | --scaling | --instructions) ;;
+--sweep | --reference | --scaling | --instructions | --plots) ;;
 -*)
-	echo "scripts/bench.sh: unknown option '$1' (--sweep [--quick], --quick, --reference, --scaling, --instructions, or RULES-FILE [N-QUERIES])" >&2
+	echo "scripts/bench.sh: unknown option '$1' (--sweep [--quick], --quick, --reference, --scaling, --instructions, --plots, or RULES-FILE [N-QUERIES])" >&2
 	exit 2
 	;;
 esac
@@ -35,6 +36,18 @@ has_avx512() {
 	local flags
 	flags=$(grep -m1 '^flags' /proc/cpuinfo)
 	[[ $flags == *avx512f* && $flags == *avx512bw* && $flags == *avx512vl* && $flags == *avx512cd* ]]
+}
+
+# dpdk-test-acl's memory options: hugepages when they are mounted with room (as nwsim decides,
+# see dp_eal_have_hugepages), else none; --in-memory needs hugepages.
+acl_mem_opts() {
+	local free
+	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	if grep -qs ' hugetlbfs ' /proc/mounts && [ "${free:-0}" -ge 64 ]; then
+		echo "--in-memory"
+	else
+		echo "--no-huge -m 1024 --no-shconf"
+	fi
 }
 
 # EAL lcores for N workers, one CPU each; the main lcore, which sleeps while they run, shares the
@@ -87,14 +100,78 @@ build_test_acl() {
 	echo "$test_acl"
 }
 
+# The plots, drawn with gnuplot from the CSVs: titles as plain text (an underscore is not a
+# subscript), legends outside the data, y axes from 0. scripts/bench.sh --plots draws them again
+# from the recorded CSVs without measuring anything.
+plot_deps() {
+	. scripts/deps.sh
+	command -v gnuplot >/dev/null || nwsim_deps gnuplot-nox
+}
+
+# Throughput by rule count (per algorithm, burst 32, inline), and by burst size (1,000 rules).
+sweep_plots() {
+	local csv=$1 out=$2 algs
+	algs=$(awk -F, 'NR > 1 { print $3 }' "$csv" | awk '!seen[$0]++' | tr '\n' ' ')
+	gnuplot <<PLOT
+set datafile separator ","
+set terminal svg size 820,420 font "sans,11" noenhanced
+set key outside right top
+set yrange [0:*]
+set grid
+set output "$out/mpps-by-rules.svg"
+set title "nwsim bench: full packet path, 20,000 flows of 10 packets"
+set xlabel "rules in the NSG"
+set ylabel "million packets per second"
+set logscale x
+plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$4==32 && \$2==0' $csv" using 1:5 with linespoints title a." (inline)"
+unset logscale x
+set output "$out/mpps-by-burst.svg"
+set xlabel "burst size"
+set title "nwsim bench: 1,000 rules, by burst size"
+plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$1==1000 && \$2==0' $csv" using 4:5 with linespoints title a
+set terminal pngcairo size 820,420 noenhanced
+set output "$out/mpps-by-rules.png"
+set xlabel "rules in the NSG"
+set title "nwsim bench: full packet path, 20,000 flows of 10 packets"
+set logscale x
+plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$4==32 && \$2==0' $csv" using 1:5 with linespoints title a." (inline)"
+PLOT
+}
+
+# All workers' rate by worker count, beside one worker's rate times the count.
+scaling_plot() {
+	local csv=$1 one
+	one=$(awk -F, 'NR == 2 { print $2 }' "$csv")
+	gnuplot <<PLOT
+set datafile separator ","
+set terminal svg size 820,420 font "sans,11" noenhanced
+set key outside right top
+set yrange [0:*]
+set grid
+set output "docs/benchmarks/mpps-by-workers.svg"
+set title "nwsim bench: acl1_10k, 100,000 flows of 10 packets, one CPU a worker"
+set xlabel "workers"
+set ylabel "million packets per second"
+set xtics 1
+plot "$csv" every ::1 using 1:2 with linespoints title "all workers", "$csv" every ::1 using 1:(\$1 * $one) with lines dashtype 2 title "one worker's rate x workers"
+PLOT
+}
+
+if [ "${1:-}" = "--plots" ]; then
+	plot_deps
+	sweep_plots docs/benchmarks/sweep.csv docs/benchmarks
+	scaling_plot docs/benchmarks/scaling.csv
+	echo "drew docs/benchmarks/mpps-by-rules.svg, mpps-by-rules.png, mpps-by-burst.svg, mpps-by-workers.svg from the recorded CSVs"
+	exit 0
+fi
+
 # The sweep: nwsim bench over rule count x workers x classify algorithm x burst size, one CSV
 # row each, and plots drawn with gnuplot into docs/benchmarks/. --quick: a smaller grid and
 # fewer packets (under five minutes on two cores).
 if [ "${1:-}" = "--sweep" ]; then
 	quick=${2:-}
 	bench=$(bench_build)
-	. scripts/deps.sh
-	nwsim_deps gnuplot-nox
+	plot_deps
 	out=docs/benchmarks
 	mkdir -p "$out"
 	csv=$out/sweep.csv
@@ -149,31 +226,7 @@ print("%s,%.3f,%d,%d,%.1f,%.1f" % (sys.argv[1], t["kpps"] / 1e3, t["cyclesPerPac
 ' "$n,$t,$v,$l" >>"$shape"
 		tail -n 1 "$shape"
 	done
-	# One plot per question: throughput by rule count (per algorithm, burst 32, one worker or
-	# inline), and by burst size (1,000 rules).
-	gnuplot <<PLOT
-set datafile separator ","
-set terminal svg size 720,420 font "sans,11"
-set key top right
-set grid
-set output "$out/mpps-by-rules.svg"
-set title "nwsim bench: full packet path, 20,000 flows of 10 packets"
-set xlabel "rules in the NSG"
-set ylabel "million packets per second"
-set logscale x
-plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$4==32 && \$2==0' $csv" using 1:5 with linespoints title a." (inline)"
-unset logscale x
-set output "$out/mpps-by-burst.svg"
-set xlabel "burst size"
-set title "nwsim bench: 1,000 rules, by burst size"
-plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$1==1000 && \$2==0' $csv" using 4:5 with linespoints title a
-set terminal pngcairo size 720,420
-set output "$out/mpps-by-rules.png"
-set xlabel "rules in the NSG"
-set title "nwsim bench: full packet path, 20,000 flows of 10 packets"
-set logscale x
-plot for [a in "$algs"] "< awk -F, -v a=" . a . " '\$3==a && \$4==32 && \$2==0' $csv" using 1:5 with linespoints title a." (inline)"
-PLOT
+	sweep_plots "$csv" "$out"
 	echo "wrote $csv, $shape, $out/mpps-by-rules.svg, $out/mpps-by-rules.png, $out/mpps-by-burst.svg"
 	exit 0
 fi
@@ -208,23 +261,11 @@ print("%.3f %.3f %.3f" % (d["workers"][-1]["kpps"] / 1e3, min(ws), max(ws)))'
 		awk -v w="$w" -v t="$tot" -v l="$lo" -v h="$hi" -v o="$one" 'BEGIN { printf "%d,%.3f,%.3f,%.3f,%.2f\n", w, t, l, h, t / o }' >>"$csv"
 		tail -n 1 "$csv"
 	done
-	. scripts/deps.sh
-	if ! command -v gnuplot >/dev/null && ! nwsim_deps gnuplot-nox; then
+	if ! plot_deps; then
 		echo "wrote $csv (no gnuplot here: the plot is not drawn)"
 		exit 0
 	fi
-	gnuplot <<PLOT
-set datafile separator ","
-set terminal svg size 720,420 font "sans,11"
-set key top left
-set grid
-set output "docs/benchmarks/mpps-by-workers.svg"
-set title "nwsim bench: acl1_10k, 100,000 flows of 10 packets, one CPU a worker"
-set xlabel "workers"
-set ylabel "million packets per second"
-set xtics 1
-plot "$csv" every ::1 using 1:2 with linespoints title "all workers", "$csv" every ::1 using 1:(\$1 * $one) with lines dashtype 2 title "one worker's rate x workers"
-PLOT
+	scaling_plot "$csv"
 	echo "wrote $csv, docs/benchmarks/mpps-by-workers.svg ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $ncpu CPUs)"
 	exit 0
 fi
@@ -390,7 +431,8 @@ last_alg=${algs##* }
 for round in $(seq "$rounds"); do
 	for alg in $algs; do
 		# --tracenum must cover the whole trace: dpdk-test-acl overruns its buffer otherwise.
-		a=$("$test_acl" --in-memory -l 0 --no-pci --log-level=error --force-max-simd-bitwidth=512 -- --rulesf="$cb" \
+		# shellcheck disable=SC2046
+		a=$("$test_acl" $(acl_mem_opts) -l 0 --no-pci --log-level=error --force-max-simd-bitwidth=512 -- --rulesf="$cb" \
 			--tracef="$work/acl1_10k.trace" --tracenum=$ntrace --iter=40 --verbose=0 --alg=$alg 2>/dev/null |
 			sed -n 's/.* \([0-9.]*\) cycles\/pkt, \([0-9.]*\) pkt\/sec.*/\2 \1/p') || a=
 		if [ -z "$a" ]; then
