@@ -12,6 +12,8 @@ int app_open(struct app *a, const struct cli_common *c, struct nws_err *err)
 		nws_err_set(err, "-t/--topology FILE is required");
 		return CLI_USAGE;
 	}
+	if (!strcmp(c->topology, "-"))
+		cli_took_stdin();
 	a->t = topo_load(c->topology, err);
 	if (!a->t)
 		return CLI_INPUT;
@@ -57,6 +59,12 @@ int app_compile(struct app *a, const struct cli_common *c, unsigned tables, stru
 	}
 	int rc = dp_eal_init(&eo, err);
 
+	/*
+	 * The hugepages nwsim saw free were taken as DPDK started (another DPDK process starting
+	 * beside this one): once, the command starts over on ordinary memory.
+	 */
+	if (rc == DP_EAL_HUGEPAGES_TAKEN)
+		cli_restart_without_hugepages();
 	if (rc == DP_EAL_BAD_OPTIONS)
 		return CLI_USAGE;
 	if (rc < 0)

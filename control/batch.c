@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "batch.h"
+#include "cli.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -15,6 +16,8 @@ int batch_open(struct batch *b, const char *path, struct nws_err *err)
 {
 	memset(b, 0, sizeof(*b));
 	b->path = strcmp(path, "-") ? path : "stdin";
+	if (!strcmp(path, "-"))
+		cli_took_stdin();
 	b->f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!b->f)
 		return nws_err_set(err, "%s: cannot open: %s", path, strerror(errno));

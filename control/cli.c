@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <sched.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +85,38 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 	return 0;
 }
 
+static int kept_argc;
+static char **kept_argv;
+static bool took_stdin, said;
+
+void cli_keep_args(int argc, char **argv)
+{
+	kept_argc = argc;
+	kept_argv = argv;
+}
+
+void cli_took_stdin(void)
+{
+	took_stdin = true;
+}
+
+void cli_restart_without_hugepages(void)
+{
+	if (!kept_argv || took_stdin || said || getenv("NWSIM_NO_HUGEPAGES"))
+		return;
+	fflush(stdout);
+	if (ftell(stdout) > 0)
+		return;
+	setenv("NWSIM_NO_HUGEPAGES", "1", 1);
+	(void)kept_argc;
+	execv("/proc/self/exe", kept_argv);
+	unsetenv("NWSIM_NO_HUGEPAGES"); /* could not: the caller reports the failure */
+}
+
 int cli_die(int code, const struct nws_err *err)
 {
 	fprintf(stderr, "nwsim: %s\n", err->msg);
+	said = true;
 	return code;
 }
 

@@ -71,6 +71,19 @@ bool cli_table(const struct cli_common *c);
 /* -o/--output names one of formats ("a|b|c"); else "--output: 'x' is not a, b or c". */
 int cli_check_output(const struct cli_common *c, const char *formats, struct nws_err *err);
 
+/*
+ * Starting again: main() keeps its arguments; reading standard input, and saying anything on
+ * either stream, make a process that cannot start again without changing what the user sees.
+ */
+void cli_keep_args(int argc, char **argv);
+void cli_took_stdin(void);
+/*
+ * Start this command again from the beginning, without hugepages (DPDK found the ones nwsim
+ * chose taken by another process): replaces the process and does not return, unless it cannot
+ * (standard input was read, something was said already, or it started again once).
+ */
+void cli_restart_without_hugepages(void);
+
 /* Close a file written to: -1 with "PATH: cannot write: why" when anything written was lost. */
 #include <stdio.h>
 int cli_close_file(FILE *f, const char *path, struct nws_err *err);

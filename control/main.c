@@ -51,6 +51,7 @@ static int finish(int rc)
 
 int main(int argc, char **argv)
 {
+	cli_keep_args(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;

@@ -566,6 +566,8 @@ int cmd_replay(int argc, char **argv)
 	 */
 	for (int i = 0; i < nfiles; i++) {
 		caps[i].path = files[i];
+		if (!strcmp(files[i], "-"))
+			cli_took_stdin();
 		if (cap_open(&caps[i].cf, files[i], &err) < 0) {
 			cli_die(CLI_INPUT, &err);
 			capture_failed(&caps[i], &err);

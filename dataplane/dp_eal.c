@@ -26,11 +26,15 @@ static bool user_has(const struct dp_eal_opts *o, const char *const *names)
 
 bool dp_eal_have_hugepages(void)
 {
-	FILE *f = fopen("/proc/mounts", "r");
+	FILE *f;
 	char line[512];
 	bool mounted = false;
-	long free_pages = 0;
+	long free_pages = 0, reserved = 0;
 
+	/* Set by nwsim itself when it starts again after DPDK found the hugepages taken. */
+	if (getenv("NWSIM_NO_HUGEPAGES"))
+		return false;
+	f = fopen("/proc/mounts", "r");
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f))
@@ -40,12 +44,18 @@ bool dp_eal_have_hugepages(void)
 	f = fopen("/proc/meminfo", "r");
 	if (!f)
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %ld", &free_pages);
+		sscanf(line, "HugePages_Rsvd: %ld", &reserved);
+	}
 	fclose(f);
-	/* A query needs some tens of MB; fewer free pages than that is as good as none. */
-	return mounted && free_pages >= 64;
+	/*
+	 * Free pages that another process has reserved (mapped, not yet touched: a DPDK process
+	 * starting) are not free for this one, and DPDK counts them so: counted as free, they made
+	 * DPDK start on hugepages it then found taken. A query needs some tens of MB; fewer pages
+	 * than that is as good as none.
+	 */
+	return mounted && free_pages - reserved >= 64;
 }
 
 /*
@@ -98,9 +108,9 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 		argv[argc++] = "--lcores";
 		argv[argc++] = (char *)(o->lcores ? o->lcores : "0");
 	}
-	bool nohuge = user_has(o, (const char *const[]){ "--no-huge", NULL });
+	bool nohuge = user_has(o, (const char *const[]){ "--no-huge", NULL }), auto_huge = false;
 
-	if (!user_has(o, mem_opts) && !dp_eal_have_hugepages()) {
+	if (!user_has(o, mem_opts) && !(auto_huge = dp_eal_have_hugepages())) {
 		argv[argc++] = "--no-huge";
 		argv[argc++] = "-m";
 		argv[argc++] = "1024";
@@ -158,6 +168,16 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 			eal_reason(held, line, sizeof(line));
 		if (held)
 			fclose(held);
+		/*
+		 * Hugepages nwsim chose that another process took between its look and DPDK's (a
+		 * DPDK process starting beside it): the caller may start again without them.
+		 */
+		if (auto_huge && (why == EACCES || why == ENOMEM)) {
+			nws_err_set(err, "DPDK could not start: the hugepages were taken by another process as it started (%s%s%s); "
+					 "run again, or give -- --no-huge",
+				    rte_strerror(why), line[0] ? ": " : "", line);
+			return DP_EAL_HUGEPAGES_TAKEN;
+		}
 		/* EINVAL: the options (arguments, lcores); anything else is the machine's. */
 		if (why == EINVAL || why == 0) {
 			nws_err_set(err, "DPDK refused its options: %s", line[0] ? line : rte_strerror(why));

@@ -17,14 +17,19 @@ struct dp_eal_opts {
 /*
  * Start EAL. What EAL prints while it starts (its usage, a line per missing CPU) is held back
  * and, when it refuses, boiled down to the one line that says why. Returns 0, or
- * DP_EAL_BAD_OPTIONS when EAL refused the options (the user's to fix), or DP_EAL_FAILED when the
- * machine let it down (memory, hugepages, devices).
+ * DP_EAL_BAD_OPTIONS when EAL refused the options (the user's to fix), DP_EAL_HUGEPAGES_TAKEN when
+ * the hugepages it chose were gone when DPDK looked, or DP_EAL_FAILED when the machine let it
+ * down (memory, hugepages, devices).
  */
 #define DP_EAL_FAILED (-1)
 #define DP_EAL_BAD_OPTIONS (-2)
+#define DP_EAL_HUGEPAGES_TAKEN (-3) /* nwsim chose hugepages that were gone when DPDK looked */
 int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err);
 void dp_eal_cleanup(void);
-/* Whether free 2 MB hugepages are mounted; without them EAL runs with --no-huge. */
+/*
+ * Whether free 2 MB hugepages are mounted (free and not reserved by another process); without
+ * them EAL runs with --no-huge, as it does when NWSIM_NO_HUGEPAGES is set.
+ */
 bool dp_eal_have_hugepages(void);
 
 #endif
