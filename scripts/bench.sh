@@ -103,6 +103,12 @@ build_test_acl() {
 # The plots, drawn with gnuplot from the CSVs: titles as plain text (an underscore is not a
 # subscript), legends outside the data, y axes from 0. scripts/bench.sh --plots draws them again
 # from the recorded CSVs without measuring anything.
+PLOT_STYLE='set datafile separator ","
+set terminal svg size 820,420 font "sans,11" noenhanced
+set key outside right top
+set yrange [0:*]
+set grid'
+
 plot_deps() {
 	. scripts/deps.sh
 	command -v gnuplot >/dev/null || nwsim_deps gnuplot-nox
@@ -113,11 +119,7 @@ sweep_plots() {
 	local csv=$1 out=$2 algs
 	algs=$(awk -F, 'NR > 1 { print $3 }' "$csv" | awk '!seen[$0]++' | tr '\n' ' ')
 	gnuplot <<PLOT
-set datafile separator ","
-set terminal svg size 820,420 font "sans,11" noenhanced
-set key outside right top
-set yrange [0:*]
-set grid
+$PLOT_STYLE
 set output "$out/mpps-by-rules.svg"
 set title "nwsim bench: full packet path, 20,000 flows of 10 packets"
 set xlabel "rules in the NSG"
@@ -143,11 +145,7 @@ scaling_plot() {
 	local csv=$1 one
 	one=$(awk -F, 'NR == 2 { print $2 }' "$csv")
 	gnuplot <<PLOT
-set datafile separator ","
-set terminal svg size 820,420 font "sans,11" noenhanced
-set key outside right top
-set yrange [0:*]
-set grid
+$PLOT_STYLE
 set output "docs/benchmarks/mpps-by-workers.svg"
 set title "nwsim bench: acl1_10k, 100,000 flows of 10 packets, one CPU a worker"
 set xlabel "workers"
