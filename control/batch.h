@@ -29,7 +29,7 @@ struct batch {
 	size_t nlines;
 	size_t bad_line;    /* the bad line a batch_read stopped at */
 	size_t nbad;        /* bad lines so far (batch_bad) */
-	char first_bad[sizeof(((struct nws_err *)0)->msg)]; /* "line N: why" of the first */
+	char first_bad[sizeof(((struct nws_err *)0)->msg) + 32]; /* "line N: why" of the first */
 };
 
 /* Parses one line's words into out; fills err (without the place) on a bad line. */
