@@ -596,7 +596,7 @@ static int pcapng_next_rec(struct cap_file *cf, struct cap_rec *rec, bool stop_b
 		if (n < 0 || n < 12)
 			return cut(cf, rec, false, err, "a block header", n > 0 ? (size_t)n : 0, 12);
 		const uint8_t *b = cf->buf + cf->pos;
-		uint32_t type, total;
+		uint32_t type, total = 0;
 
 		memcpy(&type, b, 4);
 		if (type == PCAPNG_SHB) {

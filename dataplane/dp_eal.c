@@ -162,7 +162,7 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 		if (saved[i] >= 0)
 			close(saved[i]);
 	if (rc < 0) {
-		char line[400] = "";
+		char line[512] = "";
 
 		if (held)
 			eal_reason(held, line, sizeof(line));
