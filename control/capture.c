@@ -11,6 +11,7 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
+#include "cli.h"
 
 /* File magics, as read in the file's own byte order. */
 #define PCAP_MAGIC_USEC 0xa1b2c3d4u
@@ -262,7 +263,6 @@ static void not_a_capture(const struct cap_file *cf, const uint8_t *p, size_t n,
 		{ "\x28\xb5\x2f\xfd", 4, "this is zstd-compressed: pipe it through zstdcat (nwsim reads gzip itself)" },
 		{ "PK\x03\x04", 4, "this is a zip archive: unzip it first" },
 		{ "snoop\0\0\0", 8, "this is a Solaris snoop capture: convert it to pcap with editcap" },
-		{ "\xd4\xc3\xb2\xa1\x02\x00\x04\x00", 0, NULL },
 	};
 
 	if (n == 0) {
@@ -270,7 +270,7 @@ static void not_a_capture(const struct cap_file *cf, const uint8_t *p, size_t n,
 		return;
 	}
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (known[i].what && n >= known[i].len && !memcmp(p, known[i].magic, known[i].len)) {
+		if (n >= known[i].len && !memcmp(p, known[i].magic, known[i].len)) {
 			nws_err_set(err, "%s: %s", cf->name, known[i].what);
 			return;
 		}
@@ -404,7 +404,7 @@ static int open_common(struct cap_file *cf, struct nws_err *err)
 	memcpy(&m, cf->buf + cf->pos, 4);
 	if (m == PCAPNG_SHB) {
 		cf->ng = true;
-		if (n < 12 || need(cf, 12) < 12)
+		if (need(cf, 12) < 12)
 			return nws_err_set(err, "%s: cut short in the pcapng section header", cf->name);
 		return 0; /* the section header is read as the first block */
 	}
@@ -764,7 +764,7 @@ int cap_writer_open(struct cap_writer *w, uint16_t linktype, struct nws_err *err
 
 	if (!w->path)
 		return 0;
-	if (w->open) {
+	if (w->f) {
 		if (w->linktype != linktype)
 			return nws_err_set(err, "%s: the packets have different link types (%s and %s); one output capture holds one",
 					   w->path, cap_linktype_name(w->linktype, a, sizeof(a)), cap_linktype_name(linktype, b, sizeof(b)));
@@ -777,7 +777,6 @@ int cap_writer_open(struct cap_writer *w, uint16_t linktype, struct nws_err *err
 	if (!w->f || fwrite(hdr, sizeof(hdr), 1, w->f) != 1)
 		return nws_err_set(err, "%s: cannot write: %s", w->path, strerror(errno));
 	w->linktype = linktype;
-	w->open = true;
 	return 0;
 }
 
@@ -792,15 +791,8 @@ int cap_writer_put(struct cap_writer *w, uint64_t ts_ns, uint32_t len, const uin
 
 int cap_writer_close(struct cap_writer *w, struct nws_err *err)
 {
-	int rc = 0;
+	int rc = w->f ? cli_close_file(w->f, w->path, err) : 0;
 
-	if (w->f) {
-		bool bad = ferror(w->f);
-
-		if (fclose(w->f) != 0 || bad)
-			rc = nws_err_set(err, "%s: cannot write: %s", w->path, strerror(errno ? errno : EIO));
-	}
 	w->f = NULL;
-	w->open = false;
 	return rc;
 }

@@ -109,9 +109,8 @@ void cap_item_failed(const struct cap_rec *rec, struct dp_item *it);
 /* A pcap file written as records come (--write-allowed/--write-denied): nanosecond timestamps. */
 struct cap_writer {
 	const char *path;
-	FILE *f;
+	FILE *f;           /* open once the first record came (NULL before) */
 	uint16_t linktype;
-	bool open;
 };
 
 /* Open w->path for linktype's records; -1 when it cannot be written or holds another link type. */

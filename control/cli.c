@@ -85,13 +85,11 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 	return 0;
 }
 
-static int kept_argc;
 static char **kept_argv;
 static bool took_stdin, said;
 
-void cli_keep_args(int argc, char **argv)
+void cli_keep_args(char **argv)
 {
-	kept_argc = argc;
 	kept_argv = argv;
 }
 
@@ -108,7 +106,6 @@ void cli_restart_without_hugepages(void)
 	if (ftell(stdout) > 0)
 		return;
 	setenv("NWSIM_NO_HUGEPAGES", "1", 1);
-	(void)kept_argc;
 	execv("/proc/self/exe", kept_argv);
 	unsetenv("NWSIM_NO_HUGEPAGES"); /* could not: the caller reports the failure */
 }

@@ -75,7 +75,7 @@ int cli_check_output(const struct cli_common *c, const char *formats, struct nws
  * Starting again: main() keeps its arguments; reading standard input, and saying anything on
  * either stream, make a process that cannot start again without changing what the user sees.
  */
-void cli_keep_args(int argc, char **argv);
+void cli_keep_args(char **argv);
 void cli_took_stdin(void);
 /*
  * Start this command again from the beginning, without hugepages (DPDK found the ones nwsim

@@ -51,7 +51,7 @@ static int finish(int rc)
 
 int main(int argc, char **argv)
 {
-	cli_keep_args(argc, argv);
+	cli_keep_args(argv);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;

@@ -269,7 +269,7 @@ static void answered(void *ctx, struct dp_slot *s)
 		struct cap_writer *w = s->out.r.delivered ? &sk->allowed : &sk->denied;
 		const struct feed_raw *r = &fd->raw[idx];
 
-		if (w->open && cap_writer_put(w, r->ts_ns, r->len, r->data, r->caplen) < 0 && !sk->write_failed)
+		if (w->f && cap_writer_put(w, r->ts_ns, r->len, r->data, r->caplen) < 0 && !sk->write_failed)
 			sk->write_failed = errno ? errno : EIO;
 	}
 }
@@ -450,7 +450,7 @@ static int close_outputs(struct sinks *sk, const char *verdicts, struct nws_err 
 		sk->verdicts = NULL;
 	}
 	if (sk->write_failed && rc == 0)
-		rc = nws_err_set(err, "%s: cannot write: %s", sk->allowed.open ? sk->allowed.path : sk->denied.path,
+		rc = nws_err_set(err, "%s: cannot write: %s", sk->allowed.f ? sk->allowed.path : sk->denied.path,
 				 strerror(sk->write_failed));
 	struct nws_err e2;
 
@@ -661,7 +661,7 @@ int cmd_replay(int argc, char **argv)
 		}
 	}
 	/* A capture writer asked for gets its file even when no packet went its way. */
-	for (int i = 0; sk.writers && i < nfiles && !sk.allowed.open; i++)
+	for (int i = 0; sk.writers && i < nfiles && !sk.allowed.f; i++)
 		if (caps[i].nseen && (cap_writer_open(&sk.allowed, caps[i].seen[0], &err) < 0 ||
 				      cap_writer_open(&sk.denied, caps[i].seen[0], &err) < 0)) {
 			rc = CLI_FAIL;

@@ -436,10 +436,13 @@ static void write_svg(FILE *f, const struct topo *t, const struct layout *L, con
 	for (int i = 0; cr && i < cr->nhops; i++) {
 		const struct conn_issue_rec *e;
 
-		/* About 6.5 pixels a character at 11 px, from the left margin. */
-		if (hop_mark(&cr->hops[i], &e) == MARK_BLOCKED && MARGIN - 40 + (int)(6.5 * (double)(strlen(e->type) + strlen(e->key) +
-											   strlen(e->value) + 14)) + 20 > w)
-			w = MARGIN - 40 + (int)(6.5 * (double)(strlen(e->type) + strlen(e->key) + strlen(e->value) + 14)) + 20;
+		if (hop_mark(&cr->hops[i], &e) != MARK_BLOCKED)
+			continue;
+		/* The note's width: about 6.5 pixels a character at 11 px, from the left margin. */
+		int right = MARGIN - 40 + (int)(6.5 * (double)(strlen(e->type) + strlen(e->key) + strlen(e->value) + 14)) + 20;
+
+		if (right > w)
+			w = right;
 	}
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
 		w, h, w, h);

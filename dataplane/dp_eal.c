@@ -164,10 +164,10 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 	if (rc < 0) {
 		char line[512] = "";
 
-		if (held)
+		if (held) {
 			eal_reason(held, line, sizeof(line));
-		if (held)
 			fclose(held);
+		}
 		/*
 		 * Hugepages nwsim chose that another process took between its look and DPDK's (a
 		 * DPDK process starting beside it): the caller may start again without them.
