@@ -59,6 +59,19 @@ def main():
     checks.finish()
 
 
+def wait_caught(pid, sig, timeout=20.0):
+    """Until the process catches sig: a fixed sleep loses the race on a slow machine (ASan's start-up)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            for line in open("/proc/%d/status" % pid):
+                if line.startswith("SigCgt:") and int(line.split()[1], 16) >> (sig - 1) & 1:
+                    return
+        except OSError:
+            return
+        time.sleep(0.001)
+
+
 def signals_at_start(nwsim, check, procs):
     with tempfile.TemporaryDirectory() as tmp:
         tpath, cap, sock = os.path.join(tmp, "topo.json"), os.path.join(tmp, "syn.pcap"), os.path.join(tmp, "ctl.sock")
@@ -70,7 +83,7 @@ def signals_at_start(nwsim, check, procs):
                                   "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null,infinite_rx=1" % cap],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             procs.append(p)
-            time.sleep(0.05)  # its handlers are in place by now; the topology and DPDK are not up yet
+            wait_caught(p.pid, sig)  # its handlers are in place; the topology and DPDK are not up yet
             p.send_signal(sig)
             out, err = p.communicate(timeout=60)
             try:
