@@ -29,7 +29,9 @@ run_suite() {
 		printf 'no tests in %s (meson test --list: status %d)\n%s\n' "$dir" "$rc" "$list" >&2
 		return 1
 	fi
-	meson test -C "$dir" --print-errorlogs --num-processes 1
+	# Tests that time signals, sockets or ports, or load the machine (chromium), are marked
+	# is_parallel: false in tests/meson.build and run alone; the rest share the cores.
+	meson test -C "$dir" --print-errorlogs --num-processes "$jobs"
 }
 
 echo "== build and test (build/)"
@@ -41,7 +43,7 @@ if [ "${1:-}" != "--quick" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
-	run_suite build-san -Dtests=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Db_lto=false
+	run_suite build-san -Dtests=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Db_lto=false
 
 	# valgrind sees what the sanitizers cannot (uninitialised reads in DPDK's libraries, which are
 	# not instrumented). Everything under it runs some 20 times slower, and worker lcores that
