@@ -12,9 +12,7 @@ int app_open(struct app *a, const struct cli_common *c, struct nws_err *err)
 		nws_err_set(err, "-t/--topology FILE is required");
 		return CLI_USAGE;
 	}
-	if (!strcmp(c->topology, "-"))
-		cli_took_stdin();
-	a->t = topo_load(c->topology, err);
+	a->t = cli_load_topology(c, err);
 	if (!a->t)
 		return CLI_INPUT;
 	if (nsg_model_build(&a->m, a->t, err) < 0)

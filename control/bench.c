@@ -715,14 +715,14 @@ int cmd_bench(int argc, char **argv)
 	struct cli_common c = { 0 };
 	struct bench_opts o = { 0 };
 	const struct cli_opt opts[] = {
-		{ "--rules", 0, &o.rules, NULL },     { "--nsgs", 0, &o.nsgs, NULL },       { "--nics", 0, &o.nics, NULL },
-		{ "--tags", 0, &o.tags, NULL },       { "--port-lists", 0, &o.lists, NULL }, { "--ipv6", 0, &o.v6, NULL },
-		{ "--flows", 0, &o.flows, NULL },     { "--packets-per-flow", 0, &o.ppf, NULL },
-		{ "--packets", 0, &o.packets, NULL }, { "--seconds", 0, &o.seconds, NULL },
-		{ "--workers", 0, &o.workers, NULL }, { "--burst", 0, &o.burst, NULL },     { "--alg", 0, &o.alg, NULL },
-		{ "--frame-size", 0, &o.frame, NULL }, { "--seed", 0, &o.seed, NULL }, { "--classbench", 0, &o.classbench, NULL },
-		{ "--trace", 0, &o.trace, NULL },     { "--concurrent", 0, &o.conc, NULL },
-		{ NULL, 0, NULL, NULL },
+		{ "--rules", 0, &o.rules, NULL, NULL },     { "--nsgs", 0, &o.nsgs, NULL, NULL },       { "--nics", 0, &o.nics, NULL, NULL },
+		{ "--tags", 0, &o.tags, NULL, NULL },       { "--port-lists", 0, &o.lists, NULL, NULL }, { "--ipv6", 0, &o.v6, NULL, NULL },
+		{ "--flows", 0, &o.flows, NULL, NULL },     { "--packets-per-flow", 0, &o.ppf, NULL, NULL },
+		{ "--packets", 0, &o.packets, NULL, NULL }, { "--seconds", 0, &o.seconds, NULL, NULL },
+		{ "--workers", 0, &o.workers, NULL, NULL }, { "--burst", 0, &o.burst, NULL, NULL },     { "--alg", 0, &o.alg, NULL, NULL },
+		{ "--frame-size", 0, &o.frame, NULL, NULL }, { "--seed", 0, &o.seed, NULL, NULL }, { "--classbench", 0, &o.classbench, NULL, NULL },
+		{ "--trace", 0, &o.trace, NULL, NULL },     { "--concurrent", 0, &o.conc, NULL, NULL },
+		{ NULL, 0, NULL, NULL, NULL },
 	};
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };
@@ -787,7 +787,7 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (c.topology) {
 		/* The user's own policy, through the loader every command uses. */
-		app.t = topo_load(c.topology, &err);
+		app.t = cli_load_topology(&c, &err);
 		if (!app.t) {
 			rc = CLI_INPUT;
 			goto out;

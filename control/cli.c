@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "topo.h"
 
 static int set_val(const char *name, const char **dst, const char *v, struct nws_err *err)
 {
@@ -23,11 +24,15 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 	      int *npos, struct nws_err *err)
 {
 	const struct cli_opt common_opts[] = {
-		{ "--topology", 't', common ? &common->topology : NULL, NULL },
-		{ "--output", 'o', common ? &common->output : NULL, NULL },
-		{ "--verbose", 'v', NULL, common ? &common->verbose : NULL },
-		{ "--help", 'h', NULL, common ? &common->help : NULL },
-		{ NULL, 0, NULL, NULL },
+		{ "--topology", 't', NULL, NULL, common ? &common->topologies : NULL },
+		{ "--parameters", 0, NULL, NULL, common ? &common->param_files : NULL },
+		{ "--parameter", 0, NULL, NULL, common ? &common->params : NULL },
+		{ "--subscription", 0, common ? &common->subscription : NULL, NULL, NULL },
+		{ "--resource-group", 0, common ? &common->resource_group : NULL, NULL, NULL },
+		{ "--output", 'o', common ? &common->output : NULL, NULL, NULL },
+		{ "--verbose", 'v', NULL, common ? &common->verbose : NULL, NULL },
+		{ "--help", 'h', NULL, common ? &common->help : NULL, NULL },
+		{ NULL, 0, NULL, NULL, NULL },
 	};
 
 	if (npos)
@@ -59,7 +64,7 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 				bool l = !strncmp(o->lng, a, nlen) && o->lng[nlen] == 0;
 				bool s = o->shrt && a[1] == o->shrt && a[2] == 0;
 
-				if ((l || s) && (o->val || o->flag)) {
+				if ((l || s) && (o->val || o->flag || o->list)) {
 					hit = o;
 					break;
 				}
@@ -71,6 +76,20 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 			if (eq)
 				return nws_err_set(err, "%s: takes no value", hit->lng);
 			*hit->flag = true;
+			continue;
+		}
+		if (hit->list) {
+			const char *v = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+
+			if (!v)
+				return nws_err_set(err, "%s: needs a value", hit->lng);
+			if (hit->list->n == CLI_LIST_MAX)
+				return nws_err_set(err, "%s: given more than %d times", hit->lng, CLI_LIST_MAX);
+			hit->list->v[hit->list->n++] = v;
+			if (!eq)
+				i++;
+			if (common && hit->list == &common->topologies)
+				common->topology = common->topologies.v[0];
 			continue;
 		}
 		if (eq) {
@@ -115,6 +134,31 @@ int cli_die(int code, const struct nws_err *err)
 	fprintf(stderr, "nwsim: %s\n", err->msg);
 	said = true;
 	return code;
+}
+
+struct topo *cli_load_topology(const struct cli_common *c, struct nws_err *err)
+{
+	int dashes = 0;
+
+	for (int i = 0; i < c->topologies.n; i++)
+		dashes += !strcmp(c->topologies.v[i], "-");
+	for (int i = 0; i < c->param_files.n; i++)
+		dashes += !strcmp(c->param_files.v[i], "-");
+	if (dashes > 1) {
+		nws_err_set(err, "standard input ('-') can be read once: name it in one -t or --parameters");
+		return NULL;
+	}
+	if (dashes)
+		cli_took_stdin();
+	struct topo_sources s = { .files = c->topologies.v, .nfiles = (size_t)c->topologies.n, .param_files = c->param_files.v,
+				  .nparam_files = (size_t)c->param_files.n, .params = c->params.v, .nparams = (size_t)c->params.n,
+				  .subscription = c->subscription, .resource_group = c->resource_group };
+	struct topo *t = topo_load_sources(&s, err);
+
+	/* What the files hold that nwsim does not simulate: said, never silently left out. */
+	for (size_t i = 0; t && i < t->nwarnings; i++)
+		fprintf(stderr, "nwsim: warning: %s\n", t->warnings[i]);
+	return t;
 }
 
 bool cli_table(const struct cli_common *c)

@@ -6,6 +6,8 @@
 
 #include "nws_err.h"
 
+struct topo;
+
 enum cli_exit {
 	CLI_OK = 0,
 	CLI_FAIL = 1,  /* the environment failed: DPDK, memory, I/O */
@@ -13,15 +15,26 @@ enum cli_exit {
 	CLI_INPUT = 3, /* an input file (topology, batch, capture) is wrong */
 };
 
+#define CLI_LIST_MAX 64
+
+/* An option that may be given many times (-t a.json -t b.json), in order. */
+struct cli_list {
+	const char *v[CLI_LIST_MAX];
+	int n;
+};
+
 struct cli_opt {
 	const char *lng; /* "--vm" */
 	char shrt;       /* 'o', or 0 */
 	const char **val; /* set for options taking a value */
 	bool *flag;       /* set for switches */
+	struct cli_list *list; /* set for options that may be repeated */
 };
 
 struct cli_common {
-	const char *topology;
+	const char *topology; /* the first -t file: what messages and "-" checks look at */
+	struct cli_list topologies, param_files, params;
+	const char *subscription, *resource_group;
 	const char *output; /* json (default) or table */
 	bool verbose;
 	bool help;
@@ -67,6 +80,8 @@ int cli_set_workers(struct cli_common *c, unsigned *n, bool asked, struct nws_er
 /* The formats -o takes, per kind of command; the first is the default. */
 #define CLI_FORMATS_REPORT "json|table"
 #define CLI_FORMATS_DRAWING "html|svg|dot"
+/* The network -t, --parameters, --parameter, --subscription and --resource-group describe. */
+struct topo *cli_load_topology(const struct cli_common *c, struct nws_err *err);
 bool cli_table(const struct cli_common *c);
 /* -o/--output names one of formats ("a|b|c"); else "--output: 'x' is not a, b or c". */
 int cli_check_output(const struct cli_common *c, const char *formats, struct nws_err *err);

@@ -32,9 +32,9 @@ struct ipf_args {
 };
 
 #define IPF_OPTS(x)                                                                             \
-	{ "--vm", 0, &(x)->vm, NULL }, { "--nic", 0, &(x)->nic, NULL },                         \
-		{ "--direction", 0, &(x)->dir, NULL }, { "--protocol", 0, &(x)->proto, NULL },  \
-		{ "--local", 0, &(x)->local, NULL }, { "--remote", 0, &(x)->remote, NULL }
+	{ "--vm", 0, &(x)->vm, NULL, NULL }, { "--nic", 0, &(x)->nic, NULL, NULL },                         \
+		{ "--direction", 0, &(x)->dir, NULL, NULL }, { "--protocol", 0, &(x)->proto, NULL, NULL },  \
+		{ "--local", 0, &(x)->local, NULL, NULL }, { "--remote", 0, &(x)->remote, NULL, NULL }
 
 static int parse_proto(const char *s, uint8_t *p, bool *ports)
 {
@@ -235,7 +235,7 @@ static void ob_verdict(struct obuf *o, const struct nsg_verdict *v, size_t line,
 static int ipf_line(void *ctx, int ntok, char **tok, void *out, struct nws_err *err)
 {
 	struct ipf_args a = { 0 };
-	const struct cli_opt opts[] = { IPF_OPTS(&a), { NULL, 0, NULL, NULL } };
+	const struct cli_opt opts[] = { IPF_OPTS(&a), { NULL, 0, NULL, NULL, NULL } };
 
 	if (cli_parse(ntok, tok, opts, NULL, NULL, NULL, err) < 0)
 		return -1;
@@ -321,7 +321,7 @@ int cmd_test_ip_flow(int argc, char **argv)
 {
 	static struct ipf_args a;
 	static struct nsg_query q;
-	static const struct cli_opt opts[] = { IPF_OPTS(&a), { NULL, 0, NULL, NULL } };
+	static const struct cli_opt opts[] = { IPF_OPTS(&a), { NULL, 0, NULL, NULL, NULL } };
 	const struct query_cmd cmd = {
 		.name = "test-ip-flow", .usage = usage_text, .tables = APP_ACL, .opts = opts, .args = &a, .query = &q,
 		.build = ipf_build, .batch = run_batch, .answer = ipf_answer,

@@ -17,9 +17,9 @@ int query_main(const struct query_cmd *q, int argc, char **argv)
 
 	for (; q->opts[n].lng && n < 13; n++)
 		opts[n] = q->opts[n];
-	opts[n++] = (struct cli_opt){ "--batch", 0, &batchfile, NULL };
-	opts[n++] = (struct cli_opt){ "--strict", 0, NULL, &strict };
-	opts[n] = (struct cli_opt){ NULL, 0, NULL, NULL };
+	opts[n++] = (struct cli_opt){ "--batch", 0, &batchfile, NULL, NULL };
+	opts[n++] = (struct cli_opt){ "--strict", 0, NULL, &strict, NULL };
+	opts[n] = (struct cli_opt){ NULL, 0, NULL, NULL, NULL };
 	if (cli_parse(argc, argv, opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, CLI_FORMATS_REPORT, &err) < 0) {
 		nws_err_prefix(&err, "%s: ", q->name);
 		return cli_die(CLI_USAGE, &err);
@@ -75,7 +75,7 @@ int query_open_nic(struct app *a, const char *name, const char *usage, int argc,
 		   int *nic)
 {
 	const char *nicname = NULL;
-	const struct cli_opt opts[] = { { "--nic", 0, &nicname, NULL }, { NULL, 0, NULL, NULL } };
+	const struct cli_opt opts[] = { { "--nic", 0, &nicname, NULL, NULL }, { NULL, 0, NULL, NULL, NULL } };
 	struct nws_err err = { { 0 } };
 	int rc;
 

@@ -471,12 +471,12 @@ int cmd_replay(int argc, char **argv)
 	unsigned passes = 1;
 	struct sinks sk = { 0 };
 	struct flowlog fl = { 0 }, *parts = NULL;
-	const struct cli_opt opts[] = { { "--report", 0, &report, NULL }, { "--verdicts", 0, &verdicts, NULL },
-					{ "--write-allowed", 0, &sk.allowed.path, NULL },
-					{ "--write-denied", 0, &sk.denied.path, NULL }, { "--flow-log", 0, &flowlog, NULL },
-					{ "--loop", 0, &loop, NULL }, { "--at", 0, &at, NULL }, { "--flows", 0, &flows, NULL },
-					{ "--rate", 0, &rate, NULL }, { "--workers", 0, &workers, NULL },
-					{ NULL, 0, NULL, NULL } };
+	const struct cli_opt opts[] = { { "--report", 0, &report, NULL, NULL }, { "--verdicts", 0, &verdicts, NULL, NULL },
+					{ "--write-allowed", 0, &sk.allowed.path, NULL, NULL },
+					{ "--write-denied", 0, &sk.denied.path, NULL, NULL }, { "--flow-log", 0, &flowlog, NULL, NULL },
+					{ "--loop", 0, &loop, NULL, NULL }, { "--at", 0, &at, NULL, NULL }, { "--flows", 0, &flows, NULL, NULL },
+					{ "--rate", 0, &rate, NULL, NULL }, { "--workers", 0, &workers, NULL, NULL },
+					{ NULL, 0, NULL, NULL, NULL } };
 	const char **files = calloc((size_t)argc + 1, sizeof(char *));
 	int nfiles = 0, rc, nread = 0, nstdin = 0;
 	struct nws_err err = { { 0 } };

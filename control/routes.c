@@ -37,8 +37,8 @@ struct nh_args {
 };
 
 #define NH_OPTS(x)                                                                              \
-	{ "--vm", 0, &(x)->vm, NULL }, { "--nic", 0, &(x)->nic, NULL },                         \
-		{ "--source-ip", 0, &(x)->src, NULL }, { "--dest-ip", 0, &(x)->dst, NULL }
+	{ "--vm", 0, &(x)->vm, NULL, NULL }, { "--nic", 0, &(x)->nic, NULL, NULL },                         \
+		{ "--source-ip", 0, &(x)->src, NULL, NULL }, { "--dest-ip", 0, &(x)->dst, NULL, NULL }
 
 static int nh_build(const struct topo *t, const struct nh_args *a, struct dp_route_query *q, struct nws_err *err)
 {
@@ -80,7 +80,7 @@ static int nh_line(void *vctx, int ntok, char **tok, void *out, struct nws_err *
 {
 	struct nh_reader *c = vctx;
 	struct nh_args a = { 0 };
-	const struct cli_opt opts[] = { NH_OPTS(&a), { NULL, 0, NULL, NULL } };
+	const struct cli_opt opts[] = { NH_OPTS(&a), { NULL, 0, NULL, NULL, NULL } };
 	struct dp_route_query *q = out;
 
 	/* The form the docs write is read without the general option parser. */
@@ -317,7 +317,7 @@ int cmd_show_next_hop(int argc, char **argv)
 {
 	static struct nh_args a;
 	static struct dp_route_query q;
-	static const struct cli_opt opts[] = { NH_OPTS(&a), { NULL, 0, NULL, NULL } };
+	static const struct cli_opt opts[] = { NH_OPTS(&a), { NULL, 0, NULL, NULL, NULL } };
 	const struct query_cmd cmd = {
 		.name = "show-next-hop", .usage = nh_usage, .tables = APP_ROUTES, .opts = opts, .args = &a, .query = &q,
 		.build = nh_build1, .batch = nh_batch, .answer = nh_answer,

@@ -566,10 +566,10 @@ int cmd_run(int argc, char **argv)
 	const char *egress = NULL, *workers = NULL, *duration = NULL, *idle = NULL, *flows = NULL, *report = NULL,
 		   *control = NULL;
 	const struct cli_opt opts[] = {
-		{ "--egress", 0, &egress, NULL }, { "--workers", 0, &workers, NULL }, { "--duration", 0, &duration, NULL },
-		{ "--idle-exit", 0, &idle, NULL }, { "--flows", 0, &flows, NULL }, { "--report", 0, &report, NULL },
-		{ "--control", 0, &control, NULL },
-		{ NULL, 0, NULL, NULL },
+		{ "--egress", 0, &egress, NULL, NULL }, { "--workers", 0, &workers, NULL, NULL }, { "--duration", 0, &duration, NULL, NULL },
+		{ "--idle-exit", 0, &idle, NULL, NULL }, { "--flows", 0, &flows, NULL, NULL }, { "--report", 0, &report, NULL, NULL },
+		{ "--control", 0, &control, NULL, NULL },
+		{ NULL, 0, NULL, NULL, NULL },
 	};
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };

@@ -333,15 +333,15 @@ static int conn_main(int argc, char **argv, bool scan)
 	const char *src = NULL, *sport = NULL, *dres = NULL, *daddr = NULL, *dport = NULL, *proto = NULL, *probes = NULL,
 		   *seed = NULL, *workers = NULL, *ports = NULL;
 	const struct cli_opt conn_opts[] = {
-		{ "--source-resource", 0, &src, NULL }, { "--source-port", 0, &sport, NULL }, { "--dest-resource", 0, &dres, NULL },
-		{ "--dest-address", 0, &daddr, NULL },  { "--dest-port", 0, &dport, NULL },   { "--protocol", 0, &proto, NULL },
-		{ "--probes", 0, &probes, NULL },       { "--seed", 0, &seed, NULL },         { "--workers", 0, &workers, NULL },
-		{ NULL, 0, NULL, NULL },
+		{ "--source-resource", 0, &src, NULL, NULL }, { "--source-port", 0, &sport, NULL, NULL }, { "--dest-resource", 0, &dres, NULL, NULL },
+		{ "--dest-address", 0, &daddr, NULL, NULL },  { "--dest-port", 0, &dport, NULL, NULL },   { "--protocol", 0, &proto, NULL, NULL },
+		{ "--probes", 0, &probes, NULL, NULL },       { "--seed", 0, &seed, NULL, NULL },         { "--workers", 0, &workers, NULL, NULL },
+		{ NULL, 0, NULL, NULL, NULL },
 	};
 	const struct cli_opt scan_opts[] = {
-		{ "--source-resource", 0, &src, NULL }, { "--dest-resource", 0, &dres, NULL }, { "--dest-address", 0, &daddr, NULL },
-		{ "--ports", 0, &ports, NULL },         { "--seed", 0, &seed, NULL },          { "--workers", 0, &workers, NULL },
-		{ NULL, 0, NULL, NULL },
+		{ "--source-resource", 0, &src, NULL, NULL }, { "--dest-resource", 0, &dres, NULL, NULL }, { "--dest-address", 0, &daddr, NULL, NULL },
+		{ "--ports", 0, &ports, NULL, NULL },         { "--seed", 0, &seed, NULL, NULL },          { "--workers", 0, &workers, NULL, NULL },
+		{ NULL, 0, NULL, NULL, NULL },
 	};
 	const char *cmd = scan ? "scan-ports" : "test-connectivity";
 	static uint16_t plist[65536];

@@ -740,9 +740,9 @@ int cmd_topology(int argc, char **argv)
 	struct cli_common c = { 0 };
 	const char *out = NULL, *from = NULL, *to = NULL, *port = NULL, *proto = NULL;
 	const struct cli_opt opts[] = {
-		{ "--output-file", 0, &out, NULL }, { "--path-from", 0, &from, NULL },
-		{ "--path-to", 0, &to, NULL },      { "--port", 0, &port, NULL },  { "--protocol", 0, &proto, NULL },
-		{ NULL, 0, NULL, NULL },
+		{ "--output-file", 0, &out, NULL, NULL }, { "--path-from", 0, &from, NULL, NULL },
+		{ "--path-to", 0, &to, NULL, NULL },      { "--port", 0, &port, NULL, NULL },  { "--protocol", 0, &proto, NULL, NULL },
+		{ NULL, 0, NULL, NULL, NULL },
 	};
 	struct nws_err err = { { 0 } };
 	struct app app = { 0 };

@@ -136,6 +136,7 @@ struct topo_subnet {
 
 struct topo_ipcfg {
 	struct nws_ip ip;
+	bool dynamic; /* no address given: Azure's allocation gives it (topo_load) */
 	int subnet;
 	int *asgs;
 	size_t nasgs;
@@ -218,6 +219,8 @@ struct topo_index {
 struct topo {
 	struct nws_arena arena;
 	const char *file; /* as given on the command line, used in messages */
+	const char **warnings; /* what the files hold that nwsim reads but does not simulate */
+	size_t nwarnings;
 	struct topo_vnet *vnets;
 	size_t nvnets;
 	struct topo_subnet *subnets;
@@ -245,6 +248,18 @@ struct topo {
 
 /* Load and validate; NULL with err set to "file: json.path: problem". */
 struct topo *topo_load(const char *path, struct nws_err *err);
+/* What -t, --parameters, --parameter, --subscription and --resource-group give. */
+struct topo_sources {
+	const char *const *files;
+	size_t nfiles;
+	const char *const *param_files;
+	size_t nparam_files;
+	const char *const *params; /* "name=value" */
+	size_t nparams;
+	const char *subscription, *resource_group; /* NULL: nwsim's defaults */
+};
+/* Any number of files, each recognised by its content, made into one network (topo_gather.h). */
+struct topo *topo_load_sources(const struct topo_sources *s, struct nws_err *err);
 /* Same, from a buffer; name is used in messages. */
 struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err);
 void topo_free(struct topo *t);

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "topo.h"
+#include "topo_gather.h"
 
 struct ld {
 	struct topo *t;
@@ -22,6 +23,7 @@ struct ld {
 	size_t plen;
 	cJSON *root;
 	bool strict_prefix; /* address spaces and subnets: host bits are an error */
+	const struct tg_result *gr; /* several files made one: places are named in their own file */
 };
 
 #define A(ld) (&(ld)->t->arena)
@@ -63,8 +65,11 @@ static int fail(struct ld *ld, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	const char *p = ld->path[0] == '.' ? ld->path + 1 : ld->path;
+	const char *p = ld->path[0] == '.' ? ld->path + 1 : ld->path, *file;
+	char orig[sizeof(ld->path) + 64];
 
+	if (*p && ld->gr && tg_translate(ld->gr, p, &file, orig, sizeof(orig)))
+		return orig[0] ? nws_err_set(ld->err, "%s: %s: %s", file, orig, msg) : nws_err_set(ld->err, "%s: %s", file, msg);
 	if (*p)
 		return nws_err_set(ld->err, "%s: %s: %s", ld->t->file, p, msg);
 	return nws_err_set(ld->err, "%s: %s", ld->t->file, msg);
@@ -1308,9 +1313,20 @@ static int ipcfg_subnet(struct ld *ld, const cJSON *obj, int *sub)
 
 static int ipcfg_address(struct ld *ld, const cJSON *obj, struct topo_ipcfg *c)
 {
-	const char *s;
+	const char *s, *method = NULL;
 	size_t m;
 
+	/* A template's Dynamic address is Azure's to choose: the subnet's next free one (assign_dynamic). */
+	if (!field(ld, obj, "privateIpAddress", &m)) {
+		if (opt_str(ld, obj, "privateIPAllocationMethod", &method) < 0)
+			return -1;
+		if (!method || !strcasecmp(method, "Dynamic")) {
+			c->dynamic = true;
+			return 0;
+		}
+	} else {
+		pop(ld, m);
+	}
 	if (req_str(ld, obj, "privateIpAddress", &s) < 0)
 		return -1;
 	if (nws_ip_parse(s, &c->ip) < 0) {
@@ -1938,6 +1954,56 @@ static int validate_peerings(struct ld *ld)
 	return 0;
 }
 
+/*
+ * Dynamic private addresses as Azure hands them out: in the order the interfaces come, each the
+ * lowest free address of its subnet's first IPv4 prefix, past the four Azure keeps at the start
+ * and short of the broadcast address it keeps at the end.
+ */
+static int assign_dynamic(struct ld *ld)
+{
+	struct topo *t = ld->t;
+
+	for (size_t a = 0; a < t->nnics; a++)
+		for (size_t i = 0; i < t->nics[a].nipcfgs; i++) {
+			struct topo_ipcfg *c = &t->nics[a].ipcfgs[i];
+			const struct topo_subnet *sn = &t->subnets[c->subnet];
+			const struct nws_prefix *p = NULL;
+
+			if (!c->dynamic)
+				continue;
+			for (size_t k = 0; k < sn->pfx.n && !p; k++)
+				if (sn->pfx.p[k].ip.fam == NWS_AF4)
+					p = &sn->pfx.p[k];
+			if (!p || p->len > 29)
+				return nws_err_set(ld->err, "%s: network interface '%s': subnet '%s' has no IPv4 prefix Azure could give an address from",
+						   t->file, t->nics[a].name, sn->name);
+			uint64_t size = (uint64_t)1 << (32 - p->len);
+			bool found = false;
+
+			for (uint64_t off = 4; off < size - 1 && !found; off++) {
+				struct nws_ip ip = { .fam = NWS_AF4, .v = p->ip.v + off };
+				bool used = false;
+
+				for (size_t b = 0; b < t->nnics && !used; b++)
+					for (size_t j = 0; j < t->nics[b].nipcfgs && !used; j++) {
+						const struct topo_ipcfg *o = &t->nics[b].ipcfgs[j];
+
+						used = (!o->dynamic || (b < a || (b == a && j < i))) && o != c && nws_ip_eq(&o->ip, &ip) &&
+						       t->subnets[o->subnet].vnet == sn->vnet;
+					}
+				if (!used) {
+					c->ip = ip;
+					found = true;
+				}
+			}
+			if (!found)
+				return nws_err_set(ld->err, "%s: network interface '%s': subnet '%s' has no free address left", t->file,
+						   t->nics[a].name, sn->name);
+			c->dynamic = false;
+		}
+	return 0;
+}
+
 /* Cross-resource rules that need everything loaded. */
 static int validate(struct ld *ld)
 {
@@ -2193,21 +2259,17 @@ static size_t nul_escape(const char *buf, size_t len)
 	return len;
 }
 
-struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err)
+/* One file parsed: JSON's errors with their line and column, then every key and string checked. */
+static cJSON *parse_doc(const char *name, const char *buf, size_t len, struct nws_err *err)
 {
-	struct topo *t = calloc(1, sizeof(*t));
-	struct ld ldv = { .t = t, .err = err }, *ld = &ldv;
+	struct topo tmp = { .file = name };
+	struct ld ldv = { .t = &tmp, .err = err }, *ld = &ldv;
 	cJSON *root = NULL;
 	const char *end = NULL;
 
-	if (!t) {
-		nws_err_set(err, "%s: out of memory", name);
-		return NULL;
-	}
-	t->file = nws_arena_strdup(&t->arena, name);
 	if (len > TOPO_MAX_BYTES) {
 		nws_err_set(err, "%s: larger than the %zu MiB a topology may be", name, TOPO_MAX_BYTES >> 20);
-		goto out;
+		return NULL;
 	}
 	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (!root) {
@@ -2221,7 +2283,6 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 			nws_err_set(err, "%s: not valid JSON: syntax error at line %zu, column %zu", name, line, col);
 		goto out;
 	}
-	ld->root = root;
 	{
 		size_t off = (size_t)(end - buf), line, col;
 
@@ -2242,12 +2303,34 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 			goto out;
 		}
 	}
-	if (!cJSON_IsObject(root)) {
+	if (!cJSON_IsObject(root) && !cJSON_IsArray(root)) {
 		fail(ld, "expected a JSON object at the top level, found %s", jtype(root));
 		goto out;
 	}
 	if (check_tree(ld, root) < 0)
 		goto out;
+	return root;
+out:
+	cJSON_Delete(root);
+	return NULL;
+}
+
+/* The document in nwsim's own format, made into the model. Takes root. */
+static struct topo *load_root(const char *name, cJSON *root, const struct tg_result *gr, struct nws_err *err)
+{
+	struct topo *t = calloc(1, sizeof(*t));
+	struct ld ldv = { .t = t, .err = err, .root = root, .gr = gr }, *ld = &ldv;
+
+	if (!t) {
+		nws_err_set(err, "%s: out of memory", name);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	t->file = nws_arena_strdup(&t->arena, name);
+	if (!t->file) {
+		oom(ld);
+		goto out;
+	}
 	{
 		size_t m;
 		cJSON *st = field(ld, root, "serviceTags", &m);
@@ -2326,7 +2409,7 @@ struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct
 	}
 	if (load_dns(ld, root) < 0 || load_hosts(ld, root) < 0 || load_latency(ld, root) < 0)
 		goto out;
-	if (validate(ld) < 0)
+	if (assign_dynamic(ld) < 0 || validate(ld) < 0)
 		goto out;
 	if (topo_index_build(t) < 0) {
 		oom(ld);
@@ -2340,16 +2423,15 @@ out:
 	return NULL;
 }
 
-struct topo *topo_load(const char *path, struct nws_err *err)
+/* A whole file in memory; "-" is standard input, named "stdin" in messages. */
+static char *read_all(const char *path, size_t *lenp, const char **shown, struct nws_err *err)
 {
 	bool in = !strcmp(path, "-");
 	FILE *f = in ? stdin : fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
-	struct topo *t = NULL;
 
-	if (in)
-		path = "stdin";
+	*shown = in ? "stdin" : path;
 	if (!f) {
 		nws_err_set(err, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
@@ -2360,8 +2442,8 @@ struct topo *topo_load(const char *path, struct nws_err *err)
 			char *nb = realloc(buf, cap);
 
 			if (!nb) {
-				nws_err_set(err, "%s: out of memory", path);
-				goto out;
+				nws_err_set(err, "%s: out of memory", *shown);
+				goto fail;
 			}
 			buf = nb;
 		}
@@ -2370,18 +2452,113 @@ struct topo *topo_load(const char *path, struct nws_err *err)
 		if (r == 0)
 			break;
 		len += r;
-		/* A byte past the limit is enough for topo_load_buf to refuse it (and /dev/zero ends). */
+		/* A byte past the limit is enough for parse_doc to refuse it (and /dev/zero ends). */
 		if (len > TOPO_MAX_BYTES)
 			break;
 	}
 	if (ferror(f)) {
-		nws_err_set(err, "%s: read error: %s", path, strerror(errno));
-		goto out;
+		nws_err_set(err, "%s: read error: %s", *shown, strerror(errno));
+		goto fail;
 	}
-	t = topo_load_buf(path, buf, len, err);
-out:
+	if (!in)
+		fclose(f);
+	*lenp = len;
+	return buf;
+fail:
 	free(buf);
 	if (!in)
 		fclose(f);
+	return NULL;
+}
+
+/* Parsed documents to the model: nwsim's own format alone as it is, anything else gathered. */
+static struct topo *load_docs(const struct tg_file *files, size_t n, const struct tg_opts *o, struct nws_err *err)
+{
+	char what[256];
+	bool template_opts = o && (o->nparam_files || o->nparams);
+
+	if (n == 1 && !template_opts && tg_classify(files[0].root, what, sizeof(what)) == TG_NWSIM)
+		return load_root(files[0].name, cJSON_Duplicate(files[0].root, true), NULL, err);
+
+	struct tg_opts none = { 0 };
+	struct tg_result gr;
+	char names[1024];
+	size_t off = 0;
+
+	if (tg_gather(files, n, o ? o : &none, &gr, err) < 0)
+		return NULL;
+	/* Messages that name no place name the files. */
+	names[0] = 0;
+	for (size_t i = 0; i < n && off < sizeof(names); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "", files[i].name);
+	cJSON *root = gr.root;
+
+	gr.root = NULL;
+	struct topo *t = load_root(names, root, &gr, err);
+
+	if (t && gr.nwarnings) {
+		const char **w = nws_arena_array(&t->arena, gr.nwarnings, sizeof(*w));
+
+		for (size_t i = 0; w && i < gr.nwarnings; i++)
+			w[i] = nws_arena_strdup(&t->arena, gr.warnings[i]);
+		t->warnings = w;
+		t->nwarnings = w ? gr.nwarnings : 0;
+	}
+	tg_result_free(&gr);
 	return t;
+}
+
+struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err)
+{
+	cJSON *root = parse_doc(name, buf, len, err);
+	struct tg_file f = { name, root };
+	struct topo *t;
+
+	if (!root)
+		return NULL;
+	t = load_docs(&f, 1, NULL, err);
+	cJSON_Delete(root);
+	return t;
+}
+
+struct topo *topo_load_sources(const struct topo_sources *s, struct nws_err *err)
+{
+	size_t nall = s->nfiles + s->nparam_files;
+	struct tg_file *docs = calloc(nall ? nall : 1, sizeof(*docs));
+	struct topo *t = NULL;
+	size_t got = 0;
+
+	if (!docs) {
+		nws_err_set(err, "out of memory");
+		return NULL;
+	}
+	for (; got < nall; got++) {
+		const char *path = got < s->nfiles ? s->files[got] : s->param_files[got - s->nfiles], *shown;
+		size_t len;
+		char *buf = read_all(path, &len, &shown, err);
+
+		if (!buf)
+			goto out;
+		docs[got].name = shown;
+		docs[got].root = parse_doc(shown, buf, len, err);
+		free(buf);
+		if (!docs[got].root)
+			goto out;
+	}
+	struct tg_opts o = { .param_files = docs + s->nfiles, .nparam_files = s->nparam_files, .params = s->params,
+			     .nparams = s->nparams, .subscription = s->subscription, .resource_group = s->resource_group };
+
+	t = load_docs(docs, s->nfiles, &o, err);
+out:
+	for (size_t i = 0; i < got; i++)
+		cJSON_Delete((cJSON *)docs[i].root);
+	free(docs);
+	return t;
+}
+
+struct topo *topo_load(const char *path, struct nws_err *err)
+{
+	struct topo_sources s = { .files = &path, .nfiles = 1 };
+
+	return topo_load_sources(&s, err);
 }

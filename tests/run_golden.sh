@@ -3,7 +3,7 @@
 # prints with CASE.out (stdout) and CASE.err (stderr), and its exit status with CASE.rc (0 when
 # absent). A missing .out or .err means that stream must be empty.
 #   usage: run_golden.sh NWSIM CASE-DIR PROJECT-ROOT
-# In CASE.cmd, {root} stands for the project root; commands run inside CASE-DIR.
+# In CASE.cmd and the expected output, {root} stands for the project root; commands run inside CASE-DIR.
 # NWSIM_WRAP, when set, is put before each command (scripts/test.sh runs the cases under valgrind).
 set -u
 nwsim=$(realpath "$1")
@@ -31,6 +31,8 @@ for cmd in "$dir"/*.cmd; do
 		ok=0
 	fi
 	for s in out err; do
+		# Paths under the project root are written {root} in the expected files, wherever it is.
+		sed -i -e "s|$root|{root}|g" "$tmp/$s"
 		want=/dev/null
 		[ -f "$dir/$name.$s" ] && want="$dir/$name.$s"
 		if ! diff -u "$want" "$tmp/$s" >"$tmp/diff"; then

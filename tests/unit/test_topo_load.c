@@ -104,8 +104,13 @@ static void test_empty_topology_loads(void **s)
 {
 	(void)s;
 	struct nws_err err = { { 0 } };
-	struct topo *t = topo_load_buf("empty.json", "{}", 2, &err);
+	const char *j = "{\"virtualNetworks\": []}";
+	struct topo *t = topo_load_buf("empty.json", j, strlen(j), &err);
 
+	/* An object nwsim does not recognise is an error, never an empty network. */
+	assert_null(topo_load_buf("nothing.json", "{}", 2, &err));
+	assert_string_equal(err.msg, "nothing.json: not a topology, ARM resource, resource list, ARM template or service-tag file: "
+				     "a JSON object with no keys");
 	assert_non_null(t);
 	assert_int_equal(t->nvms + t->nnsgs + t->nvnets, 0);
 	topo_free(t);

@@ -1,0 +1,1 @@
+test-ip-flow -t {root}/tests/import/exports/vnets.json -t {root}/tests/import/exports/nsgs.json -t {root}/tests/import/exports/rules.json -t {root}/tests/import/exports/nics.json --vm web1 --direction Outbound --protocol TCP --local 10.1.1.4:5000 --remote 10.1.2.9:1433

@@ -1,0 +1,1 @@
+list-effective-nsg -t {root}/tests/import/exports/nics.json -t {root}/tests/import/exports/rules.json -t {root}/tests/import/exports/nsgs.json -t {root}/tests/import/exports/vnets.json --nic web1-nic -o table

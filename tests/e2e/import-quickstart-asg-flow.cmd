@@ -1,0 +1,1 @@
+test-ip-flow -t {root}/tests/import/quickstarts/application-security-group/azuredeploy.json --parameter adminUsername=azureuser --parameter adminPasswordOrKey=unused --vm VM --direction Inbound --protocol TCP --local 10.0.0.4:80 --remote 203.0.113.9:5000
