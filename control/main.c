@@ -27,9 +27,11 @@ static void usage(FILE *f)
 	fputs("usage: nwsim COMMAND [OPTIONS] [-- EAL-OPTIONS]\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-22s %s\n", cmds[i].name, cmds[i].summary);
-	fputs("\n'nwsim COMMAND --help' describes a command; man nwsim has them all. -t - reads the topology\n"
-	      "from standard input. NWSIM_EAL_OPTIONS in the environment: DPDK EAL options for every command\n"
-	      "(before those after --). Documentation, example topologies and captures: " NWSIM_DOCDIR "\n"
+	fputs("\n'nwsim COMMAND --help' describes a command; man nwsim has them all. -t FILE may be given\n"
+	      "once for each file of a network: nwsim's topology, az/REST resources and lists, ARM templates\n"
+	      "(with --parameters FILE, --parameter NAME=VALUE, --subscription, --resource-group) and\n"
+	      "Azure's service-tag file. -t - reads one from standard input. NWSIM_EAL_OPTIONS in the\n"
+	      "environment: DPDK EAL options for every command (before those after --). Documentation, example topologies and captures: " NWSIM_DOCDIR "\n"
 	      "\nexit status:\n"
 	      "  0  done\n"
 	      "  1  the environment failed: DPDK could not start, memory ran out, an output could not be written\n"
