@@ -24,6 +24,7 @@ struct ld {
 	cJSON *root;
 	bool strict_prefix; /* address spaces and subnets: host bits are an error */
 	const struct tg_result *gr; /* several files made one: places are named in their own file */
+	size_t subnet_cap, nic_cap; /* room in t->subnets and t->nics, which grow as they fill */
 };
 
 #define A(ld) (&(ld)->t->arena)
@@ -78,6 +79,25 @@ static int fail(struct ld *ld, const char *fmt, ...)
 static int oom(struct ld *ld)
 {
 	return fail(ld, "out of memory");
+}
+
+/*
+ * An array with room for element n: the same one, or a copy twice its size (the arena keeps the
+ * old). Counting elements beforehand would have to find them exactly as the loading does; an
+ * array that grows as it fills cannot disagree with it. NULL when out of memory.
+ */
+static void *grow(struct ld *ld, void *arr, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return arr;
+	size_t c = *cap ? *cap * 2 : 16;
+	void *na = nws_arena_array(A(ld), c, size);
+
+	if (na && n)
+		memcpy(na, arr, n * size);
+	if (na)
+		*cap = c;
+	return na;
 }
 
 static const char *jtype(const cJSON *j)
@@ -1165,6 +1185,10 @@ static int load_vnet_body(struct ld *ld, const cJSON *obj, int vi)
 
 		cJSON_ArrayForEach(e, arr) {
 			size_t m2 = push(ld, "[%zu]", i);
+
+			ld->t->subnets = grow(ld, ld->t->subnets, ld->t->nsubnets, &ld->subnet_cap, sizeof(*ld->t->subnets));
+			if (!ld->t->subnets)
+				return oom(ld);
 			struct topo_subnet *sn = &ld->t->subnets[ld->t->nsubnets];
 
 			if (load_subnet(ld, e, vi, sn) < 0)
@@ -1893,6 +1917,9 @@ static int load_vm(struct ld *ld, const cJSON *obj, int vi)
 			pop(ld, 0);
 			push(ld, "networkInterfaces[%zu]", topidx);
 		}
+		t->nics = grow(ld, t->nics, t->nnics, &ld->nic_cap, sizeof(*t->nics));
+		if (!t->nics)
+			return oom(ld);
 		struct topo_nic *nic = &t->nics[t->nnics];
 
 		if (load_nic(ld, no, vi, nic) < 0)
@@ -2109,30 +2136,6 @@ static int validate(struct ld *ld)
 			pop(ld, m_);                                                             \
 		}                                                                                \
 	} while (0)
-
-static int count_array(const cJSON *root, const char *key, const char *sub)
-{
-	const cJSON *arr = cJSON_GetObjectItem(root, key), *e;
-	int n = 0;
-
-	if (!cJSON_IsArray(arr))
-		return 0;
-	cJSON_ArrayForEach(e, arr) {
-		const cJSON *s = cJSON_GetObjectItem(e, sub);
-
-		if (!s) {
-			const cJSON *p = cJSON_GetObjectItem(e, "properties");
-
-			s = cJSON_IsObject(p) ? cJSON_GetObjectItem(p, sub) : NULL;
-			if (!s && !strcmp(sub, "networkInterfaces") && cJSON_IsObject(p))
-				s = cJSON_GetObjectItem(cJSON_GetObjectItem(p, "networkProfile"), sub);
-			if (!s && !strcmp(sub, "networkInterfaces"))
-				s = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "networkProfile"), sub);
-		}
-		n += cJSON_IsArray(s) ? cJSON_GetArraySize(s) : 0;
-	}
-	return n;
-}
 
 /* A topology larger than this is refused before it is parsed: real ones are a few megabytes. */
 #define TOPO_MAX_BYTES ((size_t)256 << 20)
@@ -2355,13 +2358,6 @@ static struct topo *load_root(const char *name, cJSON *root, const struct tg_res
 	}
 	LOAD_LIST("virtualNetworks", t->vnets, t->nvnets, sizeof(*t->vnets), load_vnet_head, "virtual network");
 	{
-		int ns = count_array(root, "virtualNetworks", "subnets");
-
-		t->subnets = nws_arena_array(&t->arena, (size_t)ns, sizeof(*t->subnets));
-		if (!t->subnets) {
-			oom(ld);
-			goto out;
-		}
 		const cJSON *arr = cJSON_GetObjectItem(root, "virtualNetworks"), *e;
 		size_t i = 0;
 
@@ -2385,9 +2381,7 @@ static struct topo *load_root(const char *name, cJSON *root, const struct tg_res
 			const cJSON *e;
 
 			t->vms = nws_arena_array(&t->arena, n, sizeof(*t->vms));
-			t->nics = nws_arena_array(&t->arena, (size_t)count_array(root, "virtualMachines", "networkInterfaces"),
-						  sizeof(*t->nics));
-			if (!t->vms || !t->nics) {
+			if (!t->vms) {
 				oom(ld);
 				goto out;
 			}
