@@ -345,6 +345,22 @@ static int take_list(struct gather *g, const cJSON *arr, const char *file, const
 	return 0;
 }
 
+/* A map of nwsim's format (serviceTags, dns) into the merged one: a key twice must say the same. */
+static int merge_map(struct gather *g, cJSON *dst, const cJSON *src, const char *file)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, src) {
+		const cJSON *have = cJSON_GetObjectItem(dst, e->string);
+
+		if (have && !cJSON_Compare(have, e, true))
+			return nws_err_set(g->err, "%s: %s.%s: given differently by another file", file, src->string, e->string);
+		if (!have && !cJSON_AddItemToObject(dst, e->string, cJSON_Duplicate(e, true)))
+			return oom(g);
+	}
+	return 0;
+}
+
 /* nwsim's own format among other files: its arrays are resources like any other. */
 static int take_own(struct gather *g, const cJSON *root, const char *file)
 {
@@ -374,27 +390,11 @@ static int take_own(struct gather *g, const cJSON *root, const char *file)
 			continue;
 		}
 		if (!strcasecmp(e->string, "serviceTags") && cJSON_IsObject(e)) {
-			const cJSON *tg;
-
-			cJSON_ArrayForEach(tg, e) {
-				const cJSON *have = cJSON_GetObjectItem(g->tags, tg->string);
-
-				if (have && !cJSON_Compare(have, tg, true))
-					return nws_err_set(g->err, "%s: serviceTags.%s: given differently by another file", file, tg->string);
-				if (!have && !cJSON_AddItemToObject(g->tags, tg->string, cJSON_Duplicate(tg, true)))
-					return oom(g);
-			}
+			if (merge_map(g, g->tags, e, file) < 0)
+				return -1;
 		} else if (!strcasecmp(e->string, "dns") && cJSON_IsObject(e)) {
-			const cJSON *d;
-
-			cJSON_ArrayForEach(d, e) {
-				const cJSON *have = cJSON_GetObjectItem(g->dns, d->string);
-
-				if (have && !cJSON_Compare(have, d, true))
-					return nws_err_set(g->err, "%s: dns.%s: given differently by another file", file, d->string);
-				if (!have && !cJSON_AddItemToObject(g->dns, d->string, cJSON_Duplicate(d, true)))
-					return oom(g);
-			}
+			if (merge_map(g, g->dns, e, file) < 0)
+				return -1;
 		} else if (!strcasecmp(e->string, "externalHosts") && cJSON_IsArray(e)) {
 			const cJSON *h;
 
@@ -542,6 +542,13 @@ struct tpl {
 
 static int tpl_resource(struct tpl *tp, const cJSON *r, const char *path, const char *ptype, const char *pname);
 
+/* Where the evaluator is: what its errors are prefixed with. */
+static void at_place(struct tpl *tp, const char *path, const char *field)
+{
+	snprintf(tp->x.path, sizeof(tp->x.path), "%s%s", path, field);
+	tp->x.plen = strlen(tp->x.path);
+}
+
 /* A string field of a resource evaluated: "type" and "name" must be strings. */
 static char *field_str(struct tpl *tp, const cJSON *r, const char *key, const char *path)
 {
@@ -553,8 +560,7 @@ static char *field_str(struct tpl *tp, const cJSON *r, const char *key, const ch
 		nws_err_set(tp->g->err, "%s: %s.%s: expected a string", tp->file, path, key);
 		return NULL;
 	}
-	tp->x.plen = 0;
-	tp->x.path[0] = 0;
+	at_place(tp, "", "");
 	if (!(e = ax_value(&tp->x, v, tp->g->err))) {
 		char inner[sizeof(tp->g->err->msg)];
 
@@ -583,10 +589,7 @@ static int tpl_instance(struct tpl *tp, const cJSON *r, const char *path, const 
 	const cJSON *cond = cJSON_GetObjectItem(r, "condition");
 
 	if (cond) {
-		tp->x.plen = 0;
-		tp->x.path[0] = 0;
-		snprintf(tp->x.path, sizeof(tp->x.path), "%s.condition", path);
-		tp->x.plen = strlen(tp->x.path);
+		at_place(tp, path, ".condition");
 		cJSON *c = ax_value(&tp->x, cond, g->err);
 
 		if (!c)
@@ -632,10 +635,7 @@ static int tpl_instance(struct tpl *tp, const cJSON *r, const char *path, const 
 			goto out;
 		}
 		if (p) {
-			tp->x.plen = 0;
-			tp->x.path[0] = 0;
-			snprintf(tp->x.path, sizeof(tp->x.path), "%s.properties", path);
-			tp->x.plen = strlen(tp->x.path);
+			at_place(tp, path, ".properties");
 			if (t == T_VM) {
 				const cJSON *np = cJSON_GetObjectItem(p, "networkProfile");
 
@@ -700,10 +700,7 @@ static int tpl_resource(struct tpl *tp, const cJSON *r, const char *path, const 
 
 	if (!loop || !cnt)
 		return nws_err_set(g->err, "%s: %s.copy: needs a name and a count", tp->file, path);
-	tp->x.plen = 0;
-	tp->x.path[0] = 0;
-	snprintf(tp->x.path, sizeof(tp->x.path), "%s.copy.count", path);
-	tp->x.plen = strlen(tp->x.path);
+	at_place(tp, path, ".copy.count");
 	cJSON *c = ax_value(&tp->x, cnt, g->err);
 
 	if (!c)
@@ -768,7 +765,7 @@ out:
 
 /* Fields that say nothing about the network: Azure's bookkeeping, or what nwsim works out itself. */
 static const char *const ignored[] = { "etag", "provisioningState", "resourceGuid", "type", "location", "tags", "apiVersion",
-				       "dependsOn", "comments", "defaultSecurityRules", "ipConfigurations_backref", "kind",
+				       "dependsOn", "comments", "defaultSecurityRules", "kind",
 				       "systemData", "resourceGroup", "zones", "sku", "extendedLocation" };
 
 static bool is_empty(const cJSON *v)
