@@ -104,6 +104,7 @@ int app_build(struct app *a, const struct cli_common *c, unsigned tables, struct
 
 void app_close(struct app *a)
 {
+	dp_eal_exit_begin();
 	app_free_tables(a);
 	dp_eal_cleanup();
 }

@@ -25,6 +25,7 @@
 #include "app.h"
 #include "cmds.h"
 #include "connect.h"
+#include "dp_eal.h"
 #include "dp_engine.h"
 #include "dp_port.h"
 #include "feed.h"
@@ -1191,6 +1192,7 @@ int cmd_bench(int argc, char **argv)
 	if (rc != CLI_OK)
 		nws_err_set(&err, "bench: accounting does not balance");
 out:
+	dp_eal_exit_begin();
 	for (unsigned i = 0; i < MAX_WORKERS + 1; i++) {
 		if (W[i].frame_rte)
 			rte_free(W[i].frame);

@@ -20,6 +20,7 @@
 #include "batch.h"
 #include "capture.h"
 #include "cmds.h"
+#include "dp_eal.h"
 #include "dp_engine.h"
 #include "feed.h"
 #include "flowlog.h"
@@ -726,6 +727,7 @@ out:
 		cap_writer_close(&sk.allowed, &ignore);
 		cap_writer_close(&sk.denied, &ignore);
 	}
+	dp_eal_exit_begin();
 	feed_free(&fd);
 	app_close(&app);
 	for (int i = 0; caps && i < nfiles; i++)

@@ -776,6 +776,7 @@ int cmd_run(int argc, char **argv)
 		nws_err_set(&err, "run: the ports counted other numbers of packets than nwsim received");
 out:
 	reload_end(&rl);
+	dp_eal_exit_begin();
 	feed_free(&fd);
 	if (have_ports)
 		dp_ports_stop(&ports);

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "cmds.h"
 #include "connect.h"
+#include "dp_eal.h"
 #include "feed.h"
 #include "jw.h"
 #include "summary.h"
@@ -479,6 +480,7 @@ static int conn_main(int argc, char **argv, bool scan)
 		print_json(&cr);
 	rc = CLI_OK;
 out:
+	dp_eal_exit_begin();
 	feed_free(&fd);
 	app_close(&app);
 	if (rc != CLI_OK)

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "cmds.h"
 #include "connect.h"
+#include "dp_eal.h"
 #include "feed.h"
 
 static const char usage_text[] =
@@ -837,6 +838,7 @@ int cmd_topology(int argc, char **argv)
 	rc = CLI_OK;
 done:
 	lay_free(&L);
+	dp_eal_exit_begin();
 	feed_free(&fd);
 	app_close(&app);
 	if (rc != CLI_OK)

@@ -12,6 +12,7 @@
 #include <rte_vect.h>
 
 #include "dp_acl.h"
+#include "dp_eal.h"
 
 enum { F_PROTO, F_META, F_SRC, F4_DST = F_SRC + 1, F4_SPORT, F4_DPORT, F4_NUM };
 enum { F6_DST = F_SRC + 4, F6_SPORT = F6_DST + 4, F6_DPORT, F6_NUM };
@@ -479,7 +480,7 @@ void dp_acl_free(struct dp_acl *a)
 {
 	if (!a)
 		return;
-	for (int d = 0; d < AZ_NDIR; d++)
+	for (int d = 0; d < AZ_NDIR && !dp_eal_exiting(); d++)
 		for (int fi = 0; fi < 2; fi++)
 			rte_acl_free(a->ctx[d][fi]);
 	free(a->match);

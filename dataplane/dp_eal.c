@@ -11,6 +11,7 @@
 #include "dp_eal.h"
 
 static bool eal_up;
+static bool exiting; /* see dp_eal_exit_begin() */
 
 static bool user_has(const struct dp_eal_opts *o, const char *const *names)
 {
@@ -211,9 +212,20 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 	return 0;
 }
 
+void dp_eal_exit_begin(void)
+{
+	exiting = eal_up;
+}
+
+bool dp_eal_exiting(void)
+{
+	return exiting;
+}
+
 void dp_eal_cleanup(void)
 {
 	if (eal_up)
 		rte_eal_cleanup();
 	eal_up = false;
+	exiting = false;
 }

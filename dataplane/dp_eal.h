@@ -27,6 +27,16 @@ struct dp_eal_opts {
 int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err);
 void dp_eal_cleanup(void);
 /*
+ * The process is about to exit: from here on the dataplane's free functions leave their DPDK-heap
+ * blocks (LPM and ACL tables, flow tables, rings) to dp_eal_cleanup(), which unmaps the heap whole.
+ * rte_free() zeroes every block it frees, so that rte_zmalloc() need not; freeing tables sized for
+ * line rate (an IPv4 LPM alone is 64 MiB) block by block wrote over hundreds of megabytes of
+ * memory that was about to be thrown away, seconds per run. Memory from malloc() is freed as
+ * ever. A reload in 'nwsim run' frees its old tables while running, and does not call this.
+ */
+void dp_eal_exit_begin(void);
+bool dp_eal_exiting(void);
+/*
  * Whether free 2 MB hugepages are mounted (free and not reserved by another process); without
  * them EAL runs with --no-huge, as it does when NWSIM_NO_HUGEPAGES is set.
  */

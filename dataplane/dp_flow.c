@@ -8,6 +8,7 @@
 #include <rte_prefetch.h>
 
 #include "dp_crc.h"
+#include "dp_eal.h"
 #include "dp_flow.h"
 
 int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, struct nws_err *err)
@@ -45,12 +46,14 @@ void dp_flow_free(struct dp_flow_table *ft)
 {
 	if (!ft)
 		return;
-	rte_free(ft->b);
-	rte_free(ft->free);
-	rte_free(ft->e);
-	rte_free(ft->info);
-	rte_free(ft->paths.p);
-	rte_free(ft->paths.slot);
+	if (!dp_eal_exiting()) {
+		rte_free(ft->b);
+		rte_free(ft->free);
+		rte_free(ft->e);
+		rte_free(ft->info);
+		rte_free(ft->paths.p);
+		rte_free(ft->paths.slot);
+	}
 	memset(ft, 0, sizeof(*ft));
 }
 

@@ -9,6 +9,7 @@
 #include <rte_lpm6.h>
 #include <rte_memory.h>
 
+#include "dp_eal.h"
 #include "dp_route.h"
 
 static unsigned lpm_seq;
@@ -98,8 +99,10 @@ void dp_rtab_free(struct dp_rtab *tb)
 {
 	if (!tb)
 		return;
-	rte_lpm_free(tb->lpm4);
-	rte_lpm6_free(tb->lpm6);
+	if (!dp_eal_exiting()) {
+		rte_lpm_free(tb->lpm4);
+		rte_lpm6_free(tb->lpm6);
+	}
 	free(tb->active);
 	memset(tb, 0, sizeof(*tb));
 }

@@ -8,6 +8,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "dp_eal.h"
 #include "dp_worker.h"
 
 int dp_worker_init(struct dp_worker *w, const struct dp_path *p, uint32_t flows, unsigned ring_size, struct nws_err *err)
@@ -33,8 +34,10 @@ void dp_worker_free(struct dp_worker *w)
 {
 	if (!w)
 		return;
-	rte_ring_free(w->in);
-	rte_ring_free(w->done);
+	if (!dp_eal_exiting()) {
+		rte_ring_free(w->in);
+		rte_ring_free(w->done);
+	}
 	dp_engine_free(&w->eng);
 	memset(w, 0, sizeof(*w));
 }
