@@ -381,9 +381,22 @@ static cJSON *type_path(struct px *p, const char *fname, const char *prefix, cJS
 {
 	if (ti >= n || !cJSON_IsString(a[ti]) || !strchr(a[ti]->valuestring, '/'))
 		return perr(p, "%s(): no resource type (namespace/type) among the arguments", fname);
-	const char *type = a[ti]->valuestring, *slash = strchr(type, '/');
+	/* Templates write 'Microsoft.Network/publicIPAddresses/' as often as without the slash, and
+	 * ARM takes both: trailing slashes name no further type. */
+	char type[256];
+	size_t len = strlen(a[ti]->valuestring);
+
+	while (len > 0 && a[ti]->valuestring[len - 1] == '/')
+		len--;
+	if (len >= sizeof(type))
+		return perr(p, "%s(): resource type '%.40s...' is too long", fname, a[ti]->valuestring);
+	memcpy(type, a[ti]->valuestring, len);
+	type[len] = 0;
+	const char *slash = strchr(type, '/');
 	int segs = 0;
 
+	if (!slash)
+		return perr(p, "%s(): no resource type (namespace/type) among the arguments", fname);
 	for (const char *s = slash; s; s = strchr(s + 1, '/'))
 		segs++;
 	if (n - ti - 1 != segs)
@@ -1878,7 +1891,9 @@ const cJSON *ax_parameter(struct ax_ctx *x, const char *name, struct nws_err *er
 		return nws_err_set(err, "parameters('%s'): defined in terms of itself", name), NULL;
 	const cJSON *given = cJSON_GetObjectItem(x->given, decl->string), *dflt = cJSON_GetObjectItem(decl, "defaultValue");
 
-	if (given) {
+	if (cJSON_IsRaw(given)) {
+		return nws_err_set(err, "parameter '%s': %s", decl->string, given->valuestring), NULL;
+	} else if (given) {
 		v = cJSON_Duplicate(given, true);
 	} else if (dflt) {
 		struct saved s;

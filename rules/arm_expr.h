@@ -18,7 +18,12 @@
 /* One evaluation scope: a template's parameters and variables, and the deployment it runs in. */
 struct ax_ctx {
 	const cJSON *params; /* the template's "parameters" declarations; the caller owns them */
-	const cJSON *given;  /* name -> value from --parameters / --parameter; the caller owns it */
+	/*
+	 * name -> value from --parameters / --parameter; the caller owns it. A cJSON_Raw value is one
+	 * that cannot be had offline (a Key Vault reference), its text saying why: an error only if
+	 * the template uses it where nwsim looks (a VM's password is never evaluated).
+	 */
+	const cJSON *given;
 	const cJSON *vars;   /* the template's "variables"; the caller owns them */
 	cJSON *cache;        /* parameters and variables already evaluated: owned here */
 	const char *subscription, *resource_group, *location, *deployment;

@@ -90,6 +90,47 @@ const char *az_proto_name(int proto, char *buf)
 	return buf;
 }
 
+/*
+ * The names in the table of Microsoft's "Virtual network service tags" page
+ * (learn.microsoft.com/azure/virtual-network/service-tags-overview). A file naming a tag that
+ * is not here still works: this list only words the error when no file gave the tag.
+ */
+static const char *const service_tags[] = {
+	"ActionGroup", "ApiManagement", "ApplicationInsightsAvailability", "AppConfiguration", "AppService",
+	"AppServiceManagement", "AutonomousDevelopmentPlatform", "AzureActiveDirectory",
+	"AzureActiveDirectoryDomainServices", "AzureAdvancedThreatProtection", "AzureArcInfrastructure",
+	"AzureAttestation", "AzureBackup", "AzureBotService", "AzureCloud", "AzureCognitiveSearch",
+	"AzureConnectors", "AzureContainerAppsService", "AzureContainerRegistry", "AzureCosmosDB",
+	"AzureDatabricks", "AzureDataExplorerManagement", "AzureDataLake", "AzureDevOps", "AzureDevSpaces",
+	"AzureDeviceUpdate", "AzureDigitalTwins", "AzureEventGrid", "AzureFrontDoor.Backend",
+	"AzureFrontDoor.FirstParty", "AzureFrontDoor.Frontend", "AzureHealthcareAPIs", "AzureInformationProtection",
+	"AzureIoTHub", "AzureKeyVault", "AzureLoadTestingInstanceManagement", "AzureMachineLearning",
+	"AzureMachineLearningInference", "AzureManagedGrafana", "AzureMonitor", "AzureOpenDatasets",
+	"AzurePlatformDNS", "AzurePlatformIMDS", "AzurePlatformLKM", "AzurePortal", "AzureResourceManager",
+	"AzureSentinel", "AzureSignalR", "AzureSiteRecovery", "AzureSphere", "AzureSpringCloud", "AzureStack",
+	"AzureTrafficManager", "AzureUpdateDelivery", "AzureWebPubSub", "BatchNodeManagement", "ChaosStudio",
+	"CognitiveServicesFrontend", "CognitiveServicesManagement", "DataFactory", "DataFactoryManagement",
+	"Dynamics365BusinessCentral", "Dynamics365ForMarketingEmail", "EOPExternalPublishedIPs", "EventHub",
+	"GatewayManager", "GuestAndHybridManagement", "HDInsight", "KustoAnalytics", "LogicApps",
+	"LogicAppsManagement", "M365ManagementActivityApi", "M365ManagementActivityApiWebhook", "Marketplace",
+	"MicrosoftAzureFluidRelay", "MicrosoftCloudAppSecurity", "MicrosoftContainerRegistry",
+	"MicrosoftDefenderForEndpoint", "MicrosoftPurviewPolicyDistribution", "OneDsCollector", "PowerBI",
+	"PowerPlatformInfra", "PowerPlatformPlex", "PowerQueryOnline", "Scuba", "SerialConsole", "ServiceBus",
+	"ServiceFabric", "Sql", "SqlManagement", "Storage", "StorageMover", "StorageSyncService", "VideoIndexer",
+	"WindowsAdminCenter", "WindowsVirtualDesktop",
+};
+
+bool az_service_tag_known(const char *s)
+{
+	size_t base = strcspn(s, ".");
+
+	for (size_t i = 0; i < sizeof(service_tags) / sizeof(service_tags[0]); i++)
+		if (!strcasecmp(s, service_tags[i]) ||
+		    (s[base] == '.' && strlen(service_tags[i]) == base && !strncasecmp(s, service_tags[i], base)))
+			return true;
+	return false;
+}
+
 int az_builtin_tag_parse(const char *s)
 {
 	static const char *const classic[AZ_TAG_BUILTIN_COUNT] = {

@@ -68,6 +68,12 @@ int az_proto_parse(const char *s, int *p);
 const char *az_proto_name(int proto, char *buf);
 /* Built-in tag, accepting the classic spellings (VIRTUAL_NETWORK, ...); -1 when not built in. */
 int az_builtin_tag_parse(const char *s);
+/*
+ * Whether s names one of Azure's own service tags (GatewayManager, AzureCloud, Storage.WestEurope:
+ * a regional tag is its service's name, a dot and a region), whose addresses come from Azure's
+ * service-tag file: tells a tag the user forgot to give from a misspelt one. Not case-sensitive.
+ */
+bool az_service_tag_known(const char *s);
 
 /* The addresses nwsim treats as Azure's platform (host and metadata service): see docs/semantics.md. */
 #define AZ_HOST_IP "168.63.129.16"

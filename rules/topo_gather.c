@@ -73,6 +73,9 @@ struct gather {
 	size_t n, cap;
 	cJSON *arrays[NTYPES]; /* the document's top-level arrays, by type (NULL for children) */
 	cJSON *tags, *dns, *hosts, *latency;
+	cJSON *declared;        /* every template's parameter names: what --parameters may give */
+	const char *template1;  /* the first template, named when it is the only one */
+	size_t ntemplates;
 	const char *latency_file;
 	const char *sub, *rg, *loc;
 };
@@ -233,6 +236,12 @@ enum tg_kind tg_classify(const cJSON *root, char *what, size_t len)
 	if ((schema && strcasestr(schema, "deploymentTemplate")) ||
 	    (cJSON_GetObjectItem(root, "resources") && cJSON_GetObjectItem(root, "contentVersion")))
 		return TG_TEMPLATE;
+	/* Before the resource test: what az network list-service-tags prints is itself shaped as a
+	 * resource ("type": "Microsoft.Network/serviceTags"), the downloaded file is not. */
+	const cJSON *values = cJSON_GetObjectItem(root, "values");
+
+	if (cJSON_IsArray(values) && (cJSON_GetObjectItem(root, "changeNumber") || cJSON_GetObjectItem(root, "cloud")))
+		return TG_TAGS;
 	if (looks_resource(root))
 		return TG_RESOURCE;
 	const cJSON *val = cJSON_GetObjectItem(root, "value");
@@ -246,10 +255,6 @@ enum tg_kind tg_classify(const cJSON *root, char *what, size_t len)
 		}
 		return TG_VALUE;
 	}
-	const cJSON *values = cJSON_GetObjectItem(root, "values");
-
-	if (cJSON_IsArray(values) && (cJSON_GetObjectItem(root, "changeNumber") || cJSON_GetObjectItem(root, "cloud")))
-		return TG_TAGS;
 	for (size_t i = 0; i < sizeof(own_keys) / sizeof(own_keys[0]); i++)
 		if (cJSON_GetObjectItem(root, own_keys[i]))
 			return TG_NWSIM;
@@ -461,7 +466,7 @@ static cJSON *typed(const cJSON *decl, const char *text)
 }
 
 /* The parameter values a template is deployed with, checked against what it declares. */
-static cJSON *given_for(struct gather *g, const cJSON *params, const char *file)
+static cJSON *given_for(struct gather *g, const cJSON *params)
 {
 	cJSON *given = cJSON_CreateObject();
 
@@ -486,19 +491,24 @@ static cJSON *given_for(struct gather *g, const cJSON *params, const char *file)
 				continue;
 			const cJSON *decl = cJSON_GetObjectItem(params, e->string), *v = cJSON_GetObjectItem(e, "value");
 
-			if (!decl) {
-				nws_err_set(g->err, "%s: parameters.%s: %s declares no parameter of that name (Azure refuses it too)", pf->name,
-					    e->string, file);
-				goto fail;
-			}
-			if (!v) {
-				nws_err_set(g->err, "%s: parameters.%s: %s", pf->name, e->string,
-					    cJSON_GetObjectItem(e, "reference") ? "a Key Vault reference cannot be read offline: give the value with --parameter"
-										: "missing \"value\"");
+			if (!decl)
+				continue; /* another template's, or none's: params_declared() says */
+			cJSON *nv;
+			char why[1280];
+
+			if (v) {
+				nv = cJSON_Duplicate(v, true);
+			} else if (cJSON_GetObjectItem(e, "reference")) {
+				/* Azure reads the secret at deployment; nwsim only if the network needs it. */
+				snprintf(why, sizeof(why), "its value is a Key Vault reference in %s, which cannot be read offline: give it with --parameter %s=VALUE",
+					 pf->name, e->string);
+				nv = cJSON_CreateRaw(why);
+			} else {
+				nws_err_set(g->err, "%s: parameters.%s: missing \"value\"", pf->name, e->string);
 				goto fail;
 			}
 			cJSON_DeleteItemFromObject(given, e->string);
-			if (!cJSON_AddItemToObject(given, e->string, cJSON_Duplicate(v, true)))
+			if (!cJSON_AddItemToObject(given, e->string, nv))
 				goto nomem;
 		}
 	}
@@ -513,10 +523,8 @@ static cJSON *given_for(struct gather *g, const cJSON *params, const char *file)
 		snprintf(name, sizeof(name), "%.*s", (int)(eq - s), s);
 		const cJSON *decl = cJSON_GetObjectItem(params, name);
 
-		if (!decl) {
-			nws_err_set(g->err, "--parameter %s: %s declares no parameter of that name", name, file);
-			goto fail;
-		}
+		if (!decl)
+			continue;
 		cJSON *v = typed(decl, eq + 1);
 
 		if (!v) {
@@ -726,7 +734,7 @@ static int tpl_resource(struct tpl *tp, const cJSON *r, const char *path, const 
 static int take_template(struct gather *g, const cJSON *root, const char *file)
 {
 	const cJSON *params = cJSON_GetObjectItem(root, "parameters"), *res = cJSON_GetObjectItem(root, "resources"), *r;
-	cJSON *given = given_for(g, params, file);
+	cJSON *given = given_for(g, params);
 	struct tpl tp = { .g = g, .file = file };
 	int rc = -1;
 	size_t i = 0;
@@ -1131,11 +1139,62 @@ static int vm_nics(struct gather *g)
 
 /* ---- the whole ------------------------------------------------------------------------------- */
 
+/*
+ * Each parameter given goes to the templates that declare it, as if each were deployed with the
+ * parameters meant for it. One that no template declares is refused: Azure refuses a parameter
+ * its template does not declare, and a misspelt name would otherwise be dropped unseen.
+ */
+static int params_declared(struct gather *g, const struct tg_file *files, size_t n)
+{
+	char who[512];
+
+	for (size_t i = 0; i < n; i++) {
+		char what[256];
+		const cJSON *d;
+
+		if (tg_classify(files[i].root, what, sizeof(what)) != TG_TEMPLATE)
+			continue;
+		if (!g->ntemplates++)
+			g->template1 = files[i].name;
+		cJSON_ArrayForEach(d, cJSON_GetObjectItem(files[i].root, "parameters"))
+			if (!cJSON_GetObjectItem(g->declared, d->string) && !cJSON_AddItemToObject(g->declared, d->string, cJSON_CreateTrue()))
+				return oom(g);
+	}
+	if (!g->ntemplates)
+		return nws_err_set(g->err, "%s: none of the -t files is an ARM template", g->o->nparam_files ? "--parameters" : "--parameter");
+
+	if (g->ntemplates == 1)
+		snprintf(who, sizeof(who), "%s declares", g->template1);
+	else
+		snprintf(who, sizeof(who), "none of the %zu templates declares", g->ntemplates);
+	for (size_t f = 0; f < g->o->nparam_files; f++) {
+		const struct tg_file *pf = &g->o->param_files[f];
+		const cJSON *ps = cJSON_GetObjectItem(pf->root, "parameters"), *e;
+
+		if (!cJSON_IsObject(ps))
+			ps = pf->root;
+		cJSON_ArrayForEach(e, ps) {
+			if (strcmp(e->string, "$schema") && strcmp(e->string, "contentVersion") &&
+			    !cJSON_GetObjectItem(g->declared, e->string))
+				return nws_err_set(g->err, "%s: parameters.%s: %s no parameter of that name (Azure refuses it too)", pf->name,
+						   e->string, who);
+		}
+	}
+	for (size_t i = 0; i < g->o->nparams; i++) {
+		const char *s = g->o->params[i], *eq = strchr(s, '=');
+		char name[256];
+
+		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - s) : 0, s);
+		if (!cJSON_GetObjectItem(g->declared, name))
+			return nws_err_set(g->err, "--parameter %s: %s no parameter of that name", name, who);
+	}
+	return 0;
+}
+
 int tg_gather(const struct tg_file *files, size_t n, const struct tg_opts *o, struct tg_result *out, struct nws_err *err)
 {
 	struct gather gv = { .o = o, .out = out, .err = err }, *g = &gv;
 	int rc = -1;
-	bool saw_template = false;
 
 	memset(out, 0, sizeof(*out));
 	g->sub = o->subscription ? o->subscription : AZ_SUBSCRIPTION;
@@ -1145,7 +1204,8 @@ int tg_gather(const struct tg_file *files, size_t n, const struct tg_opts *o, st
 	g->tags = cJSON_CreateObject();
 	g->dns = cJSON_CreateObject();
 	g->hosts = cJSON_CreateArray();
-	if (!out->root || !g->tags || !g->dns || !g->hosts) {
+	g->declared = cJSON_CreateObject();
+	if (!out->root || !g->tags || !g->dns || !g->hosts || !g->declared) {
 		oom(g);
 		goto out;
 	}
@@ -1154,6 +1214,9 @@ int tg_gather(const struct tg_file *files, size_t n, const struct tg_opts *o, st
 			oom(g);
 			goto out;
 		}
+	/* Before any file is read: a parameter nothing declares is the error, not what it left unset. */
+	if ((o->nparam_files || o->nparams) && params_declared(g, files, n) < 0)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		char what[256];
 		const struct tg_file *f = &files[i];
@@ -1173,7 +1236,6 @@ int tg_gather(const struct tg_file *files, size_t n, const struct tg_opts *o, st
 			r = take_list(g, cJSON_GetObjectItem(f->root, "value"), f->name, "value");
 			break;
 		case TG_TEMPLATE:
-			saw_template = true;
 			r = take_template(g, f->root, f->name);
 			break;
 		case TG_TAGS:
@@ -1189,10 +1251,7 @@ int tg_gather(const struct tg_file *files, size_t n, const struct tg_opts *o, st
 		if (r < 0)
 			goto out;
 	}
-	if ((o->nparam_files || o->nparams) && !saw_template) {
-		nws_err_set(err, "%s: none of the -t files is an ARM template", o->nparam_files ? "--parameters" : "--parameter");
-		goto out;
-	}
+
 	if (join_top(g) < 0 || join_children(g) < 0)
 		goto out;
 	for (size_t i = 0; i < g->n; i++) {
@@ -1247,6 +1306,7 @@ out:
 	cJSON_Delete(g->tags);
 	cJSON_Delete(g->dns);
 	cJSON_Delete(g->hosts);
+	cJSON_Delete(g->declared);
 	cJSON_Delete(g->latency);
 	if (rc < 0)
 		tg_result_free(out);

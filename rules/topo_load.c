@@ -560,7 +560,11 @@ static int side_single(struct ld *ld, const char *s, struct topo_side *sd)
 			return fail(ld, "'%s' is not a valid IPv4 address", s);
 		if (strchr(s, '/') || strchr(s, ':'))
 			return fail(ld, "'%s' is not a valid IPv4 or IPv6 address or CIDR prefix", s);
-		return fail(ld, "unknown service tag '%s' (not a built-in tag nor one in serviceTags)", s);
+		if (az_service_tag_known(s))
+			return fail(ld, "service tag '%s': no file gave its addresses: pass Azure's service-tag file with -t "
+				    "(az network list-service-tags --location REGION, or ServiceTags_Public_*.json from the Microsoft Download Center)",
+				    s);
+		return fail(ld, "unknown service tag '%s' (not one of Azure's service tags, not a built-in one, not in serviceTags)", s);
 	}
 	sd->kind = TOPO_SIDE_TAG;
 	sd->tag = tag;

@@ -283,6 +283,9 @@ static void test_ids_and_deployment(void **state)
 	check(x, "[resourceId('sub2', 'rg2', 'Microsoft.Network/routeTables', 'rt')]",
 	      "\"/subscriptions/sub2/resourceGroups/rg2/providers/Microsoft.Network/routeTables/rt\"");
 	check_err(x, "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet1')]", "takes 2 names, 1 given");
+	/* Written so in Azure's own quickstarts (nic-publicip-dns-vnet), and deployed by ARM. */
+	check(x, "[resourceId('Microsoft.Network/publicIPAddresses/', 'pip')]",
+	      "\"/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/pip\"");
 	check(x, "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'r')]",
 	      "\"/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleDefinitions/r\"");
 	check(x, "[subscription().subscriptionId]", "\"00000000-0000-0000-0000-000000000001\"");

@@ -1,0 +1,1 @@
+test-ip-flow -t {root}/tests/import/quickstarts/vm-multiple-ipconfig/azuredeploy.json --parameters {root}/tests/import/quickstarts/vm-multiple-ipconfig/azuredeploy.parameters.json --vm myVM1 --direction Inbound --protocol TCP --local 10.0.0.6:22 --remote 203.0.113.9:40000

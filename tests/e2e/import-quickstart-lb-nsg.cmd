@@ -1,0 +1,1 @@
+list-effective-nsg -t {root}/tests/import/quickstarts/load-balancer-standard-create/azuredeploy.json --parameters {root}/tests/import/quickstarts/load-balancer-standard-create/azuredeploy.parameters.json --nic GEN-UNIQUE-8-vm2-networkInterface -o table

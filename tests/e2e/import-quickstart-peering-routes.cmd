@@ -1,0 +1,1 @@
+show-effective-route-table -t {root}/tests/import/quickstarts/bastion-hub-spoke-vnet/azuredeploy.json --parameters {root}/tests/import/quickstarts/bastion-hub-spoke-vnet/azuredeploy.parameters.json --nic vm1-nic-01 -o table

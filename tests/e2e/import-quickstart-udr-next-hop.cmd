@@ -1,0 +1,1 @@
+show-next-hop -t {root}/tests/import/quickstarts/userdefined-routes-appliance/azuredeploy.json --parameters {root}/tests/import/quickstarts/userdefined-routes-appliance/azuredeploy.parameters.json --vm routedemo5VM0 --source-ip 10.1.0.4 --dest-ip 10.1.2.4

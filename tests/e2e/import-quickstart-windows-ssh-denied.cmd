@@ -1,0 +1,1 @@
+test-ip-flow -t {root}/tests/import/quickstarts/vm-simple-windows/azuredeploy.json --parameters {root}/tests/import/quickstarts/vm-simple-windows/azuredeploy.parameters.json --vm simple-vm --direction Inbound --protocol TCP --local 10.0.0.4:22 --remote 203.0.113.9:40000

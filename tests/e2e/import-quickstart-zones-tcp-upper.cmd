@@ -1,0 +1,1 @@
+test-ip-flow -t {root}/tests/import/quickstarts/vm-simple-zones/azuredeploy.json --parameters {root}/tests/import/quickstarts/vm-simple-zones/azuredeploy.parameters.json --vm linuxvm --direction Inbound --protocol TCP --local 10.1.0.4:22 --remote 198.51.100.7:40000 -o table

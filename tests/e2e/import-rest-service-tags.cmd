@@ -1,0 +1,1 @@
+test-ip-flow -t service-tag-rule.json -t <(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["responses"]["200"]["body"]))' {root}/tests/import/rest/ServiceTagsList.json) --vm vm1 --direction Inbound --protocol TCP --local 10.0.0.4:443 --remote 20.36.107.180:40000
