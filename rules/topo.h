@@ -99,6 +99,8 @@ struct topo_peering {
 	const char *name;
 	int remote; /* vnet index */
 	bool allow_forwarded, allow_gateway_transit, use_remote_gateways;
+	const char *state; /* peeringState as the file gives it; NULL when it gives none */
+	const char *at;    /* where the file holds it (the loader's, for its messages) */
 };
 
 struct topo_localnet {

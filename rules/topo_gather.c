@@ -1164,9 +1164,9 @@ static int params_declared(struct gather *g, const struct tg_file *files, size_t
 		return nws_err_set(g->err, "%s: none of the -t files is an ARM template", g->o->nparam_files ? "--parameters" : "--parameter");
 
 	if (g->ntemplates == 1)
-		snprintf(who, sizeof(who), "%s declares", g->template1);
+		snprintf(who, sizeof(who), "%s declares no parameter of that name", g->template1);
 	else
-		snprintf(who, sizeof(who), "none of the %zu templates declares", g->ntemplates);
+		snprintf(who, sizeof(who), "none of the %zu templates declares a parameter of that name", g->ntemplates);
 	for (size_t f = 0; f < g->o->nparam_files; f++) {
 		const struct tg_file *pf = &g->o->param_files[f];
 		const cJSON *ps = cJSON_GetObjectItem(pf->root, "parameters"), *e;
@@ -1176,7 +1176,7 @@ static int params_declared(struct gather *g, const struct tg_file *files, size_t
 		cJSON_ArrayForEach(e, ps) {
 			if (strcmp(e->string, "$schema") && strcmp(e->string, "contentVersion") &&
 			    !cJSON_GetObjectItem(g->declared, e->string))
-				return nws_err_set(g->err, "%s: parameters.%s: %s no parameter of that name (Azure refuses it too)", pf->name,
+				return nws_err_set(g->err, "%s: parameters.%s: %s (Azure refuses it too)", pf->name,
 						   e->string, who);
 		}
 	}
@@ -1186,7 +1186,7 @@ static int params_declared(struct gather *g, const struct tg_file *files, size_t
 
 		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - s) : 0, s);
 		if (!cJSON_GetObjectItem(g->declared, name))
-			return nws_err_set(g->err, "--parameter %s: %s no parameter of that name", name, who);
+			return nws_err_set(g->err, "--parameter %s: %s", name, who);
 	}
 	return 0;
 }

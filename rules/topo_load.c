@@ -25,6 +25,8 @@ struct ld {
 	bool strict_prefix; /* address spaces and subnets: host bits are an error */
 	const struct tg_result *gr; /* several files made one: places are named in their own file */
 	size_t subnet_cap, nic_cap; /* room in t->subnets and t->nics, which grow as they fill */
+	const char **warn;          /* what is read but takes no part (a peering that passes nothing) */
+	size_t nwarn, warn_cap;
 };
 
 #define A(ld) (&(ld)->t->arena)
@@ -57,23 +59,52 @@ static void pop(struct ld *ld, size_t mark)
 	ld->path[mark] = 0;
 }
 
+/* "file: place" for the current place, in the file it came from when several files made one. */
+static void where(struct ld *ld, char *out, size_t len)
+{
+	const char *p = ld->path[0] == '.' ? ld->path + 1 : ld->path, *file;
+	char orig[sizeof(ld->path) + 64];
+
+	if (*p && ld->gr && tg_translate(ld->gr, p, &file, orig, sizeof(orig)))
+		snprintf(out, len, orig[0] ? "%s: %s" : "%s", file, orig);
+	else if (*p)
+		snprintf(out, len, "%s: %s", ld->t->file, p);
+	else
+		snprintf(out, len, "%s", ld->t->file);
+}
+
 static int fail(struct ld *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(struct ld *ld, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], at[sizeof(ld->path) + 1100];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	const char *p = ld->path[0] == '.' ? ld->path + 1 : ld->path, *file;
-	char orig[sizeof(ld->path) + 64];
+	where(ld, at, sizeof(at));
+	return nws_err_set(ld->err, "%s: %s", at, msg);
+}
 
-	if (*p && ld->gr && tg_translate(ld->gr, p, &file, orig, sizeof(orig)))
-		return orig[0] ? nws_err_set(ld->err, "%s: %s: %s", file, orig, msg) : nws_err_set(ld->err, "%s: %s", file, msg);
-	if (*p)
-		return nws_err_set(ld->err, "%s: %s: %s", ld->t->file, p, msg);
-	return nws_err_set(ld->err, "%s: %s", ld->t->file, msg);
+static void *grow(struct ld *ld, void *arr, size_t n, size_t *cap, size_t size);
+
+/* A warning at the current place: nwsim reads it, and says how it takes it. -1 out of memory. */
+static int warn(struct ld *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int warn(struct ld *ld, const char *fmt, ...)
+{
+	char msg[512], at[sizeof(ld->path) + 1100], *w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	where(ld, at, sizeof(at));
+	ld->warn = grow(ld, ld->warn, ld->nwarn, &ld->warn_cap, sizeof(*ld->warn));
+	if (!ld->warn || !(w = nws_arena_alloc(A(ld), strlen(at) + strlen(msg) + 3)))
+		return nws_err_set(ld->err, "out of memory");
+	sprintf(w, "%s: %s", at, msg);
+	ld->warn[ld->nwarn++] = w;
+	return 0;
 }
 
 static int oom(struct ld *ld)
@@ -1236,8 +1267,11 @@ static int load_vnet_body(struct ld *ld, const cJSON *obj, int vi)
 			pop(ld, m3);
 			if (opt_bool(ld, e, "allowForwardedTraffic", &p->allow_forwarded) < 0 ||
 			    opt_bool(ld, e, "allowGatewayTransit", &p->allow_gateway_transit) < 0 ||
-			    opt_bool(ld, e, "useRemoteGateways", &p->use_remote_gateways) < 0)
+			    opt_bool(ld, e, "useRemoteGateways", &p->use_remote_gateways) < 0 ||
+			    opt_str(ld, e, "peeringState", &p->state) < 0)
 				return -1;
+			if (!(p->at = nws_arena_strdup(A(ld), ld->path)))
+				return oom(ld);
 			pop(ld, m2);
 			i++;
 		}
@@ -1950,37 +1984,94 @@ static const struct topo_peering *peering_to(const struct topo *t, int from, int
 	return NULL;
 }
 
-/* Peerings as Azure connects them: both sides listed; remote gateways only where offered. */
+static bool peering_up(const struct topo_peering *p)
+{
+	return !p->state || !strcasecmp(p->state, "Connected");
+}
+
+/*
+ * A peering passes traffic once both sides exist and Azure calls it Connected. Azure accepts one
+ * side alone and leaves it Initiated; a side whose remote network was deleted and made again
+ * shows Disconnected. Neither passes anything: nwsim reads them, says so, and leaves them out,
+ * and the side facing one of them passes nothing either.
+ */
+static int drop_idle_peerings(struct ld *ld)
+{
+	struct topo *t = ld->t;
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (size_t v = 0; v < t->nvnets; v++) {
+			struct topo_vnet *vn = &t->vnets[v];
+			size_t keep = 0;
+
+			for (size_t i = 0; i < vn->npeerings; i++) {
+				const struct topo_peering *p = &vn->peerings[i], *back = peering_to(t, p->remote, (int)v);
+				const char *rname = t->vnets[p->remote].name;
+				int r = 0;
+
+				snprintf(ld->path, sizeof(ld->path), "%s", p->at);
+				ld->plen = strlen(ld->path);
+				if (!peering_up(p))
+					r = warn(ld, "peeringState is %s: the peering passes no traffic until it is Connected; nwsim leaves it out",
+						 p->state);
+				else if (!back)
+					r = warn(ld, "'%s' has no peering back to '%s': Azure leaves a one-sided peering Initiated, passing no traffic; nwsim leaves it out",
+						 rname, vn->name);
+				else if (!peering_up(back))
+					r = warn(ld, "the peering back from '%s' is %s, so this one passes no traffic either; nwsim leaves it out", rname,
+						 back->state);
+				else {
+					vn->peerings[keep++] = *p;
+					continue;
+				}
+				if (r < 0)
+					return -1;
+				changed = true;
+			}
+			vn->npeerings = keep;
+		}
+	}
+	ld->path[0] = 0;
+	ld->plen = 0;
+	return 0;
+}
+
+/* Peerings as Azure connects them: one per pair of networks; remote gateways only where offered. */
 static int validate_peerings(struct ld *ld)
 {
 	struct topo *t = ld->t;
 
 	for (size_t v = 0; v < t->nvnets; v++)
 		for (size_t i = 0; i < t->vnets[v].npeerings; i++) {
+			const struct topo_vnet *vn = &t->vnets[v];
+
+			for (size_t j = 0; j < i; j++)
+				if (vn->peerings[j].remote == vn->peerings[i].remote) {
+					snprintf(ld->path, sizeof(ld->path), "%s", vn->peerings[i].at);
+					ld->plen = strlen(ld->path);
+					return fail(ld, "'%s' is peered twice", t->vnets[vn->peerings[i].remote].name);
+				}
+		}
+	if (drop_idle_peerings(ld) < 0)
+		return -1;
+	for (size_t v = 0; v < t->nvnets; v++)
+		for (size_t i = 0; i < t->vnets[v].npeerings; i++) {
 			const struct topo_peering *p = &t->vnets[v].peerings[i];
 			const struct topo_vnet *vn = &t->vnets[v], *rv = &t->vnets[p->remote];
 			const struct topo_peering *back = peering_to(t, p->remote, (int)v);
 
-			for (size_t j = 0; j < i; j++)
-				if (vn->peerings[j].remote == p->remote)
-					return nws_err_set(ld->err, "%s: virtualNetworks[%zu].peerings[%zu]: '%s' is peered twice",
-							   t->file, v, i, rv->name);
-			if (!back)
-				return nws_err_set(ld->err,
-						   "%s: virtualNetworks[%zu].peerings[%zu]: '%s' has no peering back to '%s' (Azure leaves a one-sided peering Initiated, passing no traffic)",
-						   t->file, v, i, rv->name, vn->name);
 			if (!p->use_remote_gateways)
 				continue;
+			snprintf(ld->path, sizeof(ld->path), "%s.useRemoteGateways", p->at);
+			ld->plen = strlen(ld->path);
 			if (vn->gateway)
-				return nws_err_set(ld->err, "%s: virtualNetworks[%zu].peerings[%zu]: useRemoteGateways: '%s' has a gateway of its own",
-						   t->file, v, i, vn->name);
+				return fail(ld, "'%s' has a gateway of its own", vn->name);
 			if (!rv->gateway)
-				return nws_err_set(ld->err, "%s: virtualNetworks[%zu].peerings[%zu]: useRemoteGateways: '%s' has no gateway",
-						   t->file, v, i, rv->name);
+				return fail(ld, "'%s' has no gateway", rv->name);
 			if (!back->allow_gateway_transit)
-				return nws_err_set(ld->err,
-						   "%s: virtualNetworks[%zu].peerings[%zu]: useRemoteGateways: the peering from '%s' back to '%s' does not set allowGatewayTransit",
-						   t->file, v, i, rv->name, vn->name);
+				return fail(ld, "the peering from '%s' back to '%s' does not set allowGatewayTransit", rv->name, vn->name);
 		}
 	return 0;
 }
@@ -2409,6 +2500,8 @@ static struct topo *load_root(const char *name, cJSON *root, const struct tg_res
 		goto out;
 	if (assign_dynamic(ld) < 0 || validate(ld) < 0)
 		goto out;
+	t->warnings = ld->warn;
+	t->nwarnings = ld->nwarn;
 	if (topo_index_build(t) < 0) {
 		oom(ld);
 		goto out;
@@ -2494,13 +2587,17 @@ static struct topo *load_docs(const struct tg_file *files, size_t n, const struc
 	gr.root = NULL;
 	struct topo *t = load_root(names, root, &gr, err);
 
+	/* The gatherer's warnings (resources it does not simulate) first, then the loader's. */
 	if (t && gr.nwarnings) {
-		const char **w = nws_arena_array(&t->arena, gr.nwarnings, sizeof(*w));
+		size_t n = gr.nwarnings + t->nwarnings;
+		const char **w = nws_arena_array(&t->arena, n, sizeof(*w));
 
 		for (size_t i = 0; w && i < gr.nwarnings; i++)
 			w[i] = nws_arena_strdup(&t->arena, gr.warnings[i]);
+		if (w && t->nwarnings)
+			memcpy(w + gr.nwarnings, t->warnings, t->nwarnings * sizeof(*w));
 		t->warnings = w;
-		t->nwarnings = w ? gr.nwarnings : 0;
+		t->nwarnings = w ? n : 0;
 	}
 	tg_result_free(&gr);
 	return t;

@@ -1,0 +1,1 @@
+topology -o dot -t {root}/tests/import/quickstarts/existing-vnet-to-vnet-peering/prereqs/prereq.azuredeploy.json -t {root}/tests/import/quickstarts/existing-vnet-to-vnet-peering/azuredeploy.json --parameter existingLocalVirtualNetworkName=local-vnet --parameter existingRemoteVirtualNetworkName=remote-vnet --parameter existingRemoteVirtualNetworkResourceGroupName=nwsim

@@ -1,0 +1,1 @@
+show-effective-route-table -t peering-disconnected.json --nic nic1

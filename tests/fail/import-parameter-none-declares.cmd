@@ -1,0 +1,1 @@
+test-ip-flow -t import-template.json -t {root}/tests/import/quickstarts/nsg-dmz-in-vnet/azuredeploy.json --parameters import-params-stray.json --vm vm1 --direction Inbound --protocol TCP --local 10.0.0.4:80 --remote 8.8.8.8:1000
