@@ -589,6 +589,29 @@ static char *field_str(struct tpl *tp, const cJSON *r, const char *key, const ch
 }
 
 /* One instance of a resource (one copy index, its condition true). */
+/*
+ * The id ARM gives a resource the template deploys: the deployment's subscription and resource
+ * group, then each type segment after the namespace with its name ("Microsoft.Network/
+ * virtualNetworks/subnets" and "vnet1/web": .../virtualNetworks/vnet1/subnets/web). Answers
+ * that name a resource by id (a route table's) are then those of the deployed network.
+ */
+static bool deployed_id(const struct gather *g, const char *type, const char *name, char *out, size_t len)
+{
+	const char *t = strchr(type, '/'), *n = name;
+	size_t off = (size_t)snprintf(out, len, "/subscriptions/%s/resourceGroups/%s/providers/%.*s", g->sub, g->rg,
+				      t ? (int)(t - type) : 0, type);
+
+	while (t && off < len) {
+		const char *tn = strchr(t + 1, '/'), *nn = strchr(n, '/');
+		size_t tl = tn ? (size_t)(tn - t) : strlen(t), nl = nn ? (size_t)(nn - n) : strlen(n);
+
+		off += (size_t)snprintf(out + off, len - off, "%.*s/%.*s", (int)tl, t, (int)nl, n);
+		t = tn;
+		n = nn ? nn + 1 : n + nl;
+	}
+	return t == NULL && off < len;
+}
+
 static int tpl_instance(struct tpl *tp, const cJSON *r, const char *path, const char *ptype, const char *pname)
 {
 	struct gather *g = tp->g;
@@ -637,7 +660,10 @@ static int tpl_instance(struct tpl *tp, const cJSON *r, const char *path, const 
 		cJSON *obj = cJSON_CreateObject(), *props = NULL;
 		const cJSON *p = cJSON_GetObjectItem(r, "properties");
 
-		if (!obj || !cJSON_AddStringToObject(obj, "name", full_name) || !cJSON_AddStringToObject(obj, "type", full_type)) {
+		char id[1536];
+
+		if (!obj || !cJSON_AddStringToObject(obj, "name", full_name) || !cJSON_AddStringToObject(obj, "type", full_type) ||
+		    (deployed_id(g, full_type, full_name, id, sizeof(id)) && !cJSON_AddStringToObject(obj, "id", id))) {
 			cJSON_Delete(obj);
 			oom(g);
 			goto out;
