@@ -759,6 +759,11 @@ static int load_rule(struct ld *ld, const cJSON *obj, struct topo_rule *r, bool 
 	}
 	if (rule_side(ld, obj, "source", &r->src) < 0 || rule_side(ld, obj, "destination", &r->dst) < 0)
 		return -1;
+	/* Azure refuses a rule whose source is of one IP family and destination of the other. */
+	if (r->src.kind == TOPO_SIDE_PREFIXES && r->dst.kind == TOPO_SIDE_PREFIXES &&
+	    r->src.pfx.p[0].ip.fam != r->dst.pfx.p[0].ip.fam)
+		return fail(ld, "the source is %s and the destination %s: one rule holds one IP family (Azure refuses it too)",
+			    r->src.pfx.p[0].ip.fam == NWS_AF6 ? "IPv6" : "IPv4", r->dst.pfx.p[0].ip.fam == NWS_AF6 ? "IPv6" : "IPv4");
 	if (rule_ports(ld, obj, "sourcePortRange", "sourcePortRanges", &r->sport) < 0 ||
 	    rule_ports(ld, obj, "destinationPortRange", "destinationPortRanges", &r->dport) < 0)
 		return -1;
@@ -1031,6 +1036,9 @@ static int load_rt(struct ld *ld, const cJSON *obj, struct topo_rt *rt)
 			return missing(ld, "nextHopIpAddress");
 		}
 		for (size_t j = 0; j < i; j++)
+			if (!strcasecmp(rt->routes[j].name, ro->name))
+				return fail(ld, "route name '%s' is used twice (also routes[%zu])", ro->name, j);
+		for (size_t j = 0; j < i; j++)
 			if (rt->routes[j].prefix.len == ro->prefix.len && nws_ip_eq(&rt->routes[j].prefix.ip, &ro->prefix.ip)) {
 				field(ld, e, "addressPrefix", &m3);
 				return fail(ld, "prefix '%s' is already routed by routes[%zu] '%s'", pfx, j, rt->routes[j].name);
@@ -1141,6 +1149,20 @@ static int load_gateway(struct ld *ld, const cJSON *obj, struct topo_gateway *gw
 	return 0;
 }
 
+/* Whether two prefix lists share an address; *ia, *ib: the first pair that does. */
+static bool plist_overlap(const struct topo_plist *a, const struct topo_plist *b, size_t *ia, size_t *ib)
+{
+	for (size_t i = 0; i < a->n; i++)
+		for (size_t j = 0; j < b->n; j++)
+			if (a->p[i].ip.fam == b->p[j].ip.fam &&
+			    (nws_prefix_contains(&a->p[i], &b->p[j].ip) || nws_prefix_contains(&b->p[j], &a->p[i].ip))) {
+				*ia = i;
+				*ib = j;
+				return true;
+			}
+	return false;
+}
+
 static bool plist_within(const struct topo_plist *inner, const struct topo_plist *outer, size_t *bad)
 {
 	for (size_t i = 0; i < inner->n; i++) {
@@ -1228,9 +1250,19 @@ static int load_vnet_body(struct ld *ld, const cJSON *obj, int vi)
 
 			if (load_subnet(ld, e, vi, sn) < 0)
 				return -1;
-			for (size_t j = vn->first_subnet; j < ld->t->nsubnets; j++)
-				if (!strcasecmp(ld->t->subnets[j].name, sn->name))
+			for (size_t j = vn->first_subnet; j < ld->t->nsubnets; j++) {
+				const struct topo_subnet *o = &ld->t->subnets[j];
+				size_t a, b;
+
+				if (!strcasecmp(o->name, sn->name))
 					return fail(ld, "subnet name '%s' is used twice in virtual network '%s'", sn->name, vn->name);
+				if (plist_overlap(&sn->pfx, &o->pfx, &a, &b)) {
+					char s1[NWS_PREFIX_STRLEN], s2[NWS_PREFIX_STRLEN];
+
+					return fail(ld, "%s overlaps subnet '%s' (%s): subnets of one network cannot overlap (Azure refuses it too)",
+						    nws_prefix_str(&sn->pfx.p[a], s1), o->name, nws_prefix_str(&o->pfx.p[b], s2));
+				}
+			}
 			ld->t->nsubnets++;
 			pop(ld, m2);
 			i++;
@@ -1541,10 +1573,25 @@ static const cJSON *nic_object(struct ld *ld, const cJSON *e, size_t *topidx)
 		ref = e->valuestring;
 	else if (cJSON_IsObject(e) && cJSON_GetArraySize(e) == 1 && cJSON_IsString(cJSON_GetObjectItem(e, "id")))
 		ref = cJSON_GetObjectItem(e, "id")->valuestring;
-	if (!ref)
-		return e;
 	size_t i = 0;
 	const cJSON *c;
+
+	if (!ref) {
+		/* Defined here and at the top level under one name: one of them would be dropped unseen. */
+		const cJSON *nm = cJSON_GetObjectItem(e, "name");
+
+		cJSON_ArrayForEach(c, top) {
+			const cJSON *tn = cJSON_GetObjectItem(c, "name");
+
+			if (cJSON_IsString(nm) && cJSON_IsString(tn) && !strcasecmp(nm->valuestring, tn->valuestring)) {
+				fail(ld, "network interface '%s' is defined here and again in networkInterfaces[%zu]: refer to that one by name, or drop it",
+				     nm->valuestring, i);
+				return NULL;
+			}
+			i++;
+		}
+		return e;
+	}
 
 	cJSON_ArrayForEach(c, top) {
 		const cJSON *nm = cJSON_GetObjectItem(c, "name");
@@ -2053,6 +2100,18 @@ static int validate_peerings(struct ld *ld)
 					ld->plen = strlen(ld->path);
 					return fail(ld, "'%s' is peered twice", t->vnets[vn->peerings[i].remote].name);
 				}
+			/* Azure will not make the peering at all, not even one side of it. */
+			const struct topo_vnet *rv = &t->vnets[vn->peerings[i].remote];
+			size_t a, b;
+
+			if (plist_overlap(&vn->space, &rv->space, &a, &b)) {
+				char s1[NWS_PREFIX_STRLEN], s2[NWS_PREFIX_STRLEN];
+
+				snprintf(ld->path, sizeof(ld->path), "%s", vn->peerings[i].at);
+				ld->plen = strlen(ld->path);
+				return fail(ld, "'%s' (%s) and '%s' (%s) overlap: Azure does not peer networks whose address spaces overlap",
+					    vn->name, nws_prefix_str(&vn->space.p[a], s1), rv->name, nws_prefix_str(&rv->space.p[b], s2));
+			}
 		}
 	if (drop_idle_peerings(ld) < 0)
 		return -1;

@@ -96,7 +96,8 @@ static void rand_prefix(uint64_t *r, bool v6, char *out)
 
 static const char *const tags[] = { "VirtualNetwork", "Internet", "AzureLoadBalancer", "Storage", "Sql" };
 
-static void side(struct sb *b, uint64_t *r, const struct tgen_opts *o, const char *which, int nasgs)
+/* *v6: -1 until a side of the rule holds prefixes; then both sides keep that family, as Azure requires. */
+static void side(struct sb *b, uint64_t *r, const struct tgen_opts *o, const char *which, int nasgs, int *v6)
 {
 	unsigned k = tu_below(r, 100);
 	char p[64];
@@ -106,15 +107,21 @@ static void side(struct sb *b, uint64_t *r, const struct tgen_opts *o, const cha
 	} else if (k < 40) {
 		sb(b, "\"%sAddressPrefix\": \"*\"", which);
 	} else if (k < 70) {
-		rand_prefix(r, tu_below(r, 4) == 0, p);
+		bool six = tu_below(r, 4) == 0;
+
+		if (*v6 < 0)
+			*v6 = six;
+		rand_prefix(r, *v6, p);
 		sb(b, "\"%sAddressPrefix\": \"%s\"", which, p);
 	} else if (k < 88) {
-		bool v6 = tu_below(r, 4) == 0;
+		bool six = tu_below(r, 4) == 0;
 		unsigned n = 2 + tu_below(r, 3);
 
+		if (*v6 < 0)
+			*v6 = six;
 		sb(b, "\"%sAddressPrefixes\": [", which);
 		for (unsigned i = 0; i < n; i++) {
-			rand_prefix(r, v6, p);
+			rand_prefix(r, *v6, p);
 			sb(b, "%s\"%s\"", i ? ", " : "", p);
 		}
 		sb(b, "]");
@@ -260,11 +267,13 @@ char *tgen_topology(uint64_t *r, const struct tgen_opts *o)
 			sb(&b, "%s{\"name\": \"r%d\", \"priority\": %d, \"direction\": \"%s\", \"access\": \"%s\", \"protocol\": \"%s\", ",
 			   i ? ",\n" : "", i, prio2[d][cursor[d]++], az_dir_name[d], tu_below(r, 10) < 4 ? "Deny" : "Allow",
 			   protos[tu_below(r, 6)]);
-			side(&b, r, o, "source", nasgs);
+			int v6 = -1;
+
+			side(&b, r, o, "source", nasgs, &v6);
 			sb(&b, ", ");
 			ports(&b, r, "source");
 			sb(&b, ", ");
-			side(&b, r, o, "destination", nasgs);
+			side(&b, r, o, "destination", nasgs, &v6);
 			sb(&b, ", ");
 			ports(&b, r, "destination");
 			sb(&b, "}");

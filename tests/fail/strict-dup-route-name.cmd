@@ -1,0 +1,1 @@
+show-effective-route-table -t strict-dup-route-name.json --nic nic1

@@ -1,0 +1,1 @@
+show-effective-route-table -t strict-nic-shadow.json --nic nic1

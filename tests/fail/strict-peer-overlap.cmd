@@ -1,0 +1,1 @@
+show-effective-route-table -t strict-peer-overlap.json --nic nic1

@@ -1,0 +1,1 @@
+show-effective-route-table -t strict-subnet-overlap.json --nic nic1

@@ -1,0 +1,1 @@
+show-effective-route-table -t strict-v6-v4-rule.json --nic nic1
