@@ -862,10 +862,17 @@ static bool same(const cJSON *a, const cJSON *b)
 	return r;
 }
 
+/* A resource defined again, differently: named where it is defined the second time, first in the line. */
+static int twice_at(struct gather *g, const char *what, const char *name, const char *file1, const char *path1, const char *file2,
+		    const char *path2)
+{
+	return nws_err_set(g->err, "%s%s%s: %s '%s' is defined twice, differently (also in %s%s%s)", file2, path2[0] ? ": " : "", path2,
+			   what, name, file1, path1[0] ? ": " : ", the whole file", path1);
+}
+
 static int twice(struct gather *g, const struct res *a, const struct res *b)
 {
-	return nws_err_set(g->err, "%s '%s' is defined twice, differently: %s: %s and %s: %s", types[a->t].what, a->name, a->file,
-			   a->path[0] ? a->path : "(the whole file)", b->file, b->path[0] ? b->path : "(the whole file)");
+	return twice_at(g, types[a->t].what, a->name, a->file, a->path, b->file, b->path);
 }
 
 /* The array of a parent's children, wherever the parent keeps it; made under "properties" if none. */
@@ -970,10 +977,13 @@ static int join_children(struct gather *g)
 			const char *n = str_of(e, "name");
 
 			if (n && !strcasecmp(n, slash + 1)) {
-				if (!same(e, r->obj))
-					return nws_err_set(g->err, "%s '%s' is defined twice, differently: %s: %s and %s: %s%s%s[%zu]", types[r->t].what,
-							   r->name, r->file, r->path[0] ? r->path : "(the whole file)", parent->file, parent->path,
-							   top ? "." : ".properties.", types[r->t].child_key, k);
+				if (!same(e, r->obj)) {
+					char at[1024];
+
+					snprintf(at, sizeof(at), "%s%s%s[%zu]", parent->path, top ? (parent->path[0] ? "." : "") : ".properties.",
+						 types[r->t].child_key, k);
+					return twice_at(g, types[r->t].what, r->name, r->file, r->path, parent->file, at);
+				}
 				dup = true;
 			}
 			k++;
