@@ -12,6 +12,8 @@ int app_open(struct app *a, const struct cli_common *c, struct nws_err *err)
 		nws_err_set(err, "-t/--topology FILE is required");
 		return CLI_USAGE;
 	}
+	if (cli_topology_args(c, err) < 0)
+		return CLI_USAGE;
 	a->t = cli_load_topology(c, err);
 	if (!a->t)
 		return CLI_INPUT;

@@ -788,6 +788,8 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (c.topology) {
 		/* The user's own policy, through the loader every command uses. */
+		if (cli_topology_args(&c, &err) < 0)
+			goto usage;
 		app.t = cli_load_topology(&c, &err);
 		if (!app.t) {
 			rc = CLI_INPUT;

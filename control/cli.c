@@ -136,7 +136,7 @@ int cli_die(int code, const struct nws_err *err)
 	return code;
 }
 
-struct topo *cli_load_topology(const struct cli_common *c, struct nws_err *err)
+int cli_topology_args(const struct cli_common *c, struct nws_err *err)
 {
 	int dashes = 0;
 
@@ -144,12 +144,19 @@ struct topo *cli_load_topology(const struct cli_common *c, struct nws_err *err)
 		dashes += !strcmp(c->topologies.v[i], "-");
 	for (int i = 0; i < c->param_files.n; i++)
 		dashes += !strcmp(c->param_files.v[i], "-");
-	if (dashes > 1) {
-		nws_err_set(err, "standard input ('-') can be read once: name it in one -t or --parameters");
-		return NULL;
-	}
-	if (dashes)
-		cli_took_stdin();
+	if (dashes > 1)
+		return nws_err_set(err, "standard input ('-') can be read once: name it in one -t or --parameters");
+	return 0;
+}
+
+struct topo *cli_load_topology(const struct cli_common *c, struct nws_err *err)
+{
+	for (int i = 0; i < c->topologies.n; i++)
+		if (!strcmp(c->topologies.v[i], "-"))
+			cli_took_stdin();
+	for (int i = 0; i < c->param_files.n; i++)
+		if (!strcmp(c->param_files.v[i], "-"))
+			cli_took_stdin();
 	struct topo_sources s = { .files = c->topologies.v, .nfiles = (size_t)c->topologies.n, .param_files = c->param_files.v,
 				  .nparam_files = (size_t)c->param_files.n, .params = c->params.v, .nparams = (size_t)c->params.n,
 				  .subscription = c->subscription, .resource_group = c->resource_group };

@@ -80,6 +80,8 @@ int cli_set_workers(struct cli_common *c, unsigned *n, bool asked, struct nws_er
 /* The formats -o takes, per kind of command; the first is the default. */
 #define CLI_FORMATS_REPORT "json|table"
 #define CLI_FORMATS_DRAWING "html|svg|dot"
+/* The -t and --parameters files as given: standard input once at most (a command-line error). */
+int cli_topology_args(const struct cli_common *c, struct nws_err *err);
 /* The network -t, --parameters, --parameter, --subscription and --resource-group describe. */
 struct topo *cli_load_topology(const struct cli_common *c, struct nws_err *err);
 bool cli_table(const struct cli_common *c);

@@ -1,5 +1,7 @@
 #include "target.h"
 
+#include <stdio.h>
+
 int target_vm(const struct topo *t, const char *name, struct nws_err *err)
 {
 	int vm = topo_find_vm(t, name);
@@ -33,12 +35,19 @@ int target_resolve(const struct topo *t, int vm, const char *nic_name, const cha
 		*nic_out = (int)i;
 	}
 	if (ipcfg < 0) {
-		char b[NWS_IP_STRLEN];
-		const struct topo_nic *n = &t->nics[nic >= 0 ? nic : (int)v->first_nic];
+		/* Every address it has, so that a VM with several IP configurations says which to use. */
+		char b[NWS_IP_STRLEN], has[256] = "";
+		size_t off = 0, shown = 0;
 
+		for (size_t i = v->first_nic; i < v->first_nic + v->nnics; i++) {
+			if (nic >= 0 && (int)i != nic)
+				continue;
+			for (size_t k = 0; k < t->nics[i].nipcfgs && off < sizeof(has); k++, shown++)
+				off += (size_t)snprintf(has + off, sizeof(has) - off, "%s%s", shown ? ", " : "",
+							nws_ip_str(&t->nics[i].ipcfgs[k].ip, b));
+		}
 		return nws_err_set(err, "%s: %s is not an address of %s '%s' (it has %s)", opt, addr_text,
-				   nic >= 0 ? "network interface" : "virtual machine", nic >= 0 ? n->name : v->name,
-				   nws_ip_str(&n->ipcfgs[0].ip, b));
+				   nic >= 0 ? "network interface" : "virtual machine", nic >= 0 ? t->nics[nic].name : v->name, has);
 	}
 	*ipcfg_out = ipcfg;
 	return 0;

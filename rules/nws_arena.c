@@ -8,6 +8,28 @@
 
 #define BLK_DEFAULT (64u * 1024u)
 
+/*
+ * Under AddressSanitizer the arena keeps what it has not handed out poisoned, and puts a
+ * poisoned redzone after each allocation: a write past the end of an arena array is then
+ * reported where it happens, as it would be for malloc, instead of landing silently in the next
+ * allocation (the loader's subnet array overflowed so, unseen by the fuzzers, until it grew).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define REDZONE 16u
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define REDZONE 0u
+#endif
+
 struct nws_arena_blk {
 	struct nws_arena_blk *next;
 	size_t used, size;
@@ -18,9 +40,12 @@ void *nws_arena_alloc(struct nws_arena *a, size_t size)
 {
 	struct nws_arena_blk *b = a->head;
 
-	size = (size + 15u) & ~(size_t)15u;
-	if (!b || b->size - b->used < size) {
-		size_t bs = size > BLK_DEFAULT ? size : BLK_DEFAULT;
+	if (size > SIZE_MAX - 32u)
+		return NULL;
+	size_t need = ((size + 15u) & ~(size_t)15u) + REDZONE;
+
+	if (!b || b->size - b->used < need) {
+		size_t bs = need > BLK_DEFAULT ? need : BLK_DEFAULT;
 
 		b = malloc(sizeof(*b) + bs);
 		if (!b)
@@ -29,10 +54,12 @@ void *nws_arena_alloc(struct nws_arena *a, size_t size)
 		b->size = bs;
 		b->next = a->head;
 		a->head = b;
+		ASAN_POISON_MEMORY_REGION(b->data, bs);
 	}
 	void *p = b->data + b->used;
 
-	b->used += size;
+	b->used += need;
+	ASAN_UNPOISON_MEMORY_REGION(p, size);
 	memset(p, 0, size);
 	return p;
 }
@@ -82,6 +109,7 @@ void nws_arena_free(struct nws_arena *a)
 		return;
 	while ((b = a->head)) {
 		a->head = b->next;
+		ASAN_UNPOISON_MEMORY_REGION(b->data, b->size);
 		free(b);
 	}
 }

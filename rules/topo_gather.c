@@ -43,12 +43,32 @@ enum { T_VNET, T_SUBNET, T_PEERING, T_NSG, T_RULE, T_RT, T_ROUTE, T_ASG, T_NIC, 
 /* Types that carry traffic nwsim does not simulate: read, and named in a warning. */
 static const char *const unmodelled[] = {
 	"Microsoft.Network/loadBalancers", "Microsoft.Network/applicationGateways", "Microsoft.Network/azureFirewalls",
-	"Microsoft.Network/virtualNetworkGateways", "Microsoft.Network/natGateways", "Microsoft.Network/privateEndpoints",
+	"Microsoft.Network/natGateways", "Microsoft.Network/privateEndpoints",
 	"Microsoft.Network/bastionHosts", "Microsoft.Network/virtualHubs", "Microsoft.Network/virtualWans",
-	"Microsoft.Network/vpnGateways", "Microsoft.Network/expressRouteCircuits", "Microsoft.Network/connections",
-	"Microsoft.Network/localNetworkGateways", "Microsoft.Network/firewallPolicies", "Microsoft.Network/privateLinkServices",
+	"Microsoft.Network/vpnGateways", "Microsoft.Network/expressRouteCircuits",
+	"Microsoft.Network/firewallPolicies", "Microsoft.Network/privateLinkServices",
 	"Microsoft.Network/networkVirtualAppliances", "Microsoft.Network/dnsResolvers", "Microsoft.Compute/virtualMachineScaleSets",
 	"Microsoft.Network/virtualNetworks/subnets/serviceAssociationLinks",
+};
+
+/*
+ * A virtual network gateway, the local networks it connects to and its public address are
+ * separate resources in ARM, joined into the network's "gateway" once every file is in
+ * (attach_gateways): a site-to-site connection's local network is then on-premises, routed
+ * through the gateway.
+ */
+enum { X_VGW, X_LGW, X_CONN, X_PIP, NX };
+static const char *const xtypes[NX] = {
+	"Microsoft.Network/virtualNetworkGateways", "Microsoft.Network/localNetworkGateways", "Microsoft.Network/connections",
+	"Microsoft.Network/publicIPAddresses",
+};
+
+struct xres {
+	int k;
+	char *name, *path;
+	cJSON *obj;       /* owned */
+	const char *file; /* borrowed */
+	bool used;
 };
 
 /* What nwsim's own format has at the top level: a document with one of these is nwsim's. */
@@ -74,6 +94,8 @@ struct gather {
 	cJSON *arrays[NTYPES]; /* the document's top-level arrays, by type (NULL for children) */
 	cJSON *tags, *dns, *hosts, *latency;
 	cJSON *declared;        /* every template's parameter names: what --parameters may give */
+	struct xres *x;         /* gateways and what they join to (attach_gateways) */
+	size_t nx, xcap;
 	const char *template1;  /* the first template, named when it is the only one */
 	size_t ntemplates;
 	const char *latency_file;
@@ -141,6 +163,14 @@ static bool id_segment(const char *id, const char *seg, char *out, size_t len)
 			return true;
 		}
 	return false;
+}
+
+static int xtype_of(const char *type)
+{
+	for (int i = 0; i < NX; i++)
+		if (!strcasecmp(xtypes[i], type))
+			return i;
+	return -1;
 }
 
 static int type_of(const char *type)
@@ -279,20 +309,29 @@ enum tg_kind tg_classify(const cJSON *root, char *what, size_t len)
 
 /* ---- taking resources in ---------------------------------------------------------------------- */
 
+/* A malloc'd array with room for one more element: arr, or a larger copy; NULL when out of memory. */
+static void *room(void *arr, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return arr;
+	size_t c = *cap ? *cap * 2 : 16;
+	void *a = realloc(arr, c * size);
+
+	if (a)
+		*cap = c;
+	return a;
+}
+
 /* A resource into the flat list; obj is taken (freed on error). */
 static int take(struct gather *g, int t, const char *name, cJSON *obj, const char *file, const char *path)
 {
-	if (g->n == g->cap) {
-		size_t c = g->cap ? g->cap * 2 : 64;
-		struct res *r = realloc(g->r, c * sizeof(*r));
+	struct res *all = room(g->r, g->n, &g->cap, sizeof(*all));
 
-		if (!r) {
-			cJSON_Delete(obj);
-			return oom(g);
-		}
-		g->r = r;
-		g->cap = c;
+	if (!all) {
+		cJSON_Delete(obj);
+		return oom(g);
 	}
+	g->r = all;
 	struct res *r = &g->r[g->n];
 
 	memset(r, 0, sizeof(*r));
@@ -305,6 +344,36 @@ static int take(struct gather *g, int t, const char *name, cJSON *obj, const cha
 	return r->name && r->path ? 0 : oom(g);
 }
 
+/* A gateway, local network gateway, connection or public address; obj is owned from here. */
+static int take_x(struct gather *g, int k, const char *name, cJSON *obj, const char *file, const char *path)
+{
+	struct xres *all = room(g->x, g->nx, &g->xcap, sizeof(*all));
+
+	if (!all) {
+		cJSON_Delete(obj);
+		return oom(g);
+	}
+	g->x = all;
+	struct xres *x = &g->x[g->nx];
+
+	memset(x, 0, sizeof(*x));
+	x->k = k;
+	x->obj = obj;
+	x->file = file;
+	x->name = strdup(name);
+	x->path = strdup(path);
+	g->nx++;
+	return obj && x->name && x->path ? 0 : oom(g);
+}
+
+static struct xres *find_x(struct gather *g, int k, const char *name)
+{
+	for (size_t i = 0; i < g->nx; i++)
+		if (g->x[i].k == k && !strcasecmp(g->x[i].name, name))
+			return &g->x[i];
+	return NULL;
+}
+
 /* An ARM resource as az or REST prints it. */
 static int take_arm(struct gather *g, const cJSON *v, const char *file, const char *path)
 {
@@ -314,6 +383,8 @@ static int take_arm(struct gather *g, const cJSON *v, const char *file, const ch
 
 	if (!type || !name)
 		return nws_err_set(g->err, "%s: %s%snot an ARM resource: it needs \"type\" and \"name\"", file, path, *path ? ": " : "");
+	if (t < 0 && xtype_of(type) >= 0)
+		return take_x(g, xtype_of(type), name, cJSON_Duplicate(v, true), file, path);
 	if (t < 0) {
 		if (is_unmodelled(type))
 			return warn(g, "%s: %s%s%s '%s' is not simulated: traffic through it is judged as if it were not there", file,
@@ -649,9 +720,31 @@ static int tpl_instance(struct tpl *tp, const cJSON *r, const char *path, const 
 			    tp->file, path, full_name);
 		goto out;
 	}
-	int t = type_of(full_type);
+	int t = type_of(full_type), xk = xtype_of(full_type);
 
-	if (t < 0) {
+	if (t < 0 && xk >= 0) {
+		/* A gateway and what joins it: evaluated whole, joined once every file is in. */
+		const cJSON *p = cJSON_GetObjectItem(r, "properties");
+		cJSON *obj = cJSON_CreateObject(), *props = NULL;
+
+		if (p) {
+			at_place(tp, path, ".properties");
+			if (!(props = ax_value(&tp->x, p, g->err))) {
+				cJSON_Delete(obj);
+				nws_err_prefix(g->err, "%s: ", tp->file);
+				goto out;
+			}
+		}
+		if (!obj || !cJSON_AddStringToObject(obj, "name", full_name) || !cJSON_AddStringToObject(obj, "type", full_type) ||
+		    (props && !cJSON_AddItemToObject(obj, "properties", props))) {
+			cJSON_Delete(props);
+			cJSON_Delete(obj);
+			oom(g);
+			goto out;
+		}
+		if (take_x(g, xk, full_name, obj, tp->file, path) < 0)
+			goto out;
+	} else if (t < 0) {
 		if (is_unmodelled(full_type) && warn(g, "%s: %s: %s '%s' is not simulated: traffic through it is judged as if it were not there",
 						     tp->file, path, full_type, full_name) < 0)
 			goto out;
@@ -1173,6 +1266,109 @@ static int vm_nics(struct gather *g)
 	return 0;
 }
 
+/* ---- gateways ---------------------------------------------------------------------------------- */
+
+static int xfail(struct gather *g, const struct xres *x, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int xfail(struct gather *g, const struct xres *x, const char *what, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return nws_err_set(g->err, "%s: %s%s%s '%s': %s", x->file, x->path, *x->path ? ": " : "", what, x->name, msg);
+}
+
+/*
+ * Each virtual network gateway into its network's "gateway": the network its GatewaySubnet is in,
+ * Vpn or ExpressRoute, its public address when the export has it, and as local networks the
+ * local network gateways its site-to-site (IPsec) connections reach. What joins nothing is said.
+ */
+static int attach_gateways(struct gather *g)
+{
+	for (size_t i = 0; i < g->nx; i++) {
+		struct xres *gw = &g->x[i];
+
+		if (gw->k != X_VGW)
+			continue;
+		const cJSON *c0 = cJSON_GetArrayItem(prop(gw->obj, "ipConfigurations"), 0);
+		const char *sid = c0 ? ref_of(prop(c0, "subnet")) : NULL, *pid = c0 ? ref_of(prop(c0, "publicIPAddress")) : NULL;
+		const cJSON *gt = prop(gw->obj, "gatewayType");
+		char vname[256];
+
+		if (!sid || !id_segment(sid, "virtualNetworks", vname, sizeof(vname)))
+			return xfail(g, gw, "virtual network gateway", "ipConfigurations[0] names no subnet of a virtual network");
+		struct res *vn = find_res(g, T_VNET, vname);
+
+		if (!vn)
+			return xfail(g, gw, "virtual network gateway", "its virtual network '%s' is in none of the files", vname);
+		if (prop(vn->obj, "gateway"))
+			return xfail(g, gw, "virtual network gateway", "virtual network '%s' has a gateway already", vname);
+		cJSON *o = cJSON_CreateObject(), *lns = o ? cJSON_AddArrayToObject(o, "localNetworks") : NULL;
+
+		if (!lns || !cJSON_AddStringToObject(o, "name", gw->name) ||
+		    !cJSON_AddStringToObject(o, "type", cJSON_IsString(gt) ? gt->valuestring : "Vpn")) {
+			cJSON_Delete(o);
+			return oom(g);
+		}
+		struct xres *pip = pid ? find_x(g, X_PIP, tail(pid)) : NULL;
+		const cJSON *ip = pip ? prop(pip->obj, "ipAddress") : NULL;
+
+		if (cJSON_IsString(ip) && !cJSON_AddStringToObject(o, "publicIpAddress", ip->valuestring)) {
+			cJSON_Delete(o);
+			return oom(g);
+		}
+		for (size_t j = 0; j < g->nx; j++) {
+			struct xres *cn = &g->x[j];
+			const char *g1 = cn->k == X_CONN ? ref_of(prop(cn->obj, "virtualNetworkGateway1")) : NULL;
+			const cJSON *ct = cn->k == X_CONN ? prop(cn->obj, "connectionType") : NULL;
+
+			if (!g1 || strcasecmp(tail(g1), gw->name) || (cJSON_IsString(ct) && strcasecmp(ct->valuestring, "IPsec")))
+				continue;
+			const char *l2 = ref_of(prop(cn->obj, "localNetworkGateway2"));
+			struct xres *lg = l2 ? find_x(g, X_LGW, tail(l2)) : NULL;
+
+			if (!lg) {
+				cJSON_Delete(o);
+				return xfail(g, cn, "connection", "its local network gateway '%s' is in none of the files", l2 ? tail(l2) : "?");
+			}
+			const cJSON *pfx = cJSON_GetObjectItem(prop(lg->obj, "localNetworkAddressSpace"), "addressPrefixes");
+			cJSON *ln = cJSON_CreateObject(), *pl;
+
+			if (!ln || !cJSON_AddItemToArray(lns, ln)) {
+				cJSON_Delete(ln);
+				cJSON_Delete(o);
+				return oom(g);
+			}
+			pl = pfx ? cJSON_Duplicate(pfx, true) : cJSON_CreateArray();
+			if (!pl || !cJSON_AddItemToObject(ln, "addressPrefixes", pl)) {
+				cJSON_Delete(pl);
+				cJSON_Delete(o);
+				return oom(g);
+			}
+			if (!cJSON_AddStringToObject(ln, "name", lg->name)) {
+				cJSON_Delete(o);
+				return oom(g);
+			}
+			cn->used = lg->used = true;
+		}
+		gw->used = true;
+		cJSON_AddItemToObject(vn->obj, "gateway", o);
+	}
+	for (size_t i = 0; i < g->nx; i++) {
+		const struct xres *x = &g->x[i];
+
+		if (x->used || x->k == X_PIP)
+			continue;
+		if (warn(g, "%s: %s%s%s '%s' %s: traffic through it is judged as if it were not there", x->file, x->path, *x->path ? ": " : "",
+			 xtypes[x->k], x->name, x->k == X_LGW ? "has no site-to-site connection to a gateway in the files" : "is not simulated") < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- the whole ------------------------------------------------------------------------------- */
 
 /*
@@ -1288,7 +1484,7 @@ int tg_gather(const struct tg_file *files, size_t n, const struct tg_opts *o, st
 			goto out;
 	}
 
-	if (join_top(g) < 0 || join_children(g) < 0)
+	if (join_top(g) < 0 || join_children(g) < 0 || attach_gateways(g) < 0)
 		goto out;
 	for (size_t i = 0; i < g->n; i++) {
 		struct res *r = &g->r[i];
@@ -1343,6 +1539,12 @@ out:
 	cJSON_Delete(g->dns);
 	cJSON_Delete(g->hosts);
 	cJSON_Delete(g->declared);
+	for (size_t i = 0; i < g->nx; i++) {
+		cJSON_Delete(g->x[i].obj);
+		free(g->x[i].name);
+		free(g->x[i].path);
+	}
+	free(g->x);
 	cJSON_Delete(g->latency);
 	if (rc < 0)
 		tg_result_free(out);

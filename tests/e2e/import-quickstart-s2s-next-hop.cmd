@@ -1,0 +1,1 @@
+show-next-hop -t {root}/tests/import/quickstarts/site-to-site-vpn/azuredeploy.json --parameters {root}/tests/import/quickstarts/site-to-site-vpn/azuredeploy.parameters.json --vm node-1 --source-ip 10.3.0.4 --dest-ip 10.0.0.9
