@@ -55,10 +55,12 @@ if [ "${1:-}" != "--quick" ]; then
 	ninja -C build-vg -j "$jobs" control/nwsim
 	export NWSIM_EAL_OPTIONS="--no-huge -m 512" # valgrind cannot map hugepages
 	export NWSIM_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite --suppressions=$PWD/tests/valgrind.supp"
+	# A case at a time per CPU: each spends its time in valgrind's own start-up, on one core.
+	export NWSIM_JOBS=$jobs
 	tests/run_golden.sh build-vg/control/nwsim tests/fail .
 	NWSIM_ONLY="^(test-ip-flow|show-next-hop|list-effective-nsg|show-effective-route-table) " \
 		tests/run_golden.sh build-vg/control/nwsim tests/e2e .
-	unset NWSIM_EAL_OPTIONS NWSIM_WRAP
+	unset NWSIM_EAL_OPTIONS NWSIM_WRAP NWSIM_JOBS
 
 	echo "== fuzz harnesses, ${NWSIM_FUZZ_SECONDS:-15} s each (build-fuzz/)"
 	scripts/fuzz.sh "${NWSIM_FUZZ_SECONDS:-15}"

@@ -8,7 +8,12 @@
 
 #include <cmocka.h>
 
+#include "nws_arena.h"
 #include "topo.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 static const char *datadir = "tests/data";
 
@@ -116,9 +121,30 @@ static void test_empty_topology_loads(void **s)
 	topo_free(t);
 }
 
+/* Under ASan, a write past an arena allocation lands in a poisoned redzone, as past malloc's. */
+static void test_arena_redzones(void **state)
+{
+	(void)state;
+	struct nws_arena a = { 0 };
+	char *p = nws_arena_alloc(&a, 5), *q = nws_arena_alloc(&a, 16);
+
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_true(q >= p + 16);
+	assert_int_equal(p[4], 0);
+#if defined(__SANITIZE_ADDRESS__)
+	assert_false(__asan_address_is_poisoned(p + 4));
+	assert_true(__asan_address_is_poisoned(p + 5));
+	assert_true(__asan_address_is_poisoned(q + 16));
+	assert_false(__asan_address_is_poisoned(q + 15));
+#endif
+	nws_arena_free(&a);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arena_redzones),
 		cmocka_unit_test(test_arm_and_flat_shapes_agree),
 		cmocka_unit_test(test_defaults_in_order),
 		cmocka_unit_test(test_buffer_errors_name_the_place),
