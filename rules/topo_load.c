@@ -289,7 +289,7 @@ static int ref_text(struct ld *ld, const cJSON *v, const char **out)
 static int ref_lookup(struct ld *ld, const cJSON *v, const char *what, int (*find)(const struct topo *, const char *),
 		      int *out)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (ref_text(ld, v, &s) < 0)
 		return -1;
