@@ -1021,6 +1021,25 @@ static int join_top(struct gather *g)
 		struct res *have = find_res(g, r->t, r->name);
 
 		if (have) {
+			/*
+			 * One name in two resource groups (or subscriptions) is two resources; nwsim names
+			 * resources by name, so it cannot tell them apart, and says so rather than merge them.
+			 */
+			const char *ia = str_of(have->obj, "id"), *ib = str_of(r->obj, "id");
+
+			if (ia && ib && strcasecmp(ia, ib)) {
+				const char *seg = "resourceGroups";
+				char ga[128] = "?", gb[128] = "?";
+
+				if (id_segment(ia, seg, ga, sizeof(ga)) && id_segment(ib, seg, gb, sizeof(gb)) && !strcasecmp(ga, gb)) {
+					seg = "subscriptions";
+					id_segment(ia, seg, ga, sizeof(ga));
+					id_segment(ib, seg, gb, sizeof(gb));
+				}
+				return nws_err_set(g->err, "%s%s%s: %s '%s' of %s '%s' has the name of the one of '%s' (%s%s%s): nwsim names resources by name and cannot tell them apart",
+						   r->file, *r->path ? ": " : "", r->path, types[r->t].what, r->name,
+						   seg[0] == 'r' ? "resource group" : "subscription", gb, ga, have->file, *have->path ? ": " : "", have->path);
+			}
 			if (!same(have->obj, r->obj))
 				return twice(g, have, r);
 			continue;
