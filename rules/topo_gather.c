@@ -63,18 +63,11 @@ static const char *const xtypes[NX] = {
 	"Microsoft.Network/publicIPAddresses",
 };
 
-struct xres {
-	int k;
-	char *name, *path;
-	cJSON *obj;       /* owned */
-	const char *file; /* borrowed */
-	bool used;
-};
-
 /* What nwsim's own format has at the top level: a document with one of these is nwsim's. */
 static const char *const own_keys[] = { "virtualNetworks", "networkSecurityGroups", "routeTables", "applicationSecurityGroups",
 					"serviceTags", "virtualMachines", "networkInterfaces", "dns", "externalHosts", "latency" };
 
+/* A resource read; in the gateways' list (g->x), t is an X_ kind and taken means joined. */
 struct res {
 	int t;            /* index into types */
 	char *name;       /* "vnet/subnet" for a child */
@@ -94,7 +87,7 @@ struct gather {
 	cJSON *arrays[NTYPES]; /* the document's top-level arrays, by type (NULL for children) */
 	cJSON *tags, *dns, *hosts, *latency;
 	cJSON *declared;        /* every template's parameter names: what --parameters may give */
-	struct xres *x;         /* gateways and what they join to (attach_gateways) */
+	struct res *x;          /* gateways and what they join to (attach_gateways) */
 	size_t nx, xcap;
 	const char *template1;  /* the first template, named when it is the only one */
 	size_t ntemplates;
@@ -322,17 +315,18 @@ static void *room(void *arr, size_t n, size_t *cap, size_t size)
 	return a;
 }
 
-/* A resource into the flat list; obj is taken (freed on error). */
-static int take(struct gather *g, int t, const char *name, cJSON *obj, const char *file, const char *path)
+/* A resource into a list (g->r, or the gateways' g->x); obj is taken (freed on error). */
+static int take_into(struct gather *g, struct res **list, size_t *n, size_t *cap, int t, const char *name, cJSON *obj,
+		     const char *file, const char *path)
 {
-	struct res *all = room(g->r, g->n, &g->cap, sizeof(*all));
+	struct res *all = room(*list, *n, cap, sizeof(*all));
 
-	if (!all) {
+	if (!all || !obj) {
 		cJSON_Delete(obj);
 		return oom(g);
 	}
-	g->r = all;
-	struct res *r = &g->r[g->n];
+	*list = all;
+	struct res *r = &all[*n];
 
 	memset(r, 0, sizeof(*r));
 	r->t = t;
@@ -340,36 +334,36 @@ static int take(struct gather *g, int t, const char *name, cJSON *obj, const cha
 	r->file = file;
 	r->name = strdup(name);
 	r->path = strdup(path);
-	g->n++;
+	++*n;
 	return r->name && r->path ? 0 : oom(g);
 }
 
-/* A gateway, local network gateway, connection or public address; obj is owned from here. */
-static int take_x(struct gather *g, int k, const char *name, cJSON *obj, const char *file, const char *path)
+static void res_free(struct res *list, size_t n)
 {
-	struct xres *all = room(g->x, g->nx, &g->xcap, sizeof(*all));
-
-	if (!all) {
-		cJSON_Delete(obj);
-		return oom(g);
+	for (size_t i = 0; i < n; i++) {
+		cJSON_Delete(list[i].obj);
+		free(list[i].name);
+		free(list[i].path);
+		free(list[i].merged);
 	}
-	g->x = all;
-	struct xres *x = &g->x[g->nx];
-
-	memset(x, 0, sizeof(*x));
-	x->k = k;
-	x->obj = obj;
-	x->file = file;
-	x->name = strdup(name);
-	x->path = strdup(path);
-	g->nx++;
-	return obj && x->name && x->path ? 0 : oom(g);
+	free(list);
 }
 
-static struct xres *find_x(struct gather *g, int k, const char *name)
+static int take(struct gather *g, int t, const char *name, cJSON *obj, const char *file, const char *path)
+{
+	return take_into(g, &g->r, &g->n, &g->cap, t, name, obj, file, path);
+}
+
+/* A gateway, local network gateway, connection or public address. */
+static int take_x(struct gather *g, int k, const char *name, cJSON *obj, const char *file, const char *path)
+{
+	return take_into(g, &g->x, &g->nx, &g->xcap, k, name, obj, file, path);
+}
+
+static struct res *find_x(struct gather *g, int k, const char *name)
 {
 	for (size_t i = 0; i < g->nx; i++)
-		if (g->x[i].k == k && !strcasecmp(g->x[i].name, name))
+		if (g->x[i].t == k && !strcasecmp(g->x[i].name, name))
 			return &g->x[i];
 	return NULL;
 }
@@ -1287,9 +1281,9 @@ static int vm_nics(struct gather *g)
 
 /* ---- gateways ---------------------------------------------------------------------------------- */
 
-static int xfail(struct gather *g, const struct xres *x, const char *what, const char *fmt, ...)
+static int xfail(struct gather *g, const struct res *x, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static int xfail(struct gather *g, const struct xres *x, const char *what, const char *fmt, ...)
+static int xfail(struct gather *g, const struct res *x, const char *what, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -1308,9 +1302,9 @@ static int xfail(struct gather *g, const struct xres *x, const char *what, const
 static int attach_gateways(struct gather *g)
 {
 	for (size_t i = 0; i < g->nx; i++) {
-		struct xres *gw = &g->x[i];
+		struct res *gw = &g->x[i];
 
-		if (gw->k != X_VGW)
+		if (gw->t != X_VGW)
 			continue;
 		const cJSON *c0 = cJSON_GetArrayItem(prop(gw->obj, "ipConfigurations"), 0);
 		const char *sid = c0 ? ref_of(prop(c0, "subnet")) : NULL, *pid = c0 ? ref_of(prop(c0, "publicIPAddress")) : NULL;
@@ -1332,7 +1326,7 @@ static int attach_gateways(struct gather *g)
 			cJSON_Delete(o);
 			return oom(g);
 		}
-		struct xres *pip = pid ? find_x(g, X_PIP, tail(pid)) : NULL;
+		struct res *pip = pid ? find_x(g, X_PIP, tail(pid)) : NULL;
 		const cJSON *ip = pip ? prop(pip->obj, "ipAddress") : NULL;
 
 		if (cJSON_IsString(ip) && !cJSON_AddStringToObject(o, "publicIpAddress", ip->valuestring)) {
@@ -1340,14 +1334,14 @@ static int attach_gateways(struct gather *g)
 			return oom(g);
 		}
 		for (size_t j = 0; j < g->nx; j++) {
-			struct xres *cn = &g->x[j];
-			const char *g1 = cn->k == X_CONN ? ref_of(prop(cn->obj, "virtualNetworkGateway1")) : NULL;
-			const cJSON *ct = cn->k == X_CONN ? prop(cn->obj, "connectionType") : NULL;
+			struct res *cn = &g->x[j];
+			const char *g1 = cn->t == X_CONN ? ref_of(prop(cn->obj, "virtualNetworkGateway1")) : NULL;
+			const cJSON *ct = cn->t == X_CONN ? prop(cn->obj, "connectionType") : NULL;
 
 			if (!g1 || strcasecmp(tail(g1), gw->name) || (cJSON_IsString(ct) && strcasecmp(ct->valuestring, "IPsec")))
 				continue;
 			const char *l2 = ref_of(prop(cn->obj, "localNetworkGateway2"));
-			struct xres *lg = l2 ? find_x(g, X_LGW, tail(l2)) : NULL;
+			struct res *lg = l2 ? find_x(g, X_LGW, tail(l2)) : NULL;
 
 			if (!lg) {
 				cJSON_Delete(o);
@@ -1371,18 +1365,18 @@ static int attach_gateways(struct gather *g)
 				cJSON_Delete(o);
 				return oom(g);
 			}
-			cn->used = lg->used = true;
+			cn->taken = lg->taken = true;
 		}
-		gw->used = true;
+		gw->taken = true;
 		cJSON_AddItemToObject(vn->obj, "gateway", o);
 	}
 	for (size_t i = 0; i < g->nx; i++) {
-		const struct xres *x = &g->x[i];
+		const struct res *x = &g->x[i];
 
-		if (x->used || x->k == X_PIP)
+		if (x->taken || x->t == X_PIP)
 			continue;
 		if (warn(g, "%s: %s%s%s '%s' %s: traffic through it is judged as if it were not there", x->file, x->path, *x->path ? ": " : "",
-			 xtypes[x->k], x->name, x->k == X_LGW ? "has no site-to-site connection to a gateway in the files" : "is not simulated") < 0)
+			 xtypes[x->t], x->name, x->t == X_LGW ? "has no site-to-site connection to a gateway in the files" : "is not simulated") < 0)
 			return -1;
 	}
 	return 0;
@@ -1547,23 +1541,12 @@ int tg_gather(const struct tg_file *files, size_t n, const struct tg_opts *o, st
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < g->n; i++) {
-		cJSON_Delete(g->r[i].obj);
-		free(g->r[i].name);
-		free(g->r[i].path);
-		free(g->r[i].merged);
-	}
-	free(g->r);
+	res_free(g->r, g->n);
+	res_free(g->x, g->nx);
 	cJSON_Delete(g->tags);
 	cJSON_Delete(g->dns);
 	cJSON_Delete(g->hosts);
 	cJSON_Delete(g->declared);
-	for (size_t i = 0; i < g->nx; i++) {
-		cJSON_Delete(g->x[i].obj);
-		free(g->x[i].name);
-		free(g->x[i].path);
-	}
-	free(g->x);
 	cJSON_Delete(g->latency);
 	if (rc < 0)
 		tg_result_free(out);
