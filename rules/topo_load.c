@@ -131,6 +131,44 @@ static void *grow(struct ld *ld, void *arr, size_t n, size_t *cap, size_t size)
 	return na;
 }
 
+/*
+ * The one way the loader walks a JSON array (or an object's members): each step puts "[i]" on
+ * the error path and takes it off at the next, so a loop body only loads its element and
+ * returns on error, leaving the place of the error on the path:
+ *	for (struct item it = { 0 }; next_item(ld, arr, &it);) { ... it.e, it.i ... }
+ * A loop that leaves early with success must pop(ld, it.mark) itself.
+ */
+struct item {
+	const cJSON *e;
+	size_t i, mark;
+};
+
+static bool next_item(struct ld *ld, const cJSON *arr, struct item *it)
+{
+	if (it->e) {
+		pop(ld, it->mark);
+		it->e = it->e->next;
+		it->i++;
+	} else if (it->i == 0) {
+		it->e = arr ? arr->child : NULL;
+	}
+	if (!it->e)
+		return false;
+	it->mark = push(ld, "[%zu]", it->i);
+	return true;
+}
+
+/* Arena room for the elements of arr (at least one, so that NULL means out of memory). */
+static void *items_alloc(struct ld *ld, const cJSON *arr, size_t size, size_t *n)
+{
+	*n = (size_t)cJSON_GetArraySize(arr);
+	void *p = nws_arena_array(A(ld), *n ? *n : 1, size);
+
+	if (!p)
+		oom(ld);
+	return p;
+}
+
 static const char *jtype(const cJSON *j)
 {
 	if (cJSON_IsString(j))
@@ -344,27 +382,23 @@ static const char *make_id(struct ld *ld, const cJSON *obj, const char *type, co
 /* Prefix list from an array of strings. */
 static int prefix_array(struct ld *ld, const cJSON *arr, struct topo_plist *out)
 {
-	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-	const cJSON *e;
+	size_t n;
 
-	out->p = nws_arena_array(A(ld), n, sizeof(*out->p));
-	if (!out->p)
-		return oom(ld);
-	cJSON_ArrayForEach(e, arr) {
-		size_t m = push(ld, "[%zu]", i);
+	if (!(out->p = items_alloc(ld, arr, sizeof(*out->p), &n)))
+		return -1;
+	for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+		const cJSON *e = it.e;
 
 		if (want(ld, e, cJSON_IsString(e), "a prefix string") < 0)
 			return -1;
-		if (nws_prefix_parse(e->valuestring, &out->p[i]) < 0)
+		if (nws_prefix_parse(e->valuestring, &out->p[it.i]) < 0)
 			return fail(ld, "'%s' is not an IPv4 or IPv6 address or CIDR prefix", e->valuestring);
 		if (ld->strict_prefix && nws_prefix_has_host_bits(e->valuestring)) {
 			char b[NWS_PREFIX_STRLEN];
 
 			return fail(ld, "'%s' has host bits set; Azure wants %s", e->valuestring,
-				    nws_prefix_str(&out->p[i], b));
+				    nws_prefix_str(&out->p[it.i], b));
 		}
-		pop(ld, m);
-		i++;
 	}
 	out->n = n;
 	return 0;
@@ -507,24 +541,17 @@ static int rule_ports(struct ld *ld, const cJSON *obj, const char *one, const ch
 	if (v) {
 		if (want(ld, v, cJSON_IsArray(v), "an array of ports") < 0)
 			return -1;
-		size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+		size_t n = (size_t)cJSON_GetArraySize(v);
 
 		if (n > 0) {
-			const cJSON *e;
-
 			p->plural = true;
 			p->r = nws_arena_array(A(ld), n, sizeof(*p->r));
 			p->text = nws_arena_array(A(ld), n, sizeof(*p->text));
 			if (!p->r || !p->text)
 				return oom(ld);
-			cJSON_ArrayForEach(e, v) {
-				size_t m2 = push(ld, "[%zu]", i);
-
-				if (port_one(ld, e, p, i) < 0)
+			for (struct item it = { 0 }; next_item(ld, v, &it);)
+				if (port_one(ld, it.e, p, it.i) < 0)
 					return -1;
-				pop(ld, m2);
-				i++;
-			}
 			p->n = p->ntext = n;
 			pop(ld, m);
 			size_t m1;
@@ -604,8 +631,7 @@ static int side_single(struct ld *ld, const char *s, struct topo_side *sd)
 
 static int side_plural(struct ld *ld, const cJSON *arr, const char *key, struct topo_side *sd)
 {
-	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-	const cJSON *e;
+	size_t n = (size_t)cJSON_GetArraySize(arr);
 
 	if (n > TOPO_MAX_SIDE_PREFIXES)
 		return fail(ld, "%zu addresses: Azure allows at most 4,000 in one side of a rule", n);
@@ -614,8 +640,9 @@ static int side_plural(struct ld *ld, const cJSON *arr, const char *key, struct 
 	sd->texts = nws_arena_array(A(ld), n, sizeof(*sd->texts));
 	if (!sd->pfx.p || !sd->texts)
 		return oom(ld);
-	cJSON_ArrayForEach(e, arr) {
-		size_t m = push(ld, "[%zu]", i);
+	for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+		const cJSON *e = it.e;
+		size_t i = it.i;
 
 		if (want(ld, e, cJSON_IsString(e), "an address or prefix string") < 0)
 			return -1;
@@ -630,8 +657,6 @@ static int side_plural(struct ld *ld, const cJSON *arr, const char *key, struct 
 		if (i > 0 && sd->pfx.p[i].ip.fam != sd->pfx.p[0].ip.fam)
 			return fail(ld, "'%s' mixes IPv4 and IPv6 in one side of a rule", s);
 		sd->texts[i] = nws_arena_strdup(A(ld), s);
-		pop(ld, m);
-		i++;
 	}
 	sd->pfx.n = sd->ntexts = n;
 	return 0;
@@ -673,25 +698,18 @@ static int rule_side(struct ld *ld, const cJSON *obj, const char *which, struct 
 	if ((v = field(ld, obj, asgk, &m))) {
 		if (want(ld, v, cJSON_IsArray(v), "an array of application security groups") < 0)
 			return -1;
-		size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+		size_t n = (size_t)cJSON_GetArraySize(v);
 
 		if (n > 0) {
-			const cJSON *e;
-
 			if (have_pfx)
 				return fail(ld, "application security groups cannot be mixed with address prefixes on one side of a rule");
 			sd->kind = TOPO_SIDE_ASG;
 			sd->asgs = nws_arena_array(A(ld), n, sizeof(int));
 			if (!sd->asgs)
 				return oom(ld);
-			cJSON_ArrayForEach(e, v) {
-				size_t m2 = push(ld, "[%zu]", i);
-
-				if (ref_lookup(ld, e, "application security group", find_asg, &sd->asgs[i]) < 0)
+			for (struct item it = { 0 }; next_item(ld, v, &it);)
+				if (ref_lookup(ld, it.e, "application security group", find_asg, &sd->asgs[it.i]) < 0)
 					return -1;
-				pop(ld, m2);
-				i++;
-			}
 			sd->nasgs = n;
 			have_pfx = true;
 		}
@@ -806,14 +824,10 @@ static int add_defaults(struct ld *ld, struct topo_nsg *g)
 /* A defaultSecurityRules list, when pasted from Azure, must be Azure's. */
 static int check_defaults(struct ld *ld, const cJSON *arr)
 {
-	size_t i = 0;
-	const cJSON *e;
-
-	cJSON_ArrayForEach(e, arr) {
-		size_t m = push(ld, "[%zu]", i++);
+	for (struct item it = { 0 }; next_item(ld, arr, &it);) {
 		struct topo_rule r = { 0 };
 
-		if (load_rule(ld, e, &r, true) < 0)
+		if (load_rule(ld, it.e, &r, true) < 0)
 			return -1;
 		const struct az_default_rule *found = NULL;
 
@@ -826,7 +840,6 @@ static int check_defaults(struct ld *ld, const cJSON *arr)
 		    !r.sport.any || !r.dport.any)
 			return fail(ld, "'%s' differs from Azure's default rule (priority %d, %s, any protocol and port)",
 				    r.name, found->priority, az_access_name[found->access]);
-		pop(ld, m);
 	}
 	return 0;
 }
@@ -860,16 +873,12 @@ static int load_nsg(struct ld *ld, const cJSON *obj, struct topo_nsg *g)
 	if (!g->rules || !g->id)
 		return oom(ld);
 	if (arr) {
-		size_t i = 0;
-		const cJSON *e;
+		for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+			struct topo_rule *rule = &g->rules[it.i];
 
-		cJSON_ArrayForEach(e, arr) {
-			size_t m2 = push(ld, "[%zu]", i);
-			struct topo_rule *rule = &g->rules[i];
-
-			if (load_rule(ld, e, rule, false) < 0)
+			if (load_rule(ld, it.e, rule, false) < 0)
 				return -1;
-			for (size_t j = 0; j < i; j++) {
+			for (size_t j = 0; j < it.i; j++) {
 				if (!strcasecmp(g->rules[j].name, rule->name))
 					return fail(ld, "rule name '%s' is used twice (also securityRules[%zu])", rule->name, j);
 				if (g->rules[j].priority == rule->priority && g->rules[j].dir == rule->dir) {
@@ -880,8 +889,6 @@ static int load_nsg(struct ld *ld, const cJSON *obj, struct topo_nsg *g)
 						    az_dir_name[rule->dir], g->rules[j].name);
 				}
 			}
-			pop(ld, m2);
-			i++;
 		}
 		pop(ld, m);
 	}
@@ -980,16 +987,15 @@ static int load_rt(struct ld *ld, const cJSON *obj, struct topo_rt *rt)
 		return -1;
 	if (!arr)
 		return 0;
-	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-	const cJSON *e;
+	size_t n;
 
-	rt->routes = nws_arena_array(A(ld), n, sizeof(*rt->routes));
-	if (!rt->routes)
-		return oom(ld);
-	cJSON_ArrayForEach(e, arr) {
+	if (!(rt->routes = items_alloc(ld, arr, sizeof(*rt->routes), &n)))
+		return -1;
+	for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+		const cJSON *e = it.e;
+		size_t i = it.i, m3;
 		struct topo_route *ro = &rt->routes[i];
 		const char *s, *pfx;
-		size_t m2 = push(ld, "[%zu]", i), m3;
 
 		if (want(ld, e, cJSON_IsObject(e), "a route object") < 0)
 			return -1;
@@ -1043,8 +1049,6 @@ static int load_rt(struct ld *ld, const cJSON *obj, struct topo_rt *rt)
 				field(ld, e, "addressPrefix", &m3);
 				return fail(ld, "prefix '%s' is already routed by routes[%zu] '%s'", pfx, j, rt->routes[j].name);
 			}
-		pop(ld, m2);
-		i++;
 	}
 	rt->nroutes = n;
 	pop(ld, m);
@@ -1090,15 +1094,13 @@ static int load_gateway(struct ld *ld, const cJSON *obj, struct topo_gateway *gw
 	if (opt_array(ld, obj, "localNetworks", &arr, &m) < 0)
 		return -1;
 	if (arr) {
-		size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-		const cJSON *e;
+		size_t n;
 
-		gw->localnets = nws_arena_array(A(ld), n, sizeof(*gw->localnets));
-		if (!gw->localnets)
-			return oom(ld);
-		cJSON_ArrayForEach(e, arr) {
-			size_t m2 = push(ld, "[%zu]", i);
-			struct topo_localnet *ln = &gw->localnets[i];
+		if (!(gw->localnets = items_alloc(ld, arr, sizeof(*gw->localnets), &n)))
+			return -1;
+		for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+			const cJSON *e = it.e;
+			struct topo_localnet *ln = &gw->localnets[it.i];
 
 			if (want(ld, e, cJSON_IsObject(e), "a local network object") < 0)
 				return -1;
@@ -1117,8 +1119,6 @@ static int load_gateway(struct ld *ld, const cJSON *obj, struct topo_gateway *gw
 					return -1;
 				pop(ld, m3);
 			}
-			pop(ld, m2);
-			i++;
 		}
 		gw->nlocalnets = n;
 		pop(ld, m);
@@ -1126,22 +1126,17 @@ static int load_gateway(struct ld *ld, const cJSON *obj, struct topo_gateway *gw
 	if (opt_array(ld, obj, "arpTable", &arr, &m) < 0)
 		return -1;
 	if (arr) {
-		size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-		const cJSON *e;
+		size_t n;
 
-		gw->arp = nws_arena_array(A(ld), n, sizeof(*gw->arp));
-		if (!gw->arp)
-			return oom(ld);
-		cJSON_ArrayForEach(e, arr) {
-			size_t m2 = push(ld, "[%zu]", i);
-			const cJSON *ipv = cJSON_IsObject(e) ? cJSON_GetObjectItem(e, "ipAddress") : e;
+		if (!(gw->arp = items_alloc(ld, arr, sizeof(*gw->arp), &n)))
+			return -1;
+		for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+			const cJSON *e = it.e, *ipv = cJSON_IsObject(e) ? cJSON_GetObjectItem(e, "ipAddress") : e;
 
 			if (want(ld, ipv, cJSON_IsString(ipv), "an IP address string") < 0)
 				return -1;
-			if (nws_ip_parse(ipv->valuestring, &gw->arp[i]) < 0)
+			if (nws_ip_parse(ipv->valuestring, &gw->arp[it.i]) < 0)
 				return fail(ld, "'%s' is not an IP address", ipv->valuestring);
-			pop(ld, m2);
-			i++;
 		}
 		gw->narp = n;
 		pop(ld, m);
@@ -1237,18 +1232,13 @@ static int load_vnet_body(struct ld *ld, const cJSON *obj, int vi)
 		return -1;
 	vn->first_subnet = ld->t->nsubnets;
 	if (arr) {
-		size_t i = 0;
-		const cJSON *e;
-
-		cJSON_ArrayForEach(e, arr) {
-			size_t m2 = push(ld, "[%zu]", i);
-
+		for (struct item it = { 0 }; next_item(ld, arr, &it);) {
 			ld->t->subnets = grow(ld, ld->t->subnets, ld->t->nsubnets, &ld->subnet_cap, sizeof(*ld->t->subnets));
 			if (!ld->t->subnets)
 				return oom(ld);
 			struct topo_subnet *sn = &ld->t->subnets[ld->t->nsubnets];
 
-			if (load_subnet(ld, e, vi, sn) < 0)
+			if (load_subnet(ld, it.e, vi, sn) < 0)
 				return -1;
 			for (size_t j = vn->first_subnet; j < ld->t->nsubnets; j++) {
 				const struct topo_subnet *o = &ld->t->subnets[j];
@@ -1264,8 +1254,6 @@ static int load_vnet_body(struct ld *ld, const cJSON *obj, int vi)
 				}
 			}
 			ld->t->nsubnets++;
-			pop(ld, m2);
-			i++;
 		}
 		pop(ld, m);
 	}
@@ -1276,15 +1264,13 @@ static int load_vnet_body(struct ld *ld, const cJSON *obj, int vi)
 	if (!arr && opt_array(ld, obj, "virtualNetworkPeerings", &arr, &m) < 0)
 		return -1;
 	if (arr) {
-		size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-		const cJSON *e;
+		size_t n, m3;
 
-		vn->peerings = nws_arena_array(A(ld), n, sizeof(*vn->peerings));
-		if (!vn->peerings)
-			return oom(ld);
-		cJSON_ArrayForEach(e, arr) {
-			size_t m2 = push(ld, "[%zu]", i), m3;
-			struct topo_peering *p = &vn->peerings[i];
+		if (!(vn->peerings = items_alloc(ld, arr, sizeof(*vn->peerings), &n)))
+			return -1;
+		for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+			const cJSON *e = it.e;
+			struct topo_peering *p = &vn->peerings[it.i];
 
 			if (want(ld, e, cJSON_IsObject(e), "a peering object") < 0)
 				return -1;
@@ -1304,8 +1290,6 @@ static int load_vnet_body(struct ld *ld, const cJSON *obj, int vi)
 				return -1;
 			if (!(p->at = nws_arena_strdup(A(ld), ld->path)))
 				return oom(ld);
-			pop(ld, m2);
-			i++;
 		}
 		vn->npeerings = n;
 		pop(ld, m);
@@ -1369,20 +1353,13 @@ static int asg_list(struct ld *ld, const cJSON *obj, int **out, size_t *n)
 		return -1;
 	if (!arr)
 		return 0;
-	size_t k = (size_t)cJSON_GetArraySize(arr), i = 0;
-	const cJSON *e;
+	size_t k;
 
-	*out = nws_arena_array(A(ld), k, sizeof(int));
-	if (!*out)
-		return oom(ld);
-	cJSON_ArrayForEach(e, arr) {
-		size_t m2 = push(ld, "[%zu]", i);
-
-		if (ref_lookup(ld, e, "application security group", find_asg, &(*out)[i]) < 0)
+	if (!(*out = items_alloc(ld, arr, sizeof(int), &k)))
+		return -1;
+	for (struct item it = { 0 }; next_item(ld, arr, &it);)
+		if (ref_lookup(ld, it.e, "application security group", find_asg, &(*out)[it.i]) < 0)
 			return -1;
-		pop(ld, m2);
-		i++;
-	}
 	*n = k;
 	pop(ld, m);
 	return 0;
@@ -1497,25 +1474,21 @@ static int load_nic(struct ld *ld, const cJSON *obj, int vm, struct topo_nic *ni
 	if (opt_array(ld, obj, "ipConfigurations", &arr, &m) < 0)
 		return -1;
 	if (arr && cJSON_GetArraySize(arr) > 0) {
-		size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-		const cJSON *e;
+		size_t n;
 
-		nic->ipcfgs = nws_arena_array(A(ld), n, sizeof(*nic->ipcfgs));
-		if (!nic->ipcfgs)
-			return oom(ld);
-		cJSON_ArrayForEach(e, arr) {
-			size_t m2 = push(ld, "[%zu]", i);
-			struct topo_ipcfg *c = &nic->ipcfgs[i];
+		if (!(nic->ipcfgs = items_alloc(ld, arr, sizeof(*nic->ipcfgs), &n)))
+			return -1;
+		for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+			const cJSON *e = it.e;
+			struct topo_ipcfg *c = &nic->ipcfgs[it.i];
 
 			if (want(ld, e, cJSON_IsObject(e), "an IP configuration object") < 0)
 				return -1;
 			if (ipcfg_subnet(ld, e, &c->subnet) < 0 || ipcfg_address(ld, e, c) < 0 ||
 			    asg_list(ld, e, &c->asgs, &c->nasgs) < 0)
 				return -1;
-			if (i > 0 && ld->t->subnets[c->subnet].vnet != ld->t->subnets[nic->ipcfgs[0].subnet].vnet)
+			if (it.i > 0 && ld->t->subnets[c->subnet].vnet != ld->t->subnets[nic->ipcfgs[0].subnet].vnet)
 				return fail(ld, "all IP configurations of a network interface must be in one virtual network");
-			pop(ld, m2);
-			i++;
 		}
 		nic->nipcfgs = n;
 		pop(ld, m);
@@ -1653,19 +1626,18 @@ static int opt_number(struct ld *ld, const cJSON *obj, const char *key, double l
 static int load_socks(struct ld *ld, const cJSON *obj, const char *key, struct topo_sock **out, size_t *n)
 {
 	cJSON *arr;
-	size_t m, i = 0;
-	const cJSON *e;
+	size_t m;
 
 	if (opt_array(ld, obj, key, &arr, &m) < 0)
 		return -1;
 	if (!arr)
 		return 0;
-	*n = (size_t)cJSON_GetArraySize(arr);
-	if (!(*out = nws_arena_array(A(ld), *n ? *n : 1, sizeof(**out))))
-		return oom(ld);
-	cJSON_ArrayForEach(e, arr) {
-		size_t m2 = push(ld, "[%zu]", i), m3;
-		struct topo_sock *k = &(*out)[i];
+	if (!(*out = items_alloc(ld, arr, sizeof(**out), n)))
+		return -1;
+	for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+		const cJSON *e = it.e;
+		size_t m3;
+		struct topo_sock *k = &(*out)[it.i];
 		const char *ps = NULL;
 		long port = 0;
 
@@ -1689,8 +1661,6 @@ static int load_socks(struct ld *ld, const cJSON *obj, const char *key, struct t
 			return -1;
 		k->port = (uint16_t)port;
 		pop(ld, m3);
-		pop(ld, m2);
-		i++;
 	}
 	pop(ld, m);
 	return 0;
@@ -1777,20 +1747,11 @@ static int load_guest_fw(struct ld *ld, const cJSON *obj, struct topo_guest_fw *
 	if (opt_array(ld, v, "rules", &arr, &m3) < 0)
 		return -1;
 	if (arr) {
-		size_t i = 0;
-		const cJSON *e;
-
-		fw->nrules = (size_t)cJSON_GetArraySize(arr);
-		if (!(fw->rules = nws_arena_array(A(ld), fw->nrules ? fw->nrules : 1, sizeof(*fw->rules))))
-			return oom(ld);
-		cJSON_ArrayForEach(e, arr) {
-			size_t m4 = push(ld, "[%zu]", i);
-
-			if (load_fw_rule(ld, e, &fw->rules[i]) < 0)
+		if (!(fw->rules = items_alloc(ld, arr, sizeof(*fw->rules), &fw->nrules)))
+			return -1;
+		for (struct item it = { 0 }; next_item(ld, arr, &it);)
+			if (load_fw_rule(ld, it.e, &fw->rules[it.i]) < 0)
 				return -1;
-			pop(ld, m4);
-			i++;
-		}
 		pop(ld, m3);
 	}
 	pop(ld, m);
@@ -1858,19 +1819,18 @@ static int load_hosts(struct ld *ld, const cJSON *root)
 {
 	struct topo *t = ld->t;
 	cJSON *arr;
-	size_t m, i = 0;
-	const cJSON *e;
+	size_t m;
 
 	if (opt_array(ld, root, "externalHosts", &arr, &m) < 0)
 		return -1;
 	if (!arr)
 		return 0;
-	t->nhosts = (size_t)cJSON_GetArraySize(arr);
-	if (!(t->hosts = nws_arena_array(A(ld), t->nhosts ? t->nhosts : 1, sizeof(*t->hosts))))
-		return oom(ld);
-	cJSON_ArrayForEach(e, arr) {
-		struct topo_host *h = &t->hosts[i];
-		size_t m2 = push(ld, "[%zu]", i++), m3;
+	if (!(t->hosts = items_alloc(ld, arr, sizeof(*t->hosts), &t->nhosts)))
+		return -1;
+	for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+		const cJSON *e = it.e;
+		struct topo_host *h = &t->hosts[it.i];
+		size_t m3;
 		const char *a = NULL;
 
 		if (want(ld, e, cJSON_IsObject(e), "an external host object") < 0)
@@ -1886,7 +1846,6 @@ static int load_hosts(struct ld *ld, const cJSON *root)
 			return -1;
 		if (load_socks(ld, e, "listeningPorts", &h->listen, &h->nlisten) < 0)
 			return -1;
-		pop(ld, m2);
 	}
 	pop(ld, m);
 	return 0;
@@ -1984,12 +1943,9 @@ static int load_vm(struct ld *ld, const cJSON *obj, int vi)
 	if (!arr || cJSON_GetArraySize(arr) == 0)
 		return missing(ld, "networkInterfaces");
 	vm->first_nic = t->nnics;
-	size_t i = 0;
-	const cJSON *e;
-
-	cJSON_ArrayForEach(e, arr) {
-		size_t m2 = push(ld, "[%zu]", i), topidx;
-		const cJSON *no = nic_object(ld, e, &topidx);
+	for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+		size_t topidx;
+		const cJSON *no = nic_object(ld, it.e, &topidx);
 
 		if (!no)
 			return -1;
@@ -2015,8 +1971,6 @@ static int load_vm(struct ld *ld, const cJSON *obj, int vi)
 			if (!strcasecmp(t->nics[j].name, nic->name))
 				return fail(ld, "network interface name '%s' is used twice", nic->name);
 		t->nnics++;
-		pop(ld, m2);
-		i++;
 	}
 	vm->nnics = t->nnics - vm->first_nic;
 	pop(ld, m);
@@ -2267,16 +2221,12 @@ static int validate(struct ld *ld)
 		if (opt_array(ld, root, key, &arr_, &m_) < 0)                                    \
 			goto out;                                                                \
 		if (arr_) {                                                                      \
-			size_t n_ = (size_t)cJSON_GetArraySize(arr_), i_ = 0;                    \
-			const cJSON *e_;                                                         \
-			arrp = nws_arena_array(A(ld), n_, size);                                 \
-			if (!arrp) {                                                             \
-				oom(ld);                                                         \
+			size_t n_;                                                               \
+			if (!(arrp = items_alloc(ld, arr_, size, &n_)))                          \
 				goto out;                                                        \
-			}                                                                        \
-			cJSON_ArrayForEach(e_, arr_) {                                           \
-				size_t mm_ = push(ld, "[%zu]", i_);                              \
-				if (fn(ld, e_, &(arrp)[i_]) < 0)                                 \
+			for (struct item it_ = { 0 }; next_item(ld, arr_, &it_);) {              \
+				size_t i_ = it_.i;                                               \
+				if (fn(ld, it_.e, &(arrp)[i_]) < 0)                              \
 					goto out;                                                \
 				for (size_t j_ = 0; j_ < i_; j_++)                               \
 					if (!strcasecmp((arrp)[j_].name, (arrp)[i_].name)) {     \
@@ -2284,8 +2234,7 @@ static int validate(struct ld *ld)
 						     (arrp)[i_].name);                           \
 						goto out;                                        \
 					}                                                        \
-				pop(ld, mm_);                                                    \
-				np = ++i_;                                                       \
+				np = i_ + 1;                                                     \
 			}                                                                        \
 			pop(ld, m_);                                                             \
 		}                                                                                \
@@ -2512,17 +2461,17 @@ static struct topo *load_root(const char *name, cJSON *root, const struct tg_res
 	}
 	LOAD_LIST("virtualNetworks", t->vnets, t->nvnets, sizeof(*t->vnets), load_vnet_head, "virtual network");
 	{
-		const cJSON *arr = cJSON_GetObjectItem(root, "virtualNetworks"), *e;
-		size_t i = 0;
+		cJSON *arr;
+		size_t m;
 
-		cJSON_ArrayForEach(e, arr) {
-			size_t m = push(ld, "%s[%zu]", arr->string, i);
-
-			if (load_vnet_body(ld, e, (int)i) < 0)
+		/* Bodies after all heads: a peering or a gateway may name any network. */
+		if (opt_array(ld, root, "virtualNetworks", &arr, &m) < 0)
+			goto out;
+		for (struct item it = { 0 }; arr && next_item(ld, arr, &it);)
+			if (load_vnet_body(ld, it.e, (int)it.i) < 0)
 				goto out;
+		if (arr)
 			pop(ld, m);
-			i++;
-		}
 	}
 	{
 		cJSON *arr;
@@ -2531,26 +2480,21 @@ static struct topo *load_root(const char *name, cJSON *root, const struct tg_res
 		if (opt_array(ld, root, "virtualMachines", &arr, &m) < 0)
 			goto out;
 		if (arr) {
-			size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-			const cJSON *e;
+			size_t n;
 
-			t->vms = nws_arena_array(&t->arena, n, sizeof(*t->vms));
-			if (!t->vms) {
-				oom(ld);
+			if (!(t->vms = items_alloc(ld, arr, sizeof(*t->vms), &n)))
 				goto out;
-			}
-			cJSON_ArrayForEach(e, arr) {
-				size_t m2 = push(ld, "[%zu]", i);
+			for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+				size_t i = it.i;
 
-				if (load_vm(ld, e, (int)i) < 0)
+				if (load_vm(ld, it.e, (int)i) < 0)
 					goto out;
 				for (size_t j = 0; j < i; j++)
 					if (!strcasecmp(t->vms[j].name, t->vms[i].name)) {
 						fail(ld, "virtual machine name '%s' is used twice", t->vms[i].name);
 						goto out;
 					}
-				pop(ld, m2);
-				t->nvms = ++i;
+				t->nvms = i + 1;
 			}
 			pop(ld, m);
 		}
