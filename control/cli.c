@@ -146,6 +146,12 @@ int cli_topology_args(const struct cli_common *c, struct nws_err *err)
 		dashes += !strcmp(c->param_files.v[i], "-");
 	if (dashes > 1)
 		return nws_err_set(err, "standard input ('-') can be read once: name it in one -t or --parameters");
+	for (int i = 0; i < c->params.n; i++) {
+		const char *s = c->params.v[i], *eq = strchr(s, '=');
+
+		if (!eq || eq == s)
+			return nws_err_set(err, "--parameter %s: expected NAME=VALUE (as az's --parameters NAME=VALUE)", s);
+	}
 	return 0;
 }
 
