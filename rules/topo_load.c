@@ -591,6 +591,26 @@ static int resolve_tag(struct ld *ld, const char *s)
 	return -1;
 }
 
+/*
+ * "789" as an address: Azure accepts it where an address prefix goes, its parser taking a bare
+ * number as the 32-bit IPv4 address it spells (inet_aton's one-part form: 789 is 0.0.3.21).
+ */
+static bool bare_number_address(const char *s, struct nws_prefix *p)
+{
+	unsigned long long v = 0;
+	char dotted[32];
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 || n > 10 || s[n])
+		return false;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(s[i] - '0');
+	if (v > 0xffffffffULL)
+		return false;
+	snprintf(dotted, sizeof(dotted), "%llu.%llu.%llu.%llu/32", v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255);
+	return nws_prefix_parse(dotted, p) == 0;
+}
+
 static int side_single(struct ld *ld, const char *s, struct topo_side *sd)
 {
 	sd->text = nws_arena_strdup(A(ld), s);
@@ -606,6 +626,21 @@ static int side_single(struct ld *ld, const char *s, struct topo_side *sd)
 		sd->kind = TOPO_SIDE_PREFIXES;
 		sd->pfx.p = nws_arena_alloc(A(ld), sizeof(p));
 		if (!sd->pfx.p)
+			return oom(ld);
+		sd->pfx.p[0] = p;
+		sd->pfx.n = 1;
+		return 0;
+	}
+	if (bare_number_address(s, &p)) {
+		char b[NWS_PREFIX_STRLEN];
+
+		/* Azure stores it and enforces it as its address parser reads it (the az CLI's own tests
+		 * create rules with source 789 and destination 1234). */
+		if (warn(ld, "'%s' is read as %s, as Azure's parser reads a bare number: it matches no traffic a VM sends or receives",
+			 s, nws_prefix_str(&p, b)) < 0)
+			return -1;
+		sd->kind = TOPO_SIDE_PREFIXES;
+		if (!(sd->pfx.p = nws_arena_alloc(A(ld), sizeof(p))))
 			return oom(ld);
 		sd->pfx.p[0] = p;
 		sd->pfx.n = 1;
