@@ -8,6 +8,7 @@
 int app_open(struct app *a, const struct cli_common *c, struct nws_err *err)
 {
 	memset(a, 0, sizeof(*a));
+	a->scope_nic = -1;
 	if (!c->topology) {
 		nws_err_set(err, "-t/--topology FILE is required");
 		return CLI_USAGE;
@@ -75,16 +76,34 @@ int app_compile(struct app *a, const struct cli_common *c, unsigned tables, stru
 int app_build(struct app *a, const struct cli_common *c, unsigned tables, struct nws_err *err)
 {
 	if (tables & APP_ROUTES) {
-		if (dp_routes_build(&a->routes, &a->rm, err) < 0)
+		if (dp_routes_build(&a->routes, &a->rm, DP_ROUTE_LPM_TABLES, err) < 0)
 			return CLI_FAIL;
 		a->have_routes = true;
 		if (c->verbose)
-			fprintf(stderr, "nwsim: %zu subnets' route tables compiled to %zu rte_lpm/rte_lpm6 tables\n",
-				a->t->nsubnets, a->routes.ntab);
+			fprintf(stderr, "nwsim: %zu subnets' route tables compiled to %zu tables (%zu in rte_lpm/rte_lpm6, the others flat)\n",
+				a->t->nsubnets, a->routes.ntab, a->routes.nlpm);
 	}
 	if (!(tables & APP_ACL))
 		return CLI_OK;
-	if (dp_acl_build(&a->acl, &a->m, 0, err) < 0)
+	bool *only = NULL;
+
+	if (a->scope_nic >= 0) {
+		const struct topo_nic *nic = &a->t->nics[a->scope_nic];
+
+		if (!(only = calloc(a->m.ninst ? a->m.ninst : 1, sizeof(*only)))) {
+			nws_err_set(err, "out of memory");
+			return CLI_FAIL;
+		}
+		if (a->m.nic_inst[a->scope_nic] >= 0)
+			only[a->m.nic_inst[a->scope_nic]] = true;
+		for (size_t i = 0; i < nic->nipcfgs; i++)
+			if (a->m.subnet_inst[nic->ipcfgs[i].subnet] >= 0)
+				only[a->m.subnet_inst[nic->ipcfgs[i].subnet]] = true;
+	}
+	int rc = dp_acl_build(&a->acl, &a->m, 0, only, err);
+
+	free(only);
+	if (rc < 0)
 		return CLI_FAIL;
 	a->have_acl = true;
 	if ((tables & APP_PATH) == APP_PATH) {
@@ -96,9 +115,10 @@ int app_build(struct app *a, const struct cli_common *c, unsigned tables, struct
 		const struct dp_acl *x = &a->acl;
 
 		fprintf(stderr,
-			"nwsim: %zu NSG rules in %zu NSG associations compiled to %zu rte_acl rules "
+			"nwsim: %zu NSG rules in %zu NSG associations%s compiled to %zu rte_acl rules "
 			"(inbound IPv4 %zu, IPv6 %zu; outbound IPv4 %zu, IPv6 %zu), classify algorithm %s\n",
-			x->nmatch, a->m.ninst, x->nacl[0][0] + x->nacl[0][1] + x->nacl[1][0] + x->nacl[1][1], x->nacl[0][0],
+			x->nmatch, a->m.ninst, a->scope_nic >= 0 ? ", those of the NIC asked about" : "",
+			x->nacl[0][0] + x->nacl[0][1] + x->nacl[1][0] + x->nacl[1][1], x->nacl[0][0],
 			x->nacl[0][1], x->nacl[1][0], x->nacl[1][1], dp_acl_alg_name(x->alg));
 	}
 	return CLI_OK;

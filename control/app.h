@@ -16,12 +16,13 @@ struct app {
 	struct dp_routes routes;
 	struct dp_path path; /* APP_PATH: the packet path on the compiled tables */
 	bool have_model, have_acl, have_routes, have_path;
+	int scope_nic; /* >= 0: the one NIC the command asks about; its NSGs alone are compiled */
 };
 
 /* APP_PATH needs (and implies) the other two. */
 enum app_tables { APP_ACL = 1, APP_ROUTES = 2, APP_PATH = 4 | APP_ACL | APP_ROUTES };
 
-/* Loads and validates the topology. Returns an exit code (CLI_OK on success). */
+/* Loads and validates the topology; scope_nic -1. Returns an exit code (CLI_OK on success). */
 int app_open(struct app *a, const struct cli_common *c, struct nws_err *err);
 /* Starts DPDK and compiles what is asked (APP_ACL, APP_ROUTES); done after user input is validated. */
 int app_compile(struct app *a, const struct cli_common *c, unsigned tables, struct nws_err *err);

@@ -854,10 +854,10 @@ int cmd_bench(int argc, char **argv)
 	uint64_t b0 = rte_rdtsc();
 
 	rte_malloc_get_socket_stats((int)rte_socket_id(), &s0);
-	if (dp_routes_build(&app.routes, &app.rm, &err) < 0)
+	if (dp_routes_build(&app.routes, &app.rm, DP_ROUTE_LPM_TABLES, &err) < 0)
 		goto out;
 	app.have_routes = true;
-	if (dp_acl_build(&app.acl, &app.m, alg, &err) < 0)
+	if (dp_acl_build(&app.acl, &app.m, alg, NULL, &err) < 0)
 		goto out;
 	app.have_acl = true;
 	app.acl.tally = true; /* the report's classification figures */

@@ -317,6 +317,11 @@ static void ipf_answer(const struct app *app, const void *query, bool table)
 	}
 }
 
+static int ipf_nic(const void *query)
+{
+	return ((const struct nsg_query *)query)->nic;
+}
+
 int cmd_test_ip_flow(int argc, char **argv)
 {
 	static struct ipf_args a;
@@ -324,7 +329,7 @@ int cmd_test_ip_flow(int argc, char **argv)
 	static const struct cli_opt opts[] = { IPF_OPTS(&a), { NULL, 0, NULL, NULL, NULL } };
 	const struct query_cmd cmd = {
 		.name = "test-ip-flow", .usage = usage_text, .tables = APP_ACL, .opts = opts, .args = &a, .query = &q,
-		.build = ipf_build, .batch = run_batch, .answer = ipf_answer,
+		.build = ipf_build, .batch = run_batch, .answer = ipf_answer, .nic_of = ipf_nic,
 	};
 
 	return query_main(&cmd, argc, argv);

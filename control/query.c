@@ -56,6 +56,8 @@ int query_main(const struct query_cmd *q, int argc, char **argv)
 		rc = CLI_USAGE;
 		goto out;
 	}
+	if (!batchfile && q->nic_of)
+		app.scope_nic = q->nic_of(q->query);
 	rc = app_compile(&app, &c, q->tables, &err);
 	if (rc != CLI_OK)
 		goto out;

@@ -18,6 +18,8 @@ struct query_cmd {
 	int (*build)(const struct topo *t, const void *args, void *query, struct nws_err *err);
 	int (*batch)(const struct app *app, struct batch *b, bool table, bool verbose, struct nws_err *err);
 	void (*answer)(const struct app *app, const void *query, bool table);
+	/* The NIC one query is about, when its answer needs that NIC's tables alone (else NULL). */
+	int (*nic_of)(const void *query);
 };
 
 int query_main(const struct query_cmd *q, int argc, char **argv);

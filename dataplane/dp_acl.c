@@ -378,7 +378,7 @@ static bool protocols_classed(const struct topo *t)
 	return true;
 }
 
-int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nws_err *err)
+int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, const bool *only, struct nws_err *err)
 {
 	size_t total = 0;
 	struct rvec v = { 0 };
@@ -413,7 +413,7 @@ int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nw
 			for (size_t mi = 0, k = 0; mi < a->nmatch; mi++) {
 				const struct dp_acl_match *mt = &a->match[mi];
 
-				if (mt->m.rule->dir != (enum az_dir)d)
+				if (mt->m.rule->dir != (enum az_dir)d || (only && !only[mt->inst]))
 					continue;
 				/* Order index restarts for every instance: instances never share a key. */
 				k = (mi > 0 && a->match[mi - 1].inst == mt->inst && a->match[mi - 1].m.rule->dir == mt->m.rule->dir) ? k + 1 : 0;

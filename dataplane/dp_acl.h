@@ -64,8 +64,12 @@ struct dp_acl {
 	bool tally; /* dp_acl_classify keeps the calling thread's tally (set by its owner; off after build) */
 };
 
-/* alg: an enum rte_acl_classify_alg, or 0 for the fastest this CPU runs on nwsim's batches. */
-int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, struct nws_err *err);
+/*
+ * alg: an enum rte_acl_classify_alg, or 0 for the fastest this CPU runs on nwsim's batches.
+ * only: per NSG instance, whether its rules are compiled (NULL: all). A key of an instance left
+ * out matches nothing: a caller that asks about one NIC compiles that NIC's instances alone.
+ */
+int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, const bool *only, struct nws_err *err);
 void dp_acl_free(struct dp_acl *a);
 /* Switch every context to alg; -1 when the CPU or build cannot run it. */
 int dp_acl_set_alg(struct dp_acl *a, int alg);

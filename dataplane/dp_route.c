@@ -26,7 +26,116 @@ static void hop_miss(const struct dp_rtab *tb, int fam_idx, struct route_hop *ho
 	hop->rt = -1;
 }
 
-int dp_rtab_build(struct dp_rtab *tb, const struct route_table *rt, struct nws_err *err)
+/* An active route and what a lookup answers for it: its index in active[], or -2 - family for /0. */
+struct flat_route {
+	const struct route_entry *e;
+	int32_t answer;
+};
+
+static int by_start_then_len(const void *a, const void *b)
+{
+	const struct route_entry *x = ((const struct flat_route *)a)->e, *y = ((const struct flat_route *)b)->e;
+
+	if (x->prefix.ip.v != y->prefix.ip.v)
+		return x->prefix.ip.v < y->prefix.ip.v ? -1 : 1;
+	return (x->prefix.len > y->prefix.len) - (x->prefix.len < y->prefix.len);
+}
+
+/* A range starting at s answered by r: merged into the range before when that answers the same. */
+static void flat_cut(struct dp_flat *f, nws_u128 s, int32_t r)
+{
+	if (f->n && f->start[f->n - 1] == s) {
+		f->route[f->n - 1] = r; /* a longer prefix starting where a shorter one does */
+		if (f->n > 1 && f->route[f->n - 2] == r)
+			f->n--;
+		return;
+	}
+	if (f->n && f->route[f->n - 1] == r)
+		return;
+	f->start[f->n] = s;
+	f->route[f->n++] = r;
+}
+
+/*
+ * Active prefixes nest or are disjoint, so one sweep in address order, holding the prefixes that
+ * cover the current address on a stack, cuts the space into ranges: a prefix opens a range
+ * answered by it, and where it ends the range goes back to the prefix under it.
+ */
+static int flat_build(struct dp_flat *f, const struct flat_route *r, size_t n, int fam)
+{
+	const struct flat_route **stack = malloc((n ? n : 1) * sizeof(*stack));
+	size_t top = 0;
+	nws_u128 all = nws_mask(fam, nws_fam_bits(fam));
+
+	f->n = 0;
+	f->start = malloc((2 * n + 1) * sizeof(*f->start));
+	f->route = malloc((2 * n + 1) * sizeof(*f->route));
+	if (!stack || !f->start || !f->route) {
+		free(stack);
+		return -1;
+	}
+	flat_cut(f, 0, -1);
+	for (size_t i = 0; i <= n; i++) {
+		/* Close the prefixes that end before this one starts (all of them after the last). */
+		while (top) {
+			const struct route_entry *o = stack[top - 1]->e;
+			nws_u128 end = o->prefix.ip.v | (~nws_mask(fam, o->prefix.len) & all);
+
+			if (i < n && end >= r[i].e->prefix.ip.v)
+				break;
+			top--;
+			if (end != all)
+				flat_cut(f, end + 1, top ? stack[top - 1]->answer : -1);
+		}
+		if (i == n)
+			break;
+		flat_cut(f, r[i].e->prefix.ip.v, r[i].answer);
+		stack[top++] = &r[i];
+	}
+	free(stack);
+	return 0;
+}
+
+static int32_t flat_find(const struct dp_flat *f, nws_u128 a)
+{
+	size_t lo = 0, hi = f->n; /* the last start <= a: start[0] is 0, so there is one */
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f->start[mid] <= a)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return f->route[lo];
+}
+
+/* Both families' flat tables from the active routes, the /0 ones included (a range like any). */
+static int flat_tables(struct dp_rtab *tb)
+{
+	struct flat_route *r = malloc((tb->nactive + 2) * sizeof(*r));
+	int rc = 0;
+
+	if (!r)
+		return -1;
+	for (int fi = 0; fi < 2 && rc == 0; fi++) {
+		int fam = fi ? NWS_AF6 : NWS_AF4;
+		size_t n = 0;
+
+		for (size_t i = 0; i < tb->nactive; i++)
+			if (tb->active[i]->prefix.ip.fam == fam)
+				r[n++] = (struct flat_route){ tb->active[i], (int32_t)i };
+		if (tb->deflt[fi])
+			r[n++] = (struct flat_route){ tb->deflt[fi], -2 - fi };
+		qsort(r, n, sizeof(*r), by_start_then_len);
+		rc = flat_build(&tb->flat[fi], r, n, fam);
+	}
+	free(r);
+	return rc;
+}
+
+int dp_rtab_build(struct dp_rtab *tb, const struct route_table *rt, bool lpm, struct nws_err *err)
 {
 	size_t n4 = 0, n6 = 0, tbl8_4 = 0, tbl8_6 = 0;
 	char name[RTE_LPM_NAMESIZE];
@@ -53,6 +162,14 @@ int dp_rtab_build(struct dp_rtab *tb, const struct route_table *rt, struct nws_e
 			n6++;
 			tbl8_6 += e->prefix.len > 24 ? (e->prefix.len - 24 + 7) / 8 : 0;
 		}
+	}
+	tb->lpm = lpm;
+	if (!lpm) {
+		if (flat_tables(tb) < 0) {
+			dp_rtab_free(tb);
+			return nws_err_set(err, "out of memory");
+		}
+		return 0;
 	}
 	if (n4) {
 		struct rte_lpm_config cfg = { .max_rules = (uint32_t)n4, .number_tbl8s = (uint32_t)tbl8_4 + 16 };
@@ -103,8 +220,25 @@ void dp_rtab_free(struct dp_rtab *tb)
 		rte_lpm_free(tb->lpm4);
 		rte_lpm6_free(tb->lpm6);
 	}
+	for (int f = 0; f < 2; f++) {
+		free(tb->flat[f].start);
+		free(tb->flat[f].route);
+	}
 	free(tb->active);
 	memset(tb, 0, sizeof(*tb));
+}
+
+static void flat_lookup(const struct dp_rtab *tb, const struct nws_ip *dst, struct route_hop *hop, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int fi = dst[i].fam == NWS_AF4 ? 0 : 1;
+		int32_t a = flat_find(&tb->flat[fi], dst[i].v);
+
+		if (a >= 0)
+			route_hop_from(tb->active[a], &hop[i]);
+		else
+			hop_miss(tb, fi, &hop[i]); /* -2 - fi: the /0 route; -1: no route at all */
+	}
 }
 
 void dp_rtab_lookup(const struct dp_rtab *tb, const struct nws_ip *dst, struct route_hop *hop, size_t n)
@@ -115,6 +249,10 @@ void dp_rtab_lookup(const struct dp_rtab *tb, const struct nws_ip *dst, struct r
 	uint8_t idx4[DP_ROUTE_BURST], idx6[DP_ROUTE_BURST];
 	unsigned n4 = 0, n6 = 0;
 
+	if (!tb->lpm) {
+		flat_lookup(tb, dst, hop, n);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (dst[i].fam == NWS_AF4) {
 			idx4[n4] = (uint8_t)i;
@@ -166,17 +304,53 @@ static bool same_active(const struct route_table *a, const struct route_table *b
 	}
 }
 
-int dp_routes_build(struct dp_routes *r, const struct route_model *m, struct nws_err *err)
+static int size_desc(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x < y) - (x > y);
+}
+
+static size_t active_count(const struct route_table *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += t->e[i].state == ROUTE_ACTIVE;
+	return n;
+}
+
+int dp_routes_build(struct dp_routes *r, const struct route_model *m, size_t lpm_tables, struct nws_err *err)
 {
 	size_t ns = m->t->nsubnets;
+	size_t *size = calloc(ns ? ns : 1, sizeof(*size)), lpm_min = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->tab = calloc(ns ? ns : 1, sizeof(*r->tab));
 	r->subnet_tab = calloc(ns ? ns : 1, sizeof(*r->subnet_tab));
-	if (!r->tab || !r->subnet_tab) {
+	if (!r->tab || !r->subnet_tab || !size) {
+		free(size);
 		dp_routes_free(r);
 		return nws_err_set(err, "out of memory");
 	}
+	/* The lpm_tables-th largest table's size: tables at least that large go to rte_lpm. */
+	for (size_t s = 0; s < ns; s++)
+		size[s] = active_count(&m->subnet[s]);
+	if (lpm_tables && ns) {
+		size_t *sorted = malloc(ns * sizeof(*sorted));
+
+		if (!sorted) {
+			free(size);
+			dp_routes_free(r);
+			return nws_err_set(err, "out of memory");
+		}
+		memcpy(sorted, size, ns * sizeof(*sorted));
+		qsort(sorted, ns, sizeof(*sorted), size_desc);
+		lpm_min = sorted[(lpm_tables < ns ? lpm_tables : ns) - 1];
+		free(sorted);
+	}
+	size_t nlpm = 0;
+
 	for (size_t s = 0; s < ns; s++) {
 		size_t k;
 
@@ -188,13 +362,19 @@ int dp_routes_build(struct dp_routes *r, const struct route_model *m, struct nws
 			r->subnet_tab[s] = r->subnet_tab[k];
 			continue;
 		}
-		if (dp_rtab_build(&r->tab[r->ntab], &m->subnet[s], err) < 0) {
+		bool lpm = lpm_tables && nlpm < lpm_tables && size[s] >= lpm_min;
+
+		if (dp_rtab_build(&r->tab[r->ntab], &m->subnet[s], lpm, err) < 0) {
 			nws_err_prefix(err, "subnet '%s': ", m->t->subnets[s].name);
+			free(size);
 			dp_routes_free(r);
 			return -1;
 		}
+		nlpm += lpm;
 		r->subnet_tab[s] = (int)r->ntab++;
 	}
+	r->nlpm = nlpm;
+	free(size);
 	return 0;
 }
 
@@ -211,7 +391,7 @@ void dp_routes_free(struct dp_routes *r)
 
 void dp_routes_prefetch(const struct dp_routes *r, int subnet, const struct nws_ip *dst)
 {
-	const struct rte_lpm *lpm = r->tab[r->subnet_tab[subnet]].lpm4;
+	const struct rte_lpm *lpm = r->tab[r->subnet_tab[subnet]].lpm ? r->tab[r->subnet_tab[subnet]].lpm4 : NULL;
 
 	/* The first-level table is 64 MB: a lookup there is a trip to memory. */
 	if (lpm && dst->fam == NWS_AF4)

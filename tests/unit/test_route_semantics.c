@@ -30,7 +30,7 @@ static int setup(void **s)
 	t = topo_load(path, &err);
 	if (!t)
 		fail_msg("%s", err.msg);
-	if (route_model_build(&m, t, &err) < 0 || dp_routes_build(&dr, &m, &err) < 0)
+	if (route_model_build(&m, t, &err) < 0 || dp_routes_build(&dr, &m, DP_ROUTE_LPM_TABLES, &err) < 0)
 		fail_msg("%s", err.msg);
 	return 0;
 }
