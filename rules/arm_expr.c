@@ -120,7 +120,11 @@ static char *to_text(const cJSON *v)
 		return strdup(cJSON_IsTrue(v) ? "True" : "False");
 	if (cJSON_IsNull(v))
 		return strdup("");
-	return cJSON_PrintUnformatted(v);
+	/* cJSON's memory may be a load's bulk blocks (jbump.h): the caller frees with free(). */
+	char *p = cJSON_PrintUnformatted(v), *r = p ? strdup(p) : NULL;
+
+	cJSON_free(p);
+	return r;
 }
 
 /* A growing string for results built a piece at a time. */

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "topo.h"
+#include "jbump.h"
 #include "topo_gather.h"
 
 /* Names taken, each with the index that holds it (see names_take). */
@@ -2731,14 +2732,15 @@ static struct topo *load_docs(struct tg_file *files, size_t n, const struct tg_o
 
 struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err)
 {
+	jbump_begin();
 	cJSON *root = parse_doc(name, buf, len, err);
 	struct tg_file f = { name, root };
-	struct topo *t;
+	struct topo *t = NULL;
 
-	if (!root)
-		return NULL;
-	t = load_docs(&f, 1, NULL, err);
+	if (root)
+		t = load_docs(&f, 1, NULL, err);
 	cJSON_Delete((cJSON *)f.root);
+	jbump_end();
 	return t;
 }
 
@@ -2753,6 +2755,7 @@ struct topo *topo_load_sources(const struct topo_sources *s, struct nws_err *err
 		nws_err_set(err, "out of memory");
 		return NULL;
 	}
+	jbump_begin();
 	for (; got < nall; got++) {
 		const char *path = got < s->nfiles ? s->files[got] : s->param_files[got - s->nfiles], *shown;
 		size_t len;
@@ -2774,6 +2777,7 @@ out:
 	for (size_t i = 0; i < got; i++)
 		cJSON_Delete((cJSON *)docs[i].root);
 	free(docs);
+	jbump_end();
 	return t;
 }
 
