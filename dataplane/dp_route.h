@@ -36,10 +36,11 @@ struct dp_rtab {
 /*
  * An rte_lpm (and rte_lpm6) costs 64 MiB and more whatever it holds; a flat table costs what its
  * routes need, and its lookup, a binary search, takes a step more for each doubling of its size.
- * The largest tables are compiled into rte_lpm, at most this many; the others are flat. A
+ * The largest tables are compiled into rte_lpm, at most this many (a quarter of the 1 GiB nwsim
+ * gives DPDK without hugepages); the others are flat. A
  * thousand subnets with their own route tables then need megabytes, not 64 GiB.
  */
-#define DP_ROUTE_LPM_TABLES 8
+#define DP_ROUTE_LPM_TABLES 4
 
 /* Built by dp_routes_build on the control thread; read-only afterwards, shared by all lcores. */
 struct dp_routes {

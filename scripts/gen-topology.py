@@ -18,6 +18,8 @@ import argparse
 import ipaddress
 import json
 import random
+import socket
+import struct
 import sys
 
 TAGS = ["VirtualNetwork", "Internet", "AzureLoadBalancer", "*"]
@@ -121,6 +123,9 @@ def main():
     ap.add_argument("--next-hop-queries", help="also write a show-next-hop --batch file")
     ap.add_argument("--flows", help="also write flows, one 'src dst proto sport dport' a line")
     ap.add_argument("--nqueries", type=int, default=1000)
+    ap.add_argument("--pcap", help="also write a capture of --packets packets over --pcap-flows flows between NICs and the internet")
+    ap.add_argument("--packets", type=int, default=1000000)
+    ap.add_argument("--pcap-flows", type=int, default=10000)
     args = ap.parse_args()
     if not 1 <= args.spokes <= 4095 or not 1 <= args.subnets <= 16 or not 0 <= args.vms <= 250:
         ap.error("--spokes 1..4095, --subnets 1..16, --vms 0..250")
@@ -196,7 +201,33 @@ def main():
                     rng.randrange(1, 223), rng.randrange(256), rng.randrange(256), rng.randrange(1, 255))
                 f.write("%s %s %s %d %d\n" % (src, dst, rng.choice(["tcp", "udp"]), rng.randrange(1024, 65536),
                                             rng.choice([22, 80, 443, 1433, 3389, rng.randrange(1, 65536)])))
+    if args.pcap and nics:
+        write_pcap(args.pcap, rng, nics, args.packets, args.pcap_flows)
     return 0
+
+
+def frame(src, dst, proto, sport, dport):
+    """Ethernet, IPv4 and a TCP SYN or UDP header: the smallest packets a capture holds."""
+    l4 = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 0x50, 2, 65535, 0, 0) if proto == 6 else \
+        struct.pack("!HHHH", sport, dport, 8, 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" + ip + l4
+
+
+def write_pcap(path, rng, nics, npackets, nflows):
+    flows = []
+    for _ in range(nflows):
+        src = rng.choice(nics)[1]
+        dst = rng.choice(nics)[1] if rng.random() < 0.7 else "%d.%d.%d.%d" % (
+            rng.randrange(1, 223), rng.randrange(256), rng.randrange(256), rng.randrange(1, 255))
+        fr = frame(src, dst, rng.choice([6, 17]), rng.randrange(1024, 65536),
+                   rng.choice([22, 80, 443, 1433, 3389, rng.randrange(1, 65536)]))
+        flows.append(struct.pack("<IIII", 0, 0, len(fr), len(fr)) + fr)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        pick = rng.randrange
+        f.write(b"".join(flows[pick(nflows)] for _ in range(npackets)))
 
 
 if __name__ == "__main__":
