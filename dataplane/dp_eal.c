@@ -7,6 +7,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 
 #include "dp_eal.h"
 
@@ -228,4 +229,20 @@ void dp_eal_cleanup(void)
 		rte_eal_cleanup();
 	eal_up = false;
 	exiting = false;
+}
+
+void dp_eal_memory_advice(char *buf, size_t len)
+{
+	struct rte_malloc_socket_stats st = { 0 };
+	size_t total = 0, free_b = 0;
+
+	for (int sock = 0; sock < RTE_MAX_NUMA_NODES; sock++)
+		if (rte_malloc_get_socket_stats(sock, &st) == 0) {
+			total += st.heap_totalsz_bytes;
+			free_b += st.heap_freesz_bytes;
+		}
+	snprintf(buf, len,
+		 "DPDK has %zu MiB, %zu MiB of it taken by the tables compiled so far: give it more "
+		 "(-- --no-huge -m MiB without hugepages, more hugepages with them) or ask for fewer --flows",
+		 total >> 20, (total - free_b) >> 20);
 }

@@ -41,5 +41,10 @@ bool dp_eal_exiting(void);
  * them EAL runs with --no-huge, as it does when NWSIM_NO_HUGEPAGES is set.
  */
 bool dp_eal_have_hugepages(void);
+/*
+ * What to say when DPDK's memory runs out: how much it has and how much is taken (by the tables
+ * compiled so far), and how to give it more. For "... : out of memory (HERE)".
+ */
+void dp_eal_memory_advice(char *buf, size_t len);
 
 #endif

@@ -32,8 +32,11 @@ int dp_flow_init(struct dp_flow_table *ft, uint32_t capacity, uint64_t idle_ns, 
 	ft->cap = capacity;
 	ft->idle_ns = idle_ns;
 	if (!ft->b || !ft->free || !ft->e || !ft->info || !ft->paths.p || !ft->paths.slot) {
+		char why[256];
+
 		dp_flow_free(ft);
-		return nws_err_set(err, "flow table of %u entries: out of memory", capacity);
+		dp_eal_memory_advice(why, sizeof(why));
+		return nws_err_set(err, "flow table of %u entries: out of memory (%s)", capacity, why);
 	}
 	/* Popped in ascending order: a lightly used table stays in few pages. */
 	for (uint32_t i = 0; i < capacity; i++)

@@ -2,6 +2,7 @@
 
 #include <rte_malloc.h>
 
+#include "dp_eal.h"
 #include "dp_pair.h"
 
 int dp_pairs_init(struct dp_pairs *pt, uint32_t slots, struct nws_err *err)
@@ -10,8 +11,12 @@ int dp_pairs_init(struct dp_pairs *pt, uint32_t slots, struct nws_err *err)
 	if (slots < 2 || (slots & (slots - 1)))
 		return nws_err_set(err, "pair table of %u slots: not a power of two of at least 2", slots);
 	pt->s = rte_zmalloc("flow-pairs", sizeof(*pt->s) * slots, 64);
-	if (!pt->s)
-		return nws_err_set(err, "pair table of %u slots: out of memory", slots);
+	if (!pt->s) {
+		char why[256];
+
+		dp_eal_memory_advice(why, sizeof(why));
+		return nws_err_set(err, "pair table of %u slots: out of memory (%s)", slots, why);
+	}
 	pt->mask = slots - 1;
 	return 0;
 }

@@ -5,6 +5,9 @@
 #   scripts/bench.sh --quick            the same as --sweep --quick
 #   scripts/bench.sh --scaling          nwsim bench on 1..CPUs workers: docs/benchmarks/scaling.csv
 #   scripts/bench.sh --plots            the plots drawn again from the recorded CSVs (nothing measured)
+#   scripts/bench.sh --scale            generated hub-and-spoke networks of growing size (gen-topology.py):
+#                                       one test-ip-flow and a replay of 1M packets, each start to exit,
+#                                       time and peak memory: docs/benchmarks/scale.csv and scale-*.svg
 #   scripts/bench.sh --reference        only nwsim bench beside dpdk-test-acl (NWSIM_BENCH_ROUNDS, default 5), and by
 #                                       packets a flow
 #   scripts/bench.sh --instructions     instructions a packet (nwsim bench) and a key (dpdk-test-acl), counted
@@ -19,9 +22,9 @@ cd "$(dirname "$0")/.."
 
 case "${1:-}" in
 --quick) set -- --sweep --quick ;;
---sweep | --reference | --scaling | --instructions | --plots) ;;
+--sweep | --reference | --scaling | --instructions | --plots | --scale) ;;
 -*)
-	echo "scripts/bench.sh: unknown option '$1' (--sweep [--quick], --quick, --reference, --scaling, --instructions, --plots, or RULES-FILE [N-QUERIES])" >&2
+	echo "scripts/bench.sh: unknown option '$1' (--sweep [--quick], --quick, --reference, --scaling, --scale, --instructions, --plots, or RULES-FILE [N-QUERIES])" >&2
 	exit 2
 	;;
 esac
@@ -233,6 +236,71 @@ fi
 # worker 1: it only sleeps while they run. Median of 3 runs per point (NWSIM_SCALING_RUNS).
 # NWSIM_BIN: another nwsim to run (scripts/device-build.sh's, on a machine without DPDK), and
 # then the trace already made (build/bench/acl1_10k.trace) is used as it is.
+# Time and memory against the topology's size (NSG rules in all), query and replay.
+scale_plot() {
+	local csv=$1
+	gnuplot <<PLOT
+$PLOT_STYLE
+set output "docs/benchmarks/scale-time.svg"
+set title "nwsim on generated hub-and-spoke networks: start to exit"
+set xlabel "NSG rules in the network"
+set ylabel "seconds"
+set logscale x
+plot "< awk -F, 'NR > 1 && \$13 == \"ok\"' $csv" using 8:11 with linespoints title "replay of 1M packets", "$csv" every ::1 using 8:9 with linespoints title "one test-ip-flow"
+set output "docs/benchmarks/scale-memory.svg"
+set title "nwsim on generated hub-and-spoke networks: peak memory"
+set ylabel "MiB"
+plot "< awk -F, 'NR > 1 && \$13 == \"ok\"' $csv" using 8:12 with linespoints title "replay of 1M packets", "$csv" every ::1 using 8:10 with linespoints title "one test-ip-flow"
+PLOT
+}
+
+# One command, start to exit: "seconds,peak-MiB,status" (status ok, timeout, or exit N).
+scale_run() {
+	local out rc
+	out=$(mktemp)
+	rc=0
+	timeout "${NWSIM_SCALE_TIMEOUT:-300}" /usr/bin/time -f "%e %M" -o "$out" "$@" >/dev/null 2>&1 || rc=$?
+	if [ "$rc" = 124 ]; then
+		echo "${NWSIM_SCALE_TIMEOUT:-300},,timeout"
+	else
+		awk -v rc="$rc" 'END { printf "%s,%d,%s\n", $1, $2 / 1024, rc == 0 ? "ok" : "exit " rc }' "$out"
+	fi
+	rm -f "$out"
+}
+
+if [ "${1:-}" = "--scale" ]; then
+	work=build/bench/scale
+	mkdir -p "$work" docs/benchmarks
+	nwsim=${NWSIM_BIN:-build/control/nwsim}
+	[ -n "${NWSIM_BIN:-}" ] || { [ -d build ] || meson setup build >/dev/null; ninja -C build >/dev/null; }
+	csv=docs/benchmarks/scale.csv
+	echo "topology,spokes,subnets,rules,vms,shared_nsgs,nics,nsg_rules,query_s,query_mib,replay_s,replay_mib,replay_status" >"$csv"
+	# name, spokes, subnets a spoke, rules an NSG, VMs a subnet, shared NSGs: the issue's four
+	# sizes and a sweep between them.
+	while read -r name spokes subnets rules vms shared; do
+		topo=$work/$name.json
+		python3 scripts/gen-topology.py --spokes "$spokes" --subnets "$subnets" --rules "$rules" --vms "$vms" \
+			--shared-nsgs "$shared" --seed 1 -o "$topo" --pcap "$work/$name.pcap" --packets 1000000
+		nics=$((spokes * subnets * vms + 1))
+		nsgs=$([ "$shared" -gt 0 ] && echo "$shared" || echo $((spokes * subnets)))
+		q=$(scale_run "$nwsim" test-ip-flow -t "$topo" --vm vm-1-0-0 --direction Inbound --protocol TCP \
+			--local 10.1.0.4:443 --remote 8.8.8.8:50000)
+		r=$(scale_run "$nwsim" replay -t "$topo" "$work/$name.pcap")
+		echo "$name,$spokes,$subnets,$rules,$vms,$shared,$nics,$((nsgs * rules)),${q%,*},$r" | tee -a "$csv"
+		rm -f "$work/$name.pcap"
+	done <<SIZES
+spokes100 100 2 100 2 0
+spokes200 200 2 100 2 0
+spokes500 500 2 100 3 0
+spokes1000 1000 2 100 5 0
+shared1000 1000 1 1000 1 1
+rules4000 50 2 4000 1 0
+SIZES
+	plot_deps
+	scale_plot "$csv"
+	exit 0
+fi
+
 if [ "${1:-}" = "--scaling" ]; then
 	work=build/bench
 	mkdir -p "$work" docs/benchmarks
