@@ -158,11 +158,30 @@ plot "$csv" every ::1 using 1:2 with linespoints title "all workers", "$csv" eve
 PLOT
 }
 
+# Time and memory against the topology's size (NSG rules in all), query and replay.
+scale_plot() {
+	local csv=$1
+	gnuplot <<PLOT
+$PLOT_STYLE
+set output "docs/benchmarks/scale-time.svg"
+set title "nwsim on generated hub-and-spoke networks: start to exit"
+set xlabel "NSG rules compiled (rules x the networks each NSG is used in)"
+set ylabel "seconds"
+set logscale x
+plot "< awk -F, 'NR > 1 && \$13 == \"ok\"' $csv" using 8:11 with linespoints title "replay of 1M packets", "$csv" every ::1 using 8:9 with linespoints title "one test-ip-flow"
+set output "docs/benchmarks/scale-memory.svg"
+set title "nwsim on generated hub-and-spoke networks: peak memory"
+set ylabel "MiB"
+plot "< awk -F, 'NR > 1 && \$13 == \"ok\"' $csv" using 8:12 with linespoints title "replay of 1M packets", "$csv" every ::1 using 8:10 with linespoints title "one test-ip-flow"
+PLOT
+}
+
 if [ "${1:-}" = "--plots" ]; then
 	plot_deps
 	sweep_plots docs/benchmarks/sweep.csv docs/benchmarks
 	scaling_plot docs/benchmarks/scaling.csv
-	echo "drew docs/benchmarks/mpps-by-rules.svg, mpps-by-rules.png, mpps-by-burst.svg, mpps-by-workers.svg from the recorded CSVs"
+	scale_plot docs/benchmarks/scale.csv
+	echo "drew docs/benchmarks/mpps-by-rules.svg, mpps-by-rules.png, mpps-by-burst.svg, mpps-by-workers.svg, scale-time.svg, scale-memory.svg from the recorded CSVs"
 	exit 0
 fi
 
@@ -236,24 +255,6 @@ fi
 # worker 1: it only sleeps while they run. Median of 3 runs per point (NWSIM_SCALING_RUNS).
 # NWSIM_BIN: another nwsim to run (scripts/device-build.sh's, on a machine without DPDK), and
 # then the trace already made (build/bench/acl1_10k.trace) is used as it is.
-# Time and memory against the topology's size (NSG rules in all), query and replay.
-scale_plot() {
-	local csv=$1
-	gnuplot <<PLOT
-$PLOT_STYLE
-set output "docs/benchmarks/scale-time.svg"
-set title "nwsim on generated hub-and-spoke networks: start to exit"
-set xlabel "NSG rules in the network"
-set ylabel "seconds"
-set logscale x
-plot "< awk -F, 'NR > 1 && \$13 == \"ok\"' $csv" using 8:11 with linespoints title "replay of 1M packets", "$csv" every ::1 using 8:9 with linespoints title "one test-ip-flow"
-set output "docs/benchmarks/scale-memory.svg"
-set title "nwsim on generated hub-and-spoke networks: peak memory"
-set ylabel "MiB"
-plot "< awk -F, 'NR > 1 && \$13 == \"ok\"' $csv" using 8:12 with linespoints title "replay of 1M packets", "$csv" every ::1 using 8:10 with linespoints title "one test-ip-flow"
-PLOT
-}
-
 # One command, start to exit: "seconds,peak-MiB,status" (status ok, timeout, or exit N).
 scale_run() {
 	local out rc
@@ -274,7 +275,7 @@ if [ "${1:-}" = "--scale" ]; then
 	nwsim=${NWSIM_BIN:-build/control/nwsim}
 	[ -n "${NWSIM_BIN:-}" ] || { [ -d build ] || meson setup build >/dev/null; ninja -C build >/dev/null; }
 	csv=docs/benchmarks/scale.csv
-	echo "topology,spokes,subnets,rules,vms,shared_nsgs,nics,nsg_rules,query_s,query_mib,replay_s,replay_mib,replay_status" >"$csv"
+	echo "topology,spokes,subnets,rules,vms,shared_nsgs,nics,rules_compiled,query_s,query_mib,replay_s,replay_mib,replay_status" >"$csv"
 	# name, spokes, subnets a spoke, rules an NSG, VMs a subnet, shared NSGs: the issue's four
 	# sizes and a sweep between them.
 	while read -r name spokes subnets rules vms shared; do
@@ -282,11 +283,12 @@ if [ "${1:-}" = "--scale" ]; then
 		python3 scripts/gen-topology.py --spokes "$spokes" --subnets "$subnets" --rules "$rules" --vms "$vms" \
 			--shared-nsgs "$shared" --seed 1 -o "$topo" --pcap "$work/$name.pcap" --packets 1000000
 		nics=$((spokes * subnets * vms + 1))
-		nsgs=$([ "$shared" -gt 0 ] && echo "$shared" || echo $((spokes * subnets)))
+		# An NSG is compiled once for each network it is used in (its tags depend on the network).
+		pairs=$([ "$shared" -gt 0 ] && echo $((spokes * (shared < subnets ? shared : subnets))) || echo $((spokes * subnets)))
 		q=$(scale_run "$nwsim" test-ip-flow -t "$topo" --vm vm-1-0-0 --direction Inbound --protocol TCP \
 			--local 10.1.0.4:443 --remote 8.8.8.8:50000)
 		r=$(scale_run "$nwsim" replay -t "$topo" "$work/$name.pcap")
-		echo "$name,$spokes,$subnets,$rules,$vms,$shared,$nics,$((nsgs * rules)),${q%,*},$r" | tee -a "$csv"
+		echo "$name,$spokes,$subnets,$rules,$vms,$shared,$nics,$((pairs * rules)),${q%,*},$r" | tee -a "$csv"
 		rm -f "$work/$name.pcap"
 	done <<SIZES
 spokes100 100 2 100 2 0
