@@ -9,22 +9,25 @@ test-ip-flow answers inbound.
 
 usage: agree.py NWSIM PROJECT-ROOT
 """
+import importlib.util
 import json
 import os
 import random
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
 
 
-def ipv4_udp_or_tcp(src, dst, proto, sport, dport):
-    l4 = struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 0x50, 2, 65535, 0, 0) if proto == 6 else \
-        struct.pack("!HHHH", sport, dport, 8, 0)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0,
-                     socket.inet_aton(src), socket.inet_aton(dst))
-    return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" + ip + l4
+def gen_topology(root):
+    """scripts/gen-topology.py as a module: its frame() makes the packets here too."""
+    spec = importlib.util.spec_from_file_location("gen_topology", os.path.join(root, "scripts", "gen-topology.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+GEN = None
 
 
 def write_pcap(path, frames):
@@ -65,7 +68,7 @@ def check(nwsim, topo_path, seed, count):
     with tempfile.TemporaryDirectory() as tmp:
         cap = os.path.join(tmp, "random.pcap")
         out = os.path.join(tmp, "verdicts.jsonl")
-        write_pcap(cap, [ipv4_udp_or_tcp(s[1], d[1], p, sp, dp) for s, d, p, sp, dp in packets])
+        write_pcap(cap, [GEN.frame(s[1], d[1], p, sp, dp) for s, d, p, sp, dp in packets])
         run(nwsim, ["replay", "-t", topo_path, "--verdicts", out, cap])
         # With several workers the lines come in the order packets are answered: put them back.
         verdicts = sorted((json.loads(line) for line in open(out)), key=lambda v: v["packet"])
@@ -123,7 +126,9 @@ def check(nwsim, topo_path, seed, count):
 
 
 def main():
+    global GEN
     nwsim, root = sys.argv[1], sys.argv[2]
+    GEN = gen_topology(root)
     total = bad = 0
     for i, name in enumerate(["hub-spoke.json", "web-app.json", "routing-example.json"]):
         n, b = check(nwsim, os.path.join(root, "docs", "examples", name), 1000 + i, 2500)
