@@ -18,6 +18,7 @@
 #endif
 #endif
 
+#ifndef JBUMP_OFF
 #define BLOCK ((size_t)32 << 20)
 
 struct block {
@@ -79,6 +80,7 @@ static void install(void)
 
 	cJSON_InitHooks(&h);
 }
+#endif
 
 int jbump_begin(void)
 {
