@@ -26,7 +26,7 @@ static void hop_miss(const struct dp_rtab *tb, int fam_idx, struct route_hop *ho
 	hop->rt = -1;
 }
 
-/* An active route and what a lookup answers for it: its index in active[], or -2 - family for /0. */
+/* An active route and what a lookup answers for it: its index in active[]. */
 struct flat_route {
 	const struct route_entry *e;
 	int32_t answer;
@@ -111,10 +111,10 @@ static int32_t flat_find(const struct dp_flat *f, nws_u128 a)
 	return f->route[lo];
 }
 
-/* Both families' flat tables from the active routes, the /0 ones included (a range like any). */
+/* Both families' flat tables from the active routes; a miss goes to the /0 route, as in rte_lpm. */
 static int flat_tables(struct dp_rtab *tb)
 {
-	struct flat_route *r = malloc((tb->nactive + 2) * sizeof(*r));
+	struct flat_route *r = malloc((tb->nactive ? tb->nactive : 1) * sizeof(*r));
 	int rc = 0;
 
 	if (!r)
@@ -126,8 +126,6 @@ static int flat_tables(struct dp_rtab *tb)
 		for (size_t i = 0; i < tb->nactive; i++)
 			if (tb->active[i]->prefix.ip.fam == fam)
 				r[n++] = (struct flat_route){ tb->active[i], (int32_t)i };
-		if (tb->deflt[fi])
-			r[n++] = (struct flat_route){ tb->deflt[fi], -2 - fi };
 		qsort(r, n, sizeof(*r), by_start_then_len);
 		rc = flat_build(&tb->flat[fi], r, n, fam);
 	}
@@ -237,7 +235,7 @@ static void flat_lookup(const struct dp_rtab *tb, const struct nws_ip *dst, stru
 		if (a >= 0)
 			route_hop_from(tb->active[a], &hop[i]);
 		else
-			hop_miss(tb, fi, &hop[i]); /* -2 - fi: the /0 route; -1: no route at all */
+			hop_miss(tb, fi, &hop[i]);
 	}
 }
 
@@ -323,28 +321,25 @@ static size_t active_count(const struct route_table *t)
 int dp_routes_build(struct dp_routes *r, const struct route_model *m, size_t lpm_tables, struct nws_err *err)
 {
 	size_t ns = m->t->nsubnets;
-	size_t *size = calloc(ns ? ns : 1, sizeof(*size)), lpm_min = 0;
+	size_t lpm_min = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->tab = calloc(ns ? ns : 1, sizeof(*r->tab));
 	r->subnet_tab = calloc(ns ? ns : 1, sizeof(*r->subnet_tab));
-	if (!r->tab || !r->subnet_tab || !size) {
-		free(size);
+	if (!r->tab || !r->subnet_tab) {
 		dp_routes_free(r);
 		return nws_err_set(err, "out of memory");
 	}
 	/* The lpm_tables-th largest table's size: tables at least that large go to rte_lpm. */
-	for (size_t s = 0; s < ns; s++)
-		size[s] = active_count(&m->subnet[s]);
 	if (lpm_tables && ns) {
 		size_t *sorted = malloc(ns * sizeof(*sorted));
 
 		if (!sorted) {
-			free(size);
 			dp_routes_free(r);
 			return nws_err_set(err, "out of memory");
 		}
-		memcpy(sorted, size, ns * sizeof(*sorted));
+		for (size_t s = 0; s < ns; s++)
+			sorted[s] = active_count(&m->subnet[s]);
 		qsort(sorted, ns, sizeof(*sorted), size_desc);
 		lpm_min = sorted[(lpm_tables < ns ? lpm_tables : ns) - 1];
 		free(sorted);
@@ -362,11 +357,10 @@ int dp_routes_build(struct dp_routes *r, const struct route_model *m, size_t lpm
 			r->subnet_tab[s] = r->subnet_tab[k];
 			continue;
 		}
-		bool lpm = lpm_tables && nlpm < lpm_tables && size[s] >= lpm_min;
+		bool lpm = lpm_tables && nlpm < lpm_tables && active_count(&m->subnet[s]) >= lpm_min;
 
 		if (dp_rtab_build(&r->tab[r->ntab], &m->subnet[s], lpm, err) < 0) {
 			nws_err_prefix(err, "subnet '%s': ", m->t->subnets[s].name);
-			free(size);
 			dp_routes_free(r);
 			return -1;
 		}
@@ -374,7 +368,6 @@ int dp_routes_build(struct dp_routes *r, const struct route_model *m, size_t lpm
 		r->subnet_tab[s] = (int)r->ntab++;
 	}
 	r->nlpm = nlpm;
-	free(size);
 	return 0;
 }
 
@@ -391,7 +384,7 @@ void dp_routes_free(struct dp_routes *r)
 
 void dp_routes_prefetch(const struct dp_routes *r, int subnet, const struct nws_ip *dst)
 {
-	const struct rte_lpm *lpm = r->tab[r->subnet_tab[subnet]].lpm ? r->tab[r->subnet_tab[subnet]].lpm4 : NULL;
+	const struct rte_lpm *lpm = r->tab[r->subnet_tab[subnet]].lpm4;
 
 	/* The first-level table is 64 MB: a lookup there is a trip to memory. */
 	if (lpm && dst->fam == NWS_AF4)

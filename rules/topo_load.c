@@ -146,7 +146,7 @@ static void *grow(struct ld *ld, void *arr, size_t n, size_t *cap, size_t size)
 }
 
 /*
- * The one way the loader walks a JSON array (or an object's members): each step puts "[i]" on
+ * The one way the loader walks a JSON array: each step puts "[i]" on
  * the error path and takes it off at the next, so a loop body only loads its element and
  * returns on error, leaving the place of the error on the path:
  *	for (struct item it = { 0 }; next_item(ld, arr, &it);) { ... it.e, it.i ... }
@@ -190,6 +190,14 @@ static uint64_t name_hash(const char *s)
 #define NAMES_NEW ((size_t)-1)
 #define NAMES_OOM ((size_t)-2)
 
+/* The slot holding name, or the empty one where it would go (the table is never full). */
+static struct name_slot *names_slot(const struct names *ns, const char *name)
+{
+	for (size_t i = name_hash(name) & (ns->cap - 1);; i = (i + 1) & (ns->cap - 1))
+		if (!ns->slot[i].name || !strcasecmp(ns->slot[i].name, name))
+			return &ns->slot[i];
+}
+
 static size_t names_take(struct names *ns, const char *name, size_t idx)
 {
 	if (2 * (ns->n + 1) > ns->cap) {
@@ -203,34 +211,39 @@ static size_t names_take(struct names *ns, const char *name, size_t idx)
 		free(ns->slot);
 		*ns = bigger;
 	}
-	for (size_t i = name_hash(name) & (ns->cap - 1);; i = (i + 1) & (ns->cap - 1)) {
-		if (!ns->slot[i].name) {
-			ns->slot[i] = (struct name_slot){ name, idx };
-			ns->n++;
-			return NAMES_NEW;
-		}
-		if (!strcasecmp(ns->slot[i].name, name))
-			return ns->slot[i].idx;
-	}
+	struct name_slot *sl = names_slot(ns, name);
+
+	if (sl->name)
+		return sl->idx;
+	*sl = (struct name_slot){ name, idx };
+	ns->n++;
+	return NAMES_NEW;
 }
 
 /* The index that holds name, or NAMES_NEW when none does. */
 static size_t names_find(const struct names *ns, const char *name)
 {
-	if (!ns->cap)
-		return NAMES_NEW;
-	for (size_t i = name_hash(name) & (ns->cap - 1);; i = (i + 1) & (ns->cap - 1)) {
-		if (!ns->slot[i].name)
-			return NAMES_NEW;
-		if (!strcasecmp(ns->slot[i].name, name))
-			return ns->slot[i].idx;
-	}
+	const struct name_slot *sl = ns->cap ? names_slot(ns, name) : NULL;
+
+	return sl && sl->name ? sl->idx : NAMES_NEW;
 }
 
 static void names_free(struct names *ns)
 {
 	free(ns->slot);
 	memset(ns, 0, sizeof(*ns));
+}
+
+/* A resource's name, taken in its kind's index for idx; -1 (failed) when it is there already. */
+static int take_name(struct ld *ld, int kind, const char *name, size_t idx, const char *what)
+{
+	size_t j = names_take(&ld->by_name[kind], name, idx);
+
+	if (j == NAMES_OOM)
+		return oom(ld);
+	if (j != NAMES_NEW)
+		return fail(ld, "%s name '%s' is used twice", what, name);
+	return 0;
 }
 
 /* Arena room for the elements of arr (at least one, so that NULL means out of memory). */
@@ -643,7 +656,6 @@ static int resolve_tag(struct ld *ld, const char *s)
 static bool bare_number_address(const char *s, struct nws_prefix *p)
 {
 	unsigned long long v = 0;
-	char dotted[32];
 	size_t n = strspn(s, "0123456789");
 
 	if (n == 0 || n > 10 || s[n])
@@ -652,8 +664,8 @@ static bool bare_number_address(const char *s, struct nws_prefix *p)
 		v = v * 10 + (unsigned)(s[i] - '0');
 	if (v > 0xffffffffULL)
 		return false;
-	snprintf(dotted, sizeof(dotted), "%llu.%llu.%llu.%llu/32", v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255);
-	return nws_prefix_parse(dotted, p) == 0;
+	*p = (struct nws_prefix){ .ip = { .fam = NWS_AF4, .v = v }, .len = 32 };
+	return true;
 }
 
 static int side_single(struct ld *ld, const char *s, struct topo_side *sd)
@@ -679,8 +691,7 @@ static int side_single(struct ld *ld, const char *s, struct topo_side *sd)
 	if (bare_number_address(s, &p)) {
 		char b[NWS_PREFIX_STRLEN];
 
-		/* Azure stores it and enforces it as its address parser reads it (the az CLI's own tests
-		 * create rules with source 789 and destination 1234). */
+		/* The az CLI's own tests create rules with source 789 and destination 1234; Azure stores them. */
 		if (warn(ld, "'%s' is read as %s, as Azure's parser reads a bare number: it matches no traffic a VM sends or receives",
 			 s, nws_prefix_str(&p, b)) < 0)
 			return -1;
@@ -2071,12 +2082,8 @@ static int load_vm(struct ld *ld, const cJSON *obj, int vi)
 			return -1;
 		memcpy(ld->path, saved, sizeof(saved));
 		ld->plen = savedlen;
-		size_t j = names_take(&ld->by_name[NM_NIC], nic->name, t->nnics);
-
-		if (j == NAMES_OOM)
-			return oom(ld);
-		if (j != NAMES_NEW)
-			return fail(ld, "network interface name '%s' is used twice", nic->name);
+		if (take_name(ld, NM_NIC, nic->name, t->nnics, "network interface") < 0)
+			return -1;
 		t->nnics++;
 	}
 	vm->nnics = t->nnics - vm->first_nic;
@@ -2335,15 +2342,8 @@ static int validate(struct ld *ld)
 				size_t i_ = it_.i;                                               \
 				if (fn(ld, it_.e, &(arrp)[i_]) < 0)                              \
 					goto out;                                                \
-				size_t j_ = names_take(&ld->by_name[kind], (arrp)[i_].name, i_); \
-				if (j_ == NAMES_OOM) {                                           \
-					oom(ld);                                                 \
+				if (take_name(ld, kind, (arrp)[i_].name, i_, what) < 0)          \
 					goto out;                                                \
-				}                                                                \
-				if (j_ != NAMES_NEW) {                                           \
-					fail(ld, "%s name '%s' is used twice", what, (arrp)[i_].name); \
-					goto out;                                                \
-				}                                                                \
 				np = i_ + 1;                                                     \
 			}                                                                        \
 			pop(ld, m_);                                                             \
@@ -2599,16 +2599,8 @@ static struct topo *load_root(const char *name, cJSON *root, const struct tg_res
 
 				if (load_vm(ld, it.e, (int)i) < 0)
 					goto out;
-				size_t j = names_take(&ld->by_name[NM_VM], t->vms[i].name, i);
-
-				if (j == NAMES_OOM) {
-					oom(ld);
+				if (take_name(ld, NM_VM, t->vms[i].name, i, "virtual machine") < 0)
 					goto out;
-				}
-				if (j != NAMES_NEW) {
-					fail(ld, "virtual machine name '%s' is used twice", t->vms[i].name);
-					goto out;
-				}
 				t->nvms = i + 1;
 			}
 			pop(ld, m);
