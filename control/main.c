@@ -1,4 +1,5 @@
 /* nwsim: the subcommand table. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +54,13 @@ static int finish(int rc)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Freed memory stays in the heap: rte_acl builds every NSG's trie in fresh multi-megabyte
+	 * pools and frees them, and returning them to the kernel made each build fault its pages in
+	 * again; on a network of 200 NSGs that was 40% of a replay's time (9.3 s -> 5.4 s).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	cli_keep_args(argv);
 	if (argc < 2) {
 		usage(stderr);

@@ -1,4 +1,7 @@
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,41 +17,38 @@
 #include "dp_acl.h"
 #include "dp_eal.h"
 
-enum { F_PROTO, F_META, F_SRC, F4_DST = F_SRC + 1, F4_SPORT, F4_DPORT, F4_NUM };
+enum { F_HEAD, F_SRC, F4_DST = F_SRC + 1, F4_SPORT, F4_DPORT, F4_NUM };
 enum { F6_DST = F_SRC + 4, F6_SPORT = F6_DST + 4, F6_DPORT, F6_NUM };
 
 RTE_ACL_RULE_DEF(dp_rule4, F4_NUM);
 RTE_ACL_RULE_DEF(dp_rule6, F6_NUM);
 
-#define HEAD_DEFS                                                                                     \
-	{ .type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 1, .field_index = F_PROTO, .input_index = 0,    \
-	  .offset = 0 },                                                                              \
-	{ .type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 4, .field_index = F_META, .input_index = 1,     \
-	  .offset = 4 }
+#define HEAD_DEF \
+	{ .type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 1, .field_index = F_HEAD, .input_index = 0, .offset = 0 }
 
 static const struct rte_acl_field_def defs4[F4_NUM] = {
-	HEAD_DEFS,
-	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 4, .field_index = F_SRC, .input_index = 2,
+	HEAD_DEF,
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 4, .field_index = F_SRC, .input_index = 1,
 	  .offset = offsetof(struct dp_acl_key4, src) },
-	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 4, .field_index = F4_DST, .input_index = 3,
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 4, .field_index = F4_DST, .input_index = 2,
 	  .offset = offsetof(struct dp_acl_key4, dst) },
-	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F4_SPORT, .input_index = 4,
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F4_SPORT, .input_index = 3,
 	  .offset = offsetof(struct dp_acl_key4, sport) },
-	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F4_DPORT, .input_index = 4,
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F4_DPORT, .input_index = 3,
 	  .offset = offsetof(struct dp_acl_key4, dport) },
 };
 
 #define ADDR6_DEF(f, base, k)                                                                    \
 	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 4, .field_index = (f) + (k),                 \
-	  .input_index = 2 + (base) + (k), .offset = offsetof(struct dp_acl_key6, src) + 16 * ((base) / 4) + 4 * (k) }
+	  .input_index = 1 + (base) + (k), .offset = offsetof(struct dp_acl_key6, src) + 16 * ((base) / 4) + 4 * (k) }
 
 static const struct rte_acl_field_def defs6[F6_NUM] = {
-	HEAD_DEFS,
+	HEAD_DEF,
 	ADDR6_DEF(F_SRC, 0, 0), ADDR6_DEF(F_SRC, 0, 1), ADDR6_DEF(F_SRC, 0, 2), ADDR6_DEF(F_SRC, 0, 3),
 	ADDR6_DEF(F6_DST, 4, 0), ADDR6_DEF(F6_DST, 4, 1), ADDR6_DEF(F6_DST, 4, 2), ADDR6_DEF(F6_DST, 4, 3),
-	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F6_SPORT, .input_index = 10,
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F6_SPORT, .input_index = 9,
 	  .offset = offsetof(struct dp_acl_key6, sport) },
-	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F6_DPORT, .input_index = 10,
+	{ .type = RTE_ACL_FIELD_TYPE_RANGE, .size = 2, .field_index = F6_DPORT, .input_index = 9,
 	  .offset = offsetof(struct dp_acl_key6, dport) },
 };
 
@@ -127,23 +127,18 @@ static uint8_t proto_class(int proto, uint8_t fam)
 	}
 }
 
-static void set_head(struct rte_acl_field *f, const struct topo_rule *r, uint8_t fam, int inst, bool head)
+/* classes: the rule's NSG_ADDR_* bit on each side, when the unit is classed (else 0). */
+static void set_head(struct rte_acl_field *f, const struct topo_rule *r, uint8_t fam, unsigned src_class,
+		     unsigned dst_class)
 {
 	bool any = r->proto == AZ_PROTO_ANY;
 	int proto = r->proto == AZ_PROTO_ICMP && fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : r->proto;
 	/* A rule naming ports must not match portless packets: require the flag then. */
-	bool ports = !r->sport.any || !r->dport.any;
+	unsigned ports = !r->sport.any || !r->dport.any ? DP_ACL_H_PORTS : 0;
+	unsigned tags = src_class << DP_ACL_H_SRC_SHIFT | dst_class << DP_ACL_H_DST_SHIFT;
 
-	if (head) { /* meta is left out of the context */
-		f[F_PROTO].value.u8 = (uint8_t)((any ? 0 : proto_class(proto, fam)) | (ports ? DP_ACL_H_PORTS : 0) |
-						(unsigned)inst << DP_ACL_H_INST_SHIFT);
-		f[F_PROTO].mask_range.u8 = (uint8_t)((any ? 0 : DP_ACL_H_CLASS) | (ports ? DP_ACL_H_PORTS : 0) | 0xf0u);
-		return;
-	}
-	f[F_PROTO].value.u8 = (uint8_t)(any ? 0 : proto);
-	f[F_PROTO].mask_range.u8 = any ? 0 : 0xff;
-	f[F_META].value.u32 = (uint32_t)inst | (ports ? DP_ACL_M_PORTS : 0);
-	f[F_META].mask_range.u32 = DP_ACL_M_INST | (ports ? DP_ACL_M_PORTS : 0);
+	f[F_HEAD].value.u8 = (uint8_t)((any ? 0 : proto_class(proto, fam)) | ports | tags);
+	f[F_HEAD].mask_range.u8 = (uint8_t)((any ? 0 : DP_ACL_H_CLASS) | ports | tags);
 }
 
 /*
@@ -253,11 +248,13 @@ static void set_addr(struct rte_acl_field *f, int first, uint8_t fam, const stru
 	}
 }
 
-static int side_boxes(const struct nsg_model *m, int vnet, const struct topo_side *s, uint8_t fam, struct box **out,
-		      size_t *n)
+/* A side's boxes; a tag that is a key bit of the unit (class) stands for every address. */
+static int side_boxes(const struct nsg_model *m, int vnet, const struct topo_side *s, unsigned class, uint8_t fam,
+		      struct box **out, size_t *n)
 {
+	static const struct topo_side any = { .kind = TOPO_SIDE_ANY };
 	struct nws_aset set = { 0 };
-	int rc = nsg_side_set(m, vnet, s, &set);
+	int rc = nsg_side_set(m, vnet, class ? &any : s, &set);
 
 	if (rc == 0)
 		rc = set_boxes(&set, fam, out, n);
@@ -265,16 +262,18 @@ static int side_boxes(const struct nsg_model *m, int vnet, const struct topo_sid
 	return rc;
 }
 
-static int expand_rule(struct rvec *v, const struct nsg_model *m, int inst, const struct topo_rule *r,
-		       uint8_t fam, uint32_t prio, uint32_t userdata, bool head)
+/* vnet: the network the unit's tags are expanded for, when it is not classed. */
+static int expand_rule(struct rvec *v, const struct nsg_model *m, int vnet, bool classed, const struct topo_rule *r,
+		       uint8_t fam, uint32_t prio, uint32_t userdata)
 {
-	int vnet = m->inst[inst].vnet, rc = -1;
+	int rc = -1;
 	struct box *src = NULL, *dst = NULL;
 	size_t ns = 0, nd = 0;
 	bool v6 = fam == NWS_AF6;
 	int fdst = v6 ? F6_DST : F4_DST, fsp = v6 ? F6_SPORT : F4_SPORT, fdp = v6 ? F6_DPORT : F4_DPORT;
+	unsigned sc = classed ? nsg_side_class(&r->src) : 0, dc = classed ? nsg_side_class(&r->dst) : 0;
 
-	if (side_boxes(m, vnet, &r->src, fam, &src, &ns) < 0 || side_boxes(m, vnet, &r->dst, fam, &dst, &nd) < 0)
+	if (side_boxes(m, vnet, &r->src, sc, fam, &src, &ns) < 0 || side_boxes(m, vnet, &r->dst, dc, fam, &dst, &nd) < 0)
 		goto out;
 	/* A '*' in a port list covers everything: one full range stands for the list. */
 	size_t nsp = r->sport.any ? 1 : r->sport.n, ndp = r->dport.any ? 1 : r->dport.n;
@@ -290,7 +289,7 @@ static int expand_rule(struct rvec *v, const struct nsg_model *m, int inst, cons
 					ar->data.category_mask = 1;
 					ar->data.priority = prio;
 					ar->data.userdata = userdata;
-					set_head(ar->field, r, fam, inst, head);
+					set_head(ar->field, r, fam, sc, dc);
 					set_addr(ar->field, F_SRC, fam, &src[a]);
 					set_addr(ar->field, fdst, fam, &dst[b]);
 					ar->field[fsp].value.u16 = r->sport.any ? 0 : r->sport.r[sp].lo;
@@ -305,40 +304,10 @@ out:
 	return rc;
 }
 
-/* Without meta: the fields after it move down one (rte_acl numbers fields 0..n-1), in place. */
-static void drop_meta_rules(struct rvec *v, int nf)
-{
-	size_t to = RTE_ACL_RULE_SZ((uint32_t)nf - 1);
-
-	for (size_t i = 0; i < v->n; i++) {
-		struct rte_acl_rule *src = (struct rte_acl_rule *)(void *)(v->buf + i * v->size);
-		unsigned char *dst = v->buf + i * to;
-		struct rte_acl_field fields[F6_NUM];
-
-		memcpy(fields, src->field, sizeof(fields[0]) * (size_t)nf);
-		memmove(dst, src, sizeof(struct rte_acl_rule_data));
-		struct rte_acl_rule *r = (struct rte_acl_rule *)(void *)dst;
-
-		r->field[F_PROTO] = fields[F_PROTO];
-		memcpy(&r->field[F_META], &fields[F_META + 1], sizeof(fields[0]) * (size_t)(nf - 2));
-	}
-	v->size = to;
-}
-
-static void drop_meta_def(struct rte_acl_config *cfg)
-{
-	for (uint32_t i = F_META; i + 1 < cfg->num_fields; i++) {
-		cfg->defs[i] = cfg->defs[i + 1];
-		cfg->defs[i].field_index--;
-		cfg->defs[i].input_index--;
-	}
-	cfg->num_fields--;
-}
-
-static int make_ctx(struct dp_acl *a, int d, int fi, struct rvec *v, struct nws_err *err)
+static int make_ctx(struct rte_acl_ctx **ctx, int d, int fi, const struct rvec *v, struct nws_err *err)
 {
 	char name[RTE_ACL_NAMESIZE];
-	static unsigned seq;
+	static atomic_uint seq;
 	struct rte_acl_config cfg = { .num_categories = 1, .num_fields = fi ? F6_NUM : F4_NUM };
 	struct rte_acl_param prm = {
 		.name = name,
@@ -347,93 +316,187 @@ static int make_ctx(struct dp_acl *a, int d, int fi, struct rvec *v, struct nws_
 		.max_rule_num = (uint32_t)v->n,
 	};
 
-	a->nacl[d][fi] = v->n;
 	if (v->n == 0)
 		return 0;
 	/* Context names are global in DPDK: rebuilding (reload, tests) needs fresh ones. */
-	snprintf(name, sizeof(name), "nsg-%s%d-%u", d == AZ_INBOUND ? "in" : "out", fi ? 6 : 4, seq++);
-	a->ctx[d][fi] = rte_acl_create(&prm);
-	if (!a->ctx[d][fi])
+	snprintf(name, sizeof(name), "nsg-%s%d-%u", d == AZ_INBOUND ? "in" : "out", fi ? 6 : 4, atomic_fetch_add(&seq, 1));
+	*ctx = rte_acl_create(&prm);
+	if (!*ctx)
 		return nws_err_set(err, "rte_acl_create(%s): %s", name, rte_strerror(rte_errno));
-	int rc = rte_acl_add_rules(a->ctx[d][fi], (const struct rte_acl_rule *)v->buf, (uint32_t)v->n);
+	int rc = rte_acl_add_rules(*ctx, (const struct rte_acl_rule *)v->buf, (uint32_t)v->n);
 
 	if (rc < 0)
 		return nws_err_set(err, "rte_acl_add_rules(%s, %zu rules): %s", name, v->n, strerror(-rc));
 	memcpy(cfg.defs, fi ? defs6 : defs4, sizeof(struct rte_acl_field_def) * cfg.num_fields);
-	if (a->head)
-		drop_meta_def(&cfg);
-	rc = rte_acl_build(a->ctx[d][fi], &cfg);
+	rc = rte_acl_build(*ctx, &cfg);
 	if (rc < 0)
 		return nws_err_set(err, "rte_acl_build(%s, %zu rules): %s", name, v->n, strerror(-rc));
 	return 0;
 }
 
-/* Whether every protocol a rule names has a class of its own, which the head byte needs. */
-static bool protocols_classed(const struct topo *t)
+/*
+ * Per NSG: the network its tags are expanded for (the one it is used in), -1 when it is used in
+ * several (classed), -2 when no compiled instance uses it.
+ */
+static int *nsg_networks(const struct nsg_model *m, const bool *only)
 {
-	for (size_t g = 0; g < t->nnsgs; g++)
-		for (size_t i = 0; i < t->nsgs[g].nrules; i++)
-			if (t->nsgs[g].rules[i].proto != AZ_PROTO_ANY && proto_class(t->nsgs[g].rules[i].proto, NWS_AF4) == 0)
-				return false;
-	return true;
+	int *net = malloc((m->t->nnsgs ? m->t->nnsgs : 1) * sizeof(*net));
+
+	if (!net)
+		return NULL;
+	for (size_t g = 0; g < m->t->nnsgs; g++)
+		net[g] = -2;
+	for (size_t i = 0; i < m->ninst; i++) {
+		int *n = &net[m->inst[i].nsg];
+
+		if (only && !only[i])
+			continue;
+		*n = *n == -2 || *n == m->inst[i].vnet ? m->inst[i].vnet : -1;
+	}
+	return net;
+}
+
+/* One NSG's contexts; its rules' matches are a->match[base...], filled already. */
+static int build_unit(struct dp_acl *a, int g, int vnet, size_t base, struct rvec v[2], struct nws_err *err)
+{
+	const struct topo_nsg *nsg = &a->m->t->nsgs[g];
+	struct dp_acl_unit *u = &a->unit[g];
+
+	u->compiled = true;
+	u->classed = vnet < 0;
+	for (int d = 0; d < AZ_NDIR; base += nsg->norder[d++])
+		for (int fi = 0; fi < 2; fi++) {
+			v[fi].n = 0;
+			for (size_t k = 0; k < nsg->norder[d]; k++)
+				if (expand_rule(&v[fi], a->m, vnet, u->classed, nsg->order[d][k], fi ? NWS_AF6 : NWS_AF4,
+						acl_priority(k), acl_userdata(base + k)) < 0)
+					return nws_err_set(err, "out of memory expanding NSG rules");
+			u->nacl[d][fi] = v[fi].n;
+			if (make_ctx(&u->ctx[d][fi], d, fi, &v[fi], err) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+/* The NSGs of one dp_acl_build, taken one at a time by its threads. */
+struct build_job {
+	struct dp_acl *a;
+	const int *net;
+	const size_t *base; /* per NSG: its first match */
+	atomic_size_t next;
+	atomic_bool failed;
+	struct nws_err err; /* the first failure's, written by the thread that set failed */
+};
+
+static void *build_units(void *arg)
+{
+	struct build_job *j = arg;
+	struct rvec v[2] = { { .size = sizeof(struct dp_rule4) }, { .size = sizeof(struct dp_rule6) } };
+	struct nws_err err;
+
+	for (size_t g; (g = atomic_fetch_add(&j->next, 1)) < j->a->m->t->nnsgs && !atomic_load(&j->failed);) {
+		if (j->net[g] == -2)
+			continue;
+		if (build_unit(j->a, (int)g, j->net[g], j->base[g], v, &err) < 0) {
+			if (!atomic_exchange(&j->failed, true))
+				j->err = err;
+			break;
+		}
+	}
+	free(v[0].buf);
+	free(v[1].buf);
+	return NULL;
+}
+
+/*
+ * rte_acl's build of one NSG is independent of every other's and the control thread has the
+ * machine to itself while it compiles: the NSGs are shared among a thread per CPU it may use.
+ */
+#define BUILD_UNITS_PER_THREAD 8
+#define BUILD_THREADS_MAX 64
+
+static int build_all(struct build_job *j, size_t nunits, struct nws_err *err)
+{
+	pthread_t th[BUILD_THREADS_MAX];
+	cpu_set_t cpus;
+	pthread_attr_t attr;
+	int n = dp_eal_cpus(&cpus), started = 0;
+
+	if (n == 0 && sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+		n = CPU_COUNT(&cpus);
+	if ((size_t)n > nunits / BUILD_UNITS_PER_THREAD)
+		n = (int)(nunits / BUILD_UNITS_PER_THREAD);
+	if (n > BUILD_THREADS_MAX)
+		n = BUILD_THREADS_MAX;
+	if (n > 1 && pthread_attr_init(&attr) == 0) {
+		pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+		/* This thread is the last builder: threads that cannot start leave it more to do. */
+		while (started < n - 1 && pthread_create(&th[started], &attr, build_units, j) == 0)
+			started++;
+		pthread_attr_destroy(&attr);
+	}
+	build_units(j);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (atomic_load(&j->failed)) {
+		*err = j->err;
+		return -1;
+	}
+	return 0;
 }
 
 int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, const bool *only, struct nws_err *err)
 {
-	size_t total = 0;
-	struct rvec v = { 0 };
-	int rc = -1;
+	const struct topo *t = m->t;
+	struct build_job job = { .a = a };
+	size_t total = 0, *base = NULL;
+	int rc = -1, *net;
 
 	memset(a, 0, sizeof(*a));
-	if (m->ninst > UINT16_MAX)
-		return nws_err_set(err, "%s: %zu NSG associations exceed nwsim's limit of %u", m->t->file, m->ninst,
-				   UINT16_MAX);
-	a->head = m->ninst <= DP_ACL_HEAD_INSTS && protocols_classed(m->t);
-	for (size_t i = 0; i < m->ninst; i++)
-		total += m->t->nsgs[m->inst[i].nsg].nrules;
-	a->match = calloc(total ? total : 1, sizeof(*a->match));
-	if (!a->match)
-		return nws_err_set(err, "out of memory");
-	for (size_t i = 0; i < m->ninst; i++) {
-		const struct topo_nsg *g = &m->t->nsgs[m->inst[i].nsg];
-
-		for (int d = 0; d < AZ_NDIR; d++)
-			for (size_t k = 0; k < g->norder[d]; k++)
-				a->match[a->nmatch++] = (struct dp_acl_match){ .inst = (int)i, .m = nsg_match_of(g->order[d][k]) };
+	a->m = m;
+	if (t->nnsgs >= DP_ACL_MAX_UNITS)
+		return nws_err_set(err, "%s: %zu NSGs exceed nwsim's limit of %u", t->file, t->nnsgs, DP_ACL_MAX_UNITS - 1);
+	net = nsg_networks(m, only);
+	a->unit = calloc(t->nnsgs ? t->nnsgs : 1, sizeof(*a->unit));
+	base = calloc(t->nnsgs ? t->nnsgs : 1, sizeof(*base));
+	if (!net || !a->unit || !base) {
+		nws_err_set(err, "out of memory");
+		goto out;
 	}
-	for (int d = 0; d < AZ_NDIR; d++)
-		for (int fi = 0; fi < 2; fi++) {
-			uint8_t fam = fi ? NWS_AF6 : NWS_AF4;
-
-			v.n = 0;
-			v.size = fi ? sizeof(struct dp_rule6) : sizeof(struct dp_rule4);
-			free(v.buf);
-			v.buf = NULL;
-			v.cap = 0;
-			for (size_t mi = 0, k = 0; mi < a->nmatch; mi++) {
-				const struct dp_acl_match *mt = &a->match[mi];
-
-				if (mt->m.rule->dir != (enum az_dir)d || (only && !only[mt->inst]))
-					continue;
-				/* Order index restarts for every instance: instances never share a key. */
-				k = (mi > 0 && a->match[mi - 1].inst == mt->inst && a->match[mi - 1].m.rule->dir == mt->m.rule->dir) ? k + 1 : 0;
-				if (expand_rule(&v, m, mt->inst, mt->m.rule, fam, acl_priority(k), acl_userdata(mi), a->head) < 0) {
-					nws_err_set(err, "out of memory expanding NSG rules");
-					goto out;
-				}
-			}
-			if (a->head)
-				drop_meta_rules(&v, fi ? F6_NUM : F4_NUM);
-			if (make_ctx(a, d, fi, &v, err) < 0)
-				goto out;
-		}
+	for (size_t g = 0; g < t->nnsgs; g++)
+		if (net[g] != -2)
+			total += t->nsgs[g].nrules;
+	a->match = calloc(total ? total : 1, sizeof(*a->match));
+	if (!a->match) {
+		nws_err_set(err, "out of memory");
+		goto out;
+	}
+	/* Every NSG's matches in place first, inbound then outbound, each in evaluation order. */
+	for (size_t g = 0; g < t->nnsgs; g++) {
+		if (net[g] == -2)
+			continue;
+		base[g] = a->nmatch;
+		for (int d = 0; d < AZ_NDIR; d++)
+			for (size_t k = 0; k < t->nsgs[g].norder[d]; k++)
+				a->match[a->nmatch++] = nsg_match_of(t->nsgs[g].order[d][k]);
+		a->nunits++;
+	}
+	job.net = net;
+	job.base = base;
+	if (build_all(&job, a->nunits, err) < 0)
+		goto out;
+	for (size_t g = 0; g < t->nnsgs; g++)
+		for (int d = 0; d < AZ_NDIR; d++)
+			for (int fi = 0; fi < 2; fi++)
+				a->nacl[d][fi] += a->unit[g].nacl[d][fi];
 	if (dp_acl_set_alg(a, alg) < 0) {
 		nws_err_set(err, "rte_acl: classify algorithm %s is not supported on this machine", dp_acl_alg_name(alg));
 		goto out;
 	}
 	rc = 0;
 out:
-	free(v.buf);
+	free(net);
+	free(base);
 	if (rc < 0)
 		dp_acl_free(a);
 	return rc;
@@ -448,10 +511,14 @@ int dp_acl_set_alg(struct dp_acl *a, int alg)
 			return -1;
 		alg = algs[0];
 	}
-	for (int d = 0; d < AZ_NDIR; d++)
-		for (int fi = 0; fi < 2; fi++)
-			if (a->ctx[d][fi] && rte_acl_set_ctx_classify(a->ctx[d][fi], (enum rte_acl_classify_alg)alg) != 0)
-				return -1;
+	for (size_t g = 0; a->unit && g < a->m->t->nnsgs; g++)
+		for (int d = 0; d < AZ_NDIR; d++)
+			for (int fi = 0; fi < 2; fi++) {
+				struct rte_acl_ctx *ctx = a->unit[g].ctx[d][fi];
+
+				if (ctx && rte_acl_set_ctx_classify(ctx, (enum rte_acl_classify_alg)alg) != 0)
+					return -1;
+			}
 	a->alg = alg;
 	return 0;
 }
@@ -480,31 +547,30 @@ void dp_acl_free(struct dp_acl *a)
 {
 	if (!a)
 		return;
-	for (int d = 0; d < AZ_NDIR && !dp_eal_exiting(); d++)
-		for (int fi = 0; fi < 2; fi++)
-			rte_acl_free(a->ctx[d][fi]);
+	for (size_t g = 0; a->unit && g < a->m->t->nnsgs && !dp_eal_exiting(); g++)
+		for (int d = 0; d < AZ_NDIR; d++)
+			for (int fi = 0; fi < 2; fi++)
+				rte_acl_free(a->unit[g].ctx[d][fi]);
+	free(a->unit);
 	free(a->match);
 	memset(a, 0, sizeof(*a));
 }
 
-static uint32_t key_meta(const struct nws_flow *f, int inst)
-{
-	return rte_cpu_to_be_32((uint32_t)inst | (f->has_ports ? DP_ACL_M_PORTS : 0));
-}
-
 static uint8_t key_head(const struct dp_acl *a, const struct nws_flow *f, int inst)
 {
-	if (!a->head)
-		return f->proto;
-	return (uint8_t)(proto_class(f->proto, f->src.fam) | (f->has_ports ? DP_ACL_H_PORTS : 0) |
-			 (unsigned)inst << DP_ACL_H_INST_SHIFT);
+	const struct nsg_inst *in = &a->m->inst[inst];
+	unsigned h = proto_class(f->proto, f->src.fam) | (f->has_ports ? DP_ACL_H_PORTS : 0);
+
+	if (a->unit[in->nsg].classed)
+		h |= nsg_addr_class(a->m, in->vnet, &f->src) << DP_ACL_H_SRC_SHIFT |
+		     nsg_addr_class(a->m, in->vnet, &f->dst) << DP_ACL_H_DST_SHIFT;
+	return (uint8_t)h;
 }
 
 void dp_acl_key4(const struct dp_acl *a, struct dp_acl_key4 *k, const struct nws_flow *f, int inst)
 {
-	k->proto = key_head(a, f, inst);
+	k->head = key_head(a, f, inst);
 	memset(k->pad, 0, sizeof(k->pad));
-	k->meta = key_meta(f, inst);
 	k->src = rte_cpu_to_be_32((uint32_t)f->src.v);
 	k->dst = rte_cpu_to_be_32((uint32_t)f->dst.v);
 	k->sport = rte_cpu_to_be_16(f->has_ports ? f->sport : 0);
@@ -513,9 +579,8 @@ void dp_acl_key4(const struct dp_acl *a, struct dp_acl_key4 *k, const struct nws
 
 void dp_acl_key6(const struct dp_acl *a, struct dp_acl_key6 *k, const struct nws_flow *f, int inst)
 {
-	k->proto = key_head(a, f, inst);
+	k->head = key_head(a, f, inst);
 	memset(k->pad, 0, sizeof(k->pad));
-	k->meta = key_meta(f, inst);
 	nws_ip_bytes(&f->src, k->src);
 	nws_ip_bytes(&f->dst, k->dst);
 	k->sport = rte_cpu_to_be_16(f->has_ports ? f->sport : 0);
@@ -524,10 +589,10 @@ void dp_acl_key6(const struct dp_acl *a, struct dp_acl_key6 *k, const struct nws
 
 static __thread struct dp_acl_tally tally;
 
-int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const uint8_t **keys, uint32_t *results,
-		    uint32_t n)
+int dp_acl_classify(const struct dp_acl *a, uint32_t unit, enum az_dir dir, int fam_idx, const uint8_t **keys,
+		    uint32_t *results, uint32_t n)
 {
-	struct rte_acl_ctx *ctx = a->ctx[dir][fam_idx];
+	struct rte_acl_ctx *ctx = a->unit[unit].ctx[dir][fam_idx];
 
 	if (!ctx) {
 		memset(results, 0, n * sizeof(*results));

@@ -1,8 +1,4 @@
-/*
- * NSGs compiled into rte_acl: one context per direction and address family holding every NSG
- * instance of the topology, told apart by an instance field, so one classify call serves a burst
- * of packets bound to different NICs.
- */
+/* NSGs compiled into rte_acl. */
 #ifndef DP_ACL_H
 #define DP_ACL_H
 
@@ -14,60 +10,64 @@
 struct rte_acl_ctx;
 
 /*
+ * Every NSG used is compiled on its own: one rte_acl context per direction and address family
+ * (a unit). rte_acl builds one NSG's few hundred rules in well under a millisecond, but slows
+ * down four to five times a rule when thousands of NSGs share a context told apart by a key
+ * field, and memory grows with it; a burst's keys are classified one call per unit instead.
+ */
+
+/*
  * Classification keys: the bytes rte_acl reads, in network order. rte_acl takes the first byte
- * alone and every later field in 4-byte groups, hence the padding after proto. meta packs the
- * NSG instance (low 16 bits) and DP_ACL_M_* flags so both fit one group (unless the first byte
- * holds them: DP_ACL_HEAD_INSTS).
+ * alone and every later field in 4-byte groups, hence the padding after the head byte. The head
+ * packs the protocol's class (what a rule can name), whether the packet carries ports, and for
+ * an NSG used in several virtual networks where each address stands for VirtualNetwork and
+ * Internet as the NIC's network sees them (the tags then are key bits, not address ranges).
  */
 struct dp_acl_key4 {
-	uint8_t proto;
+	uint8_t head;
 	uint8_t pad[3];
-	uint32_t meta;
 	uint32_t src, dst;
 	uint16_t sport, dport;
 };
 
 struct dp_acl_key6 {
-	uint8_t proto;
+	uint8_t head;
 	uint8_t pad[3];
-	uint32_t meta;
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
 };
 
-#define DP_ACL_M_PORTS (1u << 16) /* the packet carries ports (TCP, UDP) */
-#define DP_ACL_M_INST 0xffffu
-
-/*
- * With up to DP_ACL_HEAD_INSTS NSG instances, the key's first byte carries them instead: the
- * protocol's class (what a rule can name), the ports flag and the instance, and meta is not
- * read. Four of rte_acl's steps a key fewer (13 bytes, not 17).
- */
-#define DP_ACL_HEAD_INSTS 16
 #define DP_ACL_H_CLASS 0x07u
 #define DP_ACL_H_PORTS 0x08u
-#define DP_ACL_H_INST_SHIFT 4
+#define DP_ACL_H_SRC_SHIFT 4 /* NSG_ADDR_* of the source, then of the destination */
+#define DP_ACL_H_DST_SHIFT 6
 
-struct dp_acl_match {
-	int inst;
-	struct nsg_match m; /* the rule with its id and access: a verdict reads no rule */
+/* Units are told apart by 24 bits where a burst is sorted by unit (dp_verify). */
+#define DP_ACL_MAX_UNITS (1u << 24)
+
+/* One NSG's tables. */
+struct dp_acl_unit {
+	struct rte_acl_ctx *ctx[AZ_NDIR][2]; /* [dir][0 IPv4, 1 IPv6]; NULL when it has no rule or is left out */
+	size_t nacl[AZ_NDIR][2];             /* rte_acl rules after expansion */
+	bool compiled;                       /* an instance asked for uses it */
+	bool classed;                        /* its tags are key bits: it is used in several virtual networks */
 };
 
 /* Built by dp_acl_build on the control thread; read-only afterwards, shared by all lcores. */
 struct dp_acl {
-	struct rte_acl_ctx *ctx[AZ_NDIR][2]; /* [dir][0 IPv4, 1 IPv6]; NULL when it has no rule */
-	struct dp_acl_match *match;          /* rte_acl userdata - 1 -> the NSG rule */
-	size_t nmatch;
-	size_t nacl[AZ_NDIR][2];             /* rte_acl rules after expansion */
+	const struct nsg_model *m;
+	struct dp_acl_unit *unit;    /* per NSG of the topology */
+	struct nsg_match *match;     /* rte_acl userdata - 1 -> the NSG rule */
+	size_t nmatch, nunits;       /* nunits: NSGs compiled */
+	size_t nacl[AZ_NDIR][2];     /* rte_acl rules after expansion */
 	int alg;
-	bool head;  /* the instance is in the key's first byte (see DP_ACL_HEAD_INSTS) */
 	bool tally; /* dp_acl_classify keeps the calling thread's tally (set by its owner; off after build) */
 };
 
 /*
  * alg: an enum rte_acl_classify_alg, or 0 for the fastest this CPU runs on nwsim's batches.
- * only: per NSG instance, whether its rules are compiled (NULL: all). A key of an instance left
- * out matches nothing: a caller that asks about one NIC compiles that NIC's instances alone.
+ * only: per NSG instance, whether it is compiled (NULL: all): a caller that asks about one NIC
+ * compiles that NIC's NSGs alone. An instance left out must not be classified.
  */
 int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, const bool *only, struct nws_err *err);
 void dp_acl_free(struct dp_acl *a);
@@ -80,8 +80,14 @@ int dp_acl_algs(int out[8]);
 void dp_acl_key4(const struct dp_acl *a, struct dp_acl_key4 *k, const struct nws_flow *f, int inst);
 void dp_acl_key6(const struct dp_acl *a, struct dp_acl_key6 *k, const struct nws_flow *f, int inst);
 
-/* results[i] = rte_acl userdata (0: no rule of that instance matched). */
-int dp_acl_classify(const struct dp_acl *a, enum az_dir dir, int fam_idx, const uint8_t **keys,
+/* The unit an instance's keys are classified in. */
+static inline uint32_t dp_acl_unit_of(const struct dp_acl *a, int inst)
+{
+	return (uint32_t)a->m->inst[inst].nsg;
+}
+
+/* Keys of one unit; results[i] = rte_acl userdata (0: no rule matched). */
+int dp_acl_classify(const struct dp_acl *a, uint32_t unit, enum az_dir dir, int fam_idx, const uint8_t **keys,
 		    uint32_t *results, uint32_t n);
 
 /*
@@ -95,7 +101,7 @@ struct dp_acl_tally {
 /* The calling thread's tally since its last take; it starts again from zero. */
 void dp_acl_tally_take(struct dp_acl_tally *t);
 
-static inline const struct dp_acl_match *dp_acl_result(const struct dp_acl *a, uint32_t res)
+static inline const struct nsg_match *dp_acl_result(const struct dp_acl *a, uint32_t res)
 {
 	return res ? &a->match[res - 1] : NULL;
 }

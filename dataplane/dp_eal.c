@@ -95,6 +95,14 @@ static void eal_reason(FILE *held, char *out, size_t len)
 	}
 }
 
+static cpu_set_t startup_cpus;
+
+int dp_eal_cpus(cpu_set_t *set)
+{
+	*set = startup_cpus;
+	return CPU_COUNT(set);
+}
+
 int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 {
 	static const char *const lcore_opts[] = { "-l", "-c", "--lcores", NULL };
@@ -152,6 +160,9 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 			held = NULL;
 		}
 	}
+	/* EAL pins this thread to the main lcore's CPU; helpers (dp_acl's builds) want them all. */
+	if (sched_getaffinity(0, sizeof(startup_cpus), &startup_cpus) < 0)
+		CPU_ZERO(&startup_cpus);
 	int rc = rte_eal_init(argc, argv), why = rc < 0 ? rte_errno : 0;
 
 	if (held) {

@@ -2,6 +2,7 @@
 #ifndef DP_EAL_H
 #define DP_EAL_H
 
+#include <sched.h>
 #include <stdbool.h>
 
 #include "nws_err.h"
@@ -26,6 +27,11 @@ struct dp_eal_opts {
 #define DP_EAL_HUGEPAGES_TAKEN (-3) /* nwsim chose hugepages that were gone when DPDK looked */
 int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err);
 void dp_eal_cleanup(void);
+/*
+ * The CPUs the process could run on before EAL pinned its thread to the main lcore's; how many
+ * (0 before dp_eal_init). Threads that help the control thread between runs take these.
+ */
+int dp_eal_cpus(cpu_set_t *set);
 /*
  * The process is about to exit: from here on the dataplane's free functions leave their DPDK-heap
  * blocks (LPM and ACL tables, flow tables, rings) to dp_eal_cleanup(), which unmaps the heap whole.

@@ -389,6 +389,19 @@ int nsg_side_set(const struct nsg_model *m, int vnet, const struct topo_side *s,
 	return 0;
 }
 
+unsigned nsg_addr_class(const struct nsg_model *m, int vnet, const struct nws_ip *ip)
+{
+	return (nws_aset_contains(&m->vnet_set[vnet], ip) ? NSG_ADDR_VNET : 0) |
+	       (nws_aset_contains(&m->inet_set[vnet], ip) ? NSG_ADDR_INTERNET : 0);
+}
+
+unsigned nsg_side_class(const struct topo_side *s)
+{
+	if (s->kind != TOPO_SIDE_TAG)
+		return 0;
+	return s->tag == AZ_TAG_VIRTUALNETWORK ? NSG_ADDR_VNET : s->tag == AZ_TAG_INTERNET ? NSG_ADDR_INTERNET : 0;
+}
+
 int nsg_side_prefixes(const struct nsg_model *m, int vnet, const struct topo_side *s, uint8_t fam,
 		      struct nws_prefix **out, size_t *n)
 {

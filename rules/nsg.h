@@ -112,6 +112,16 @@ int nsg_side_set(const struct nsg_model *m, int vnet, const struct topo_side *s,
 /* The same as minimal CIDR prefixes of one family, for the effective view; *out is malloc'd. */
 int nsg_side_prefixes(const struct nsg_model *m, int vnet, const struct topo_side *s, uint8_t fam,
 		      struct nws_prefix **out, size_t *n);
+/*
+ * VirtualNetwork and Internet mean different addresses in different virtual networks. Tables
+ * that serve an NSG in several networks at once ask where a packet's address stands, seen from
+ * the NIC's network, and match these bits instead of the tag's addresses.
+ */
+#define NSG_ADDR_VNET 1u     /* in VirtualNetwork */
+#define NSG_ADDR_INTERNET 2u /* in Internet */
+unsigned nsg_addr_class(const struct nsg_model *m, int vnet, const struct nws_ip *ip);
+/* The NSG_ADDR_* bit a side names (0: its addresses are the same in every network). */
+unsigned nsg_side_class(const struct topo_side *s);
 /* Whether the rule applies to packets of protocol proto of family fam. */
 bool nsg_proto_matches(int rule_proto, uint8_t fam, uint8_t proto);
 
