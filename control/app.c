@@ -58,6 +58,9 @@ int app_compile(struct app *a, const struct cli_common *c, unsigned tables, stru
 		eo.user = words;
 		eo.nuser = n;
 	}
+	/* A query about one NIC compiles its NSGs alone: little, whatever the network's size. */
+	if ((tables & APP_ACL) && a->scope_nic < 0)
+		eo.need_mib = dp_acl_need_mib(&a->m, NULL);
 	int rc = dp_eal_init(&eo, err);
 
 	/*
@@ -100,7 +103,15 @@ int app_build(struct app *a, const struct cli_common *c, unsigned tables, struct
 			if (a->m.subnet_inst[nic->ipcfgs[i].subnet] >= 0)
 				only[a->m.subnet_inst[nic->ipcfgs[i].subnet]] = true;
 	}
+	struct cli_progress pr;
+	struct dp_acl_progress hook = { .fn = cli_progress_update, .arg = &pr };
+
+	cli_progress_begin(&pr, c, "compiling NSGs");
+	dp_acl_set_progress(&hook);
 	int rc = dp_acl_build(&a->acl, &a->m, 0, only, err);
+
+	dp_acl_set_progress(NULL);
+	cli_progress_end(&pr);
 
 	free(only);
 	if (rc < 0)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cli.h"
 #include "topo.h"
@@ -31,6 +32,8 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 		{ "--resource-group", 0, common ? &common->resource_group : NULL, NULL, NULL },
 		{ "--output", 'o', common ? &common->output : NULL, NULL, NULL },
 		{ "--verbose", 'v', NULL, common ? &common->verbose : NULL, NULL },
+		{ "--progress", 0, NULL, common ? &common->progress : NULL, NULL },
+		{ "--quiet", 'q', NULL, common ? &common->quiet : NULL, NULL },
 		{ "--help", 'h', NULL, common ? &common->help : NULL, NULL },
 		{ NULL, 0, NULL, NULL, NULL },
 	};
@@ -102,6 +105,44 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 		}
 	}
 	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_begin(struct cli_progress *p, const struct cli_common *c, const char *what)
+{
+	p->tty = isatty(STDERR_FILENO);
+	p->on = !c->quiet && (c->progress || p->tty);
+	p->shown = false;
+	p->start = p->last = now_s();
+	p->what = what;
+}
+
+void cli_progress_update(void *arg, size_t done, size_t total)
+{
+	struct cli_progress *p = arg;
+	double t = now_s();
+
+	/* Nothing for work done within a second; then a terminal's line 5 times a second, a log's once. */
+	if (!p->on || t - p->start < 1.0 || (done < total && t - p->last < (p->tty ? 0.2 : 1.0)))
+		return;
+	p->last = t;
+	p->shown = true;
+	fprintf(stderr, p->tty ? "\rnwsim: %s: %zu of %zu\033[K" : "nwsim: %s: %zu of %zu\n", p->what, done, total);
+	fflush(stderr);
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+	if (p->on && p->shown && p->tty)
+		fputc('\n', stderr);
+	p->shown = false;
 }
 
 static char **kept_argv;

@@ -37,6 +37,7 @@ struct cli_common {
 	const char *subscription, *resource_group;
 	const char *output; /* json (default) or table */
 	bool verbose;
+	bool progress, quiet; /* progress on stderr without a terminal; none even on one */
 	bool help;
 	int neal; /* EAL options after "--" */
 	char **eal;
@@ -51,6 +52,20 @@ struct cli_common {
  */
 int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_common *common, const char ***pos,
 	      int *npos, struct nws_err *err);
+/*
+ * Progress of work that takes over a second, on stderr: on a terminal (one line, rewritten) or
+ * with --progress (a line a second); never with -q.
+ */
+struct cli_progress {
+	bool on, tty, shown;
+	double start, last;
+	const char *what;
+};
+void cli_progress_begin(struct cli_progress *p, const struct cli_common *c, const char *what);
+/* arg: the cli_progress; a dp_acl_progress callback. */
+void cli_progress_update(void *arg, size_t done, size_t total);
+void cli_progress_end(struct cli_progress *p);
+
 /* One-line error on stderr; returns code so callers can `return cli_die(...)`. */
 int cli_die(int code, const struct nws_err *err);
 /* A number option's value: lo..hi, and whole when asked. -1 when it is not; the caller says why. */

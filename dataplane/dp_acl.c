@@ -304,6 +304,16 @@ out:
 	return rc;
 }
 
+static int ctx_failed(struct nws_err *err, const char *what, const char *name, size_t n, int e)
+{
+	char why[256] = "";
+
+	if (e == ENOMEM)
+		dp_eal_memory_advice(why, sizeof(why));
+	return nws_err_set(err, "%s(%s, %zu rules): %s%s%s%s", what, name, n, rte_strerror(e), why[0] ? " (" : "", why,
+			   why[0] ? ")" : "");
+}
+
 static int make_ctx(struct rte_acl_ctx **ctx, int d, int fi, const struct rvec *v, struct nws_err *err)
 {
 	char name[RTE_ACL_NAMESIZE];
@@ -322,15 +332,15 @@ static int make_ctx(struct rte_acl_ctx **ctx, int d, int fi, const struct rvec *
 	snprintf(name, sizeof(name), "nsg-%s%d-%u", d == AZ_INBOUND ? "in" : "out", fi ? 6 : 4, atomic_fetch_add(&seq, 1));
 	*ctx = rte_acl_create(&prm);
 	if (!*ctx)
-		return nws_err_set(err, "rte_acl_create(%s): %s", name, rte_strerror(rte_errno));
+		return ctx_failed(err, "rte_acl_create", name, v->n, rte_errno);
 	int rc = rte_acl_add_rules(*ctx, (const struct rte_acl_rule *)v->buf, (uint32_t)v->n);
 
 	if (rc < 0)
-		return nws_err_set(err, "rte_acl_add_rules(%s, %zu rules): %s", name, v->n, strerror(-rc));
+		return ctx_failed(err, "rte_acl_add_rules", name, v->n, -rc);
 	memcpy(cfg.defs, fi ? defs6 : defs4, sizeof(struct rte_acl_field_def) * cfg.num_fields);
 	rc = rte_acl_build(*ctx, &cfg);
 	if (rc < 0)
-		return nws_err_set(err, "rte_acl_build(%s, %zu rules): %s", name, v->n, strerror(-rc));
+		return ctx_failed(err, "rte_acl_build", name, v->n, -rc);
 	return 0;
 }
 
@@ -383,10 +393,19 @@ struct build_job {
 	struct dp_acl *a;
 	const int *net;
 	const size_t *base; /* per NSG: its first match */
-	atomic_size_t next;
+	pthread_t owner;    /* the caller of dp_acl_build, which reports progress */
+	size_t total;
+	atomic_size_t next, done;
 	atomic_bool failed;
 	struct nws_err err; /* the first failure's, written by the thread that set failed */
 };
+
+static struct dp_acl_progress progress;
+
+void dp_acl_set_progress(const struct dp_acl_progress *p)
+{
+	progress = p ? *p : (struct dp_acl_progress){ 0 };
+}
 
 static void *build_units(void *arg)
 {
@@ -402,6 +421,10 @@ static void *build_units(void *arg)
 				j->err = err;
 			break;
 		}
+		size_t done = atomic_fetch_add(&j->done, 1) + 1;
+
+		if (progress.fn && pthread_equal(pthread_self(), j->owner))
+			progress.fn(progress.arg, done, j->total);
 	}
 	free(v[0].buf);
 	free(v[1].buf);
@@ -442,6 +465,8 @@ static int build_all(struct build_job *j, size_t nunits, struct nws_err *err)
 		*err = j->err;
 		return -1;
 	}
+	if (progress.fn)
+		progress.fn(progress.arg, j->total, j->total);
 	return 0;
 }
 
@@ -483,6 +508,8 @@ int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, const boo
 	}
 	job.net = net;
 	job.base = base;
+	job.owner = pthread_self();
+	job.total = a->nunits;
 	if (build_all(&job, a->nunits, err) < 0)
 		goto out;
 	for (size_t g = 0; g < t->nnsgs; g++)
@@ -500,6 +527,23 @@ out:
 	if (rc < 0)
 		dp_acl_free(a);
 	return rc;
+}
+
+#define NEED_KIB_PER_RULE 24
+#define NEED_BASE_MIB 512 /* what a run needs beside the NSGs: flow and route tables, mbufs */
+
+size_t dp_acl_need_mib(const struct nsg_model *m, const bool *only)
+{
+	int *net = nsg_networks(m, only);
+	size_t rules = 0;
+
+	if (!net)
+		return 0;
+	for (size_t g = 0; g < m->t->nnsgs; g++)
+		if (net[g] != -2)
+			rules += m->t->nsgs[g].nrules;
+	free(net);
+	return NEED_BASE_MIB + rules * NEED_KIB_PER_RULE / 1024;
 }
 
 int dp_acl_set_alg(struct dp_acl *a, int alg)

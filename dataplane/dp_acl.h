@@ -70,7 +70,23 @@ struct dp_acl {
  * compiles that NIC's NSGs alone. An instance left out must not be classified.
  */
 int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, const bool *only, struct nws_err *err);
+
+/*
+ * Told how far a build has gone (NSGs compiled of those to compile), from the thread that
+ * called dp_acl_build, now and then while the build runs; it may print. Set before building.
+ */
+struct dp_acl_progress {
+	void (*fn)(void *arg, size_t done, size_t total);
+	void *arg;
+};
+void dp_acl_set_progress(const struct dp_acl_progress *p);
 void dp_acl_free(struct dp_acl *a);
+/*
+ * DPDK memory dp_acl_build(m, only) is expected to take, in MiB, for sizing EAL before it starts:
+ * a bound measured on generated networks (rte_acl's tables grow with the rules' expansion, from
+ * about 1.5 KiB an NSG rule for large NSGs to 20 KiB for small ones with many tags and lists).
+ */
+size_t dp_acl_need_mib(const struct nsg_model *m, const bool *only);
 /* Switch every context to alg; -1 when the CPU or build cannot run it. */
 int dp_acl_set_alg(struct dp_acl *a, int alg);
 const char *dp_acl_alg_name(int alg);

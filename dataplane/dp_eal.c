@@ -26,38 +26,54 @@ static bool user_has(const struct dp_eal_opts *o, const char *const *names)
 	return false;
 }
 
-bool dp_eal_have_hugepages(void)
+/* A /proc/meminfo field ("MemAvailable:"), or -1. */
+static long meminfo(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[512];
+	size_t l = strlen(field);
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, l))
+			v = strtol(line + l, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* MiB of hugepages free for this process: 0 when none are mounted. */
+static long hugepages_free_mib(void)
 {
 	FILE *f;
 	char line[512];
 	bool mounted = false;
-	long free_pages = 0, reserved = 0;
 
 	/* Set by nwsim itself when it starts again after DPDK found the hugepages taken. */
 	if (getenv("NWSIM_NO_HUGEPAGES"))
-		return false;
+		return 0;
 	f = fopen("/proc/mounts", "r");
 	if (!f)
-		return false;
+		return 0;
 	while (fgets(line, sizeof(line), f))
 		if (strstr(line, " hugetlbfs "))
 			mounted = true;
 	fclose(f);
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "HugePages_Free: %ld", &free_pages);
-		sscanf(line, "HugePages_Rsvd: %ld", &reserved);
-	}
-	fclose(f);
 	/*
 	 * Free pages that another process has reserved (mapped, not yet touched: a DPDK process
 	 * starting) are not free for this one, and DPDK counts them so: counted as free, they made
-	 * DPDK start on hugepages it then found taken. A query needs some tens of MB; fewer pages
-	 * than that is as good as none.
+	 * DPDK start on hugepages it then found taken.
 	 */
-	return mounted && free_pages - reserved >= 64;
+	long pages = meminfo("HugePages_Free:") - meminfo("HugePages_Rsvd:"), kib = meminfo("Hugepagesize:");
+
+	return mounted && pages > 0 && kib > 0 ? pages * kib / 1024 : 0;
+}
+
+bool dp_eal_have_hugepages(void)
+{
+	/* A query needs some tens of MB; less than that is as good as none. */
+	return hugepages_free_mib() >= 128;
 }
 
 /*
@@ -120,10 +136,23 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 	}
 	bool nohuge = user_has(o, (const char *const[]){ "--no-huge", NULL }), auto_huge = false;
 
-	if (!user_has(o, mem_opts) && !(auto_huge = dp_eal_have_hugepages())) {
+	char mib[32];
+
+	if (!user_has(o, mem_opts) && !(auto_huge = dp_eal_have_hugepages() && hugepages_free_mib() >= (long)o->need_mib)) {
+		long avail = meminfo("MemAvailable:") / 1024;
+
+		/* Said before DPDK starts, not found out when a table deep inside cannot be built. */
+		if (avail > 0 && o->need_mib > (size_t)avail)
+			return nws_err_set(err,
+					   "the tables need about %zu MiB and this machine has %ld MiB free: run it where there "
+					   "is more memory, ask about one NIC (it compiles only that NIC's NSGs), or try anyway "
+					   "with -- --no-huge -m MiB",
+					   o->need_mib, avail);
+		/* Memory without hugepages is only touched as tables take it: asking for enough costs little. */
+		snprintf(mib, sizeof(mib), "%zu", o->need_mib > 1024 ? o->need_mib : 1024);
 		argv[argc++] = "--no-huge";
 		argv[argc++] = "-m";
-		argv[argc++] = "1024";
+		argv[argc++] = mib;
 		nohuge = true;
 	}
 	/* Leave no files behind and never clash with another nwsim; --in-memory needs hugepages. */

@@ -11,6 +11,7 @@ struct dp_eal_opts {
 	bool verbose;    /* DPDK's own logging at info level instead of errors only */
 	bool want_ports; /* testbed mode: keep PCI and telemetry */
 	const char *lcores; /* --lcores value unless the user gives lcores; NULL: "0" */
+	size_t need_mib; /* what the tables are expected to take (dp_acl_need_mib); 0: little */
 	int nuser;       /* EAL options the user gave after "--"; they win over defaults */
 	char **user;
 };

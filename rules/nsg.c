@@ -131,8 +131,19 @@ int nsg_model_build(struct nsg_model *m, const struct topo *t, struct nws_err *e
 	m->vnet_tag = nws_arena_array(a, t->nvnets, sizeof(*m->vnet_tag));
 	m->vnet_set = calloc(t->nvnets ? t->nvnets : 1, sizeof(*m->vnet_set));
 	m->inet_set = calloc(t->nvnets ? t->nvnets : 1, sizeof(*m->inet_set));
-	if (!m->inst || !m->subnet_inst || !m->nic_inst || !m->vnet_tag || !m->vnet_set || !m->inet_set)
+	m->asg_set = calloc(t->nasgs ? t->nasgs : 1, sizeof(*m->asg_set));
+	if (!m->inst || !m->subnet_inst || !m->nic_inst || !m->vnet_tag || !m->vnet_set || !m->inet_set || !m->asg_set)
 		goto oom;
+	for (size_t c = 0; c < t->nnics; c++)
+		for (size_t i = 0; i < t->nics[c].nipcfgs; i++) {
+			const struct topo_ipcfg *cfg = &t->nics[c].ipcfgs[i];
+
+			for (size_t k = 0; k < cfg->nasgs; k++)
+				if (nws_aset_add_range(&m->asg_set[cfg->asgs[k]], cfg->ip.fam, cfg->ip.v, cfg->ip.v) < 0)
+					goto oom;
+		}
+	for (size_t k = 0; k < t->nasgs; k++)
+		nws_aset_normalise(&m->asg_set[k]);
 	for (size_t s = 0; s < t->nsubnets; s++)
 		m->subnet_inst[s] = t->subnets[s].nsg < 0 ? -1 : add_inst(m, t->subnets[s].nsg, t->subnets[s].vnet);
 	for (size_t n = 0; n < t->nnics; n++)
@@ -175,8 +186,11 @@ void nsg_model_free(struct nsg_model *m)
 		if (m->inet_set)
 			nws_aset_free(&m->inet_set[v]);
 	}
+	for (size_t k = 0; m->t && m->asg_set && k < m->t->nasgs; k++)
+		nws_aset_free(&m->asg_set[k]);
 	free(m->vnet_set);
 	free(m->inet_set);
+	free(m->asg_set);
 	nws_arena_free(&m->arena);
 	memset(m, 0, sizeof(*m));
 }
@@ -372,17 +386,13 @@ int nsg_side_set(const struct nsg_model *m, int vnet, const struct topo_side *s,
 			return aset_from(out, &t->tags[s->tag - AZ_TAG_BUILTIN_COUNT].pfx);
 		}
 	case TOPO_SIDE_ASG:
-		for (size_t c = 0; c < t->nnics; c++)
-			for (size_t i = 0; i < t->nics[c].nipcfgs; i++) {
-				const struct topo_ipcfg *cfg = &t->nics[c].ipcfgs[i];
-				bool member = false;
+		for (size_t k = 0; k < s->nasgs; k++) {
+			const struct nws_aset *g = &m->asg_set[s->asgs[k]];
 
-				for (size_t a = 0; a < cfg->nasgs; a++)
-					for (size_t k = 0; k < s->nasgs; k++)
-						member |= cfg->asgs[a] == s->asgs[k];
-				if (member && nws_aset_add_range(out, cfg->ip.fam, cfg->ip.v, cfg->ip.v) < 0)
+			for (size_t i = 0; i < g->n; i++)
+				if (nws_aset_add_range(out, g->r[i].fam, g->r[i].lo, g->r[i].hi) < 0)
 					return -1;
-			}
+		}
 		break;
 	}
 	nws_aset_normalise(out);

@@ -37,6 +37,7 @@ struct nsg_model {
 	struct topo_plist *vnet_tag;     /* per vnet: what VirtualNetwork is made of, as listed */
 	struct nws_aset *vnet_set;       /* per vnet: VirtualNetwork as address ranges */
 	struct nws_aset *inet_set;       /* per vnet: Internet as address ranges */
+	struct nws_aset *asg_set;        /* per ASG: its members' addresses */
 	struct topo_plist not_internet;
 	struct topo_plist alb;           /* AzureLoadBalancer */
 	int internet_tag;                /* topology tag replacing Internet, or -1 */
