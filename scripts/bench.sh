@@ -283,12 +283,12 @@ if [ "${1:-}" = "--scale" ]; then
 		python3 scripts/gen-topology.py --spokes "$spokes" --subnets "$subnets" --rules "$rules" --vms "$vms" \
 			--shared-nsgs "$shared" --seed 1 -o "$topo" --pcap "$work/$name.pcap" --packets 1000000
 		nics=$((spokes * subnets * vms + 1))
-		# An NSG is compiled once for each network it is used in (its tags depend on the network).
-		pairs=$([ "$shared" -gt 0 ] && echo $((spokes * (shared < subnets ? shared : subnets))) || echo $((spokes * subnets)))
+		# Every NSG is compiled once, however many networks use it.
+		nsgs=$([ "$shared" -gt 0 ] && echo "$shared" || echo $((spokes * subnets)))
 		q=$(scale_run "$nwsim" test-ip-flow -t "$topo" --vm vm-1-0-0 --direction Inbound --protocol TCP \
 			--local 10.1.0.4:443 --remote 8.8.8.8:50000)
 		r=$(scale_run "$nwsim" replay -t "$topo" "$work/$name.pcap")
-		echo "$name,$spokes,$subnets,$rules,$vms,$shared,$nics,$((pairs * rules)),${q%,*},$r" | tee -a "$csv"
+		echo "$name,$spokes,$subnets,$rules,$vms,$shared,$nics,$((nsgs * rules)),${q%,*},$r" | tee -a "$csv"
 		rm -f "$work/$name.pcap"
 	done <<SIZES
 spokes100 100 2 100 2 0
