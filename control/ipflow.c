@@ -16,7 +16,7 @@
 static const char usage_text[] =
 	"usage: nwsim test-ip-flow -t TOPOLOGY --vm VM [--nic NIC] --direction Inbound|Outbound\n"
 	"                          --protocol TCP|UDP|ICMP|ESP|AH --local IP[:PORT] --remote IP[:PORT]\n"
-	"                          [-o json|table] [-v] [-- EAL-OPTIONS]\n"
+	"                          [-o json|table] [-v] [--progress|-q] [-- EAL-OPTIONS]\n"
 	"       nwsim test-ip-flow -t TOPOLOGY --batch FILE [--strict] [-o json|table]\n"
 	"\n"
 	"Whether the NSGs of the VM's NIC (subnet NSG and NIC NSG) allow the flow, and the rule that\n"

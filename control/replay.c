@@ -32,7 +32,7 @@ static const char usage_text[] =
 	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--flow-log FILE]\n"
 	"                    [--write-allowed FILE] [--write-denied FILE] [--at NIC] [--loop N] [--rate PPS]\n"
 	"                    [--flows N] [--workers N]\n"
-	"                    [-o table|json] [-v]\n"
+	"                    [-o table|json] [-v] [--progress|-q]\n"
 	"                    CAPTURE... [-- EAL-OPTIONS]\n"
 	"\n"
 	"Replays pcap or pcapng captures, plain or gzip-compressed ('-' reads one from standard input),\n"
@@ -51,7 +51,8 @@ static const char usage_text[] =
 	"for what it sends. --rate PPS paces the replay to that many packets per second. --flows N sizes\n"
 	"the flow table (default 524288 flows, per worker). --workers N sets the worker lcores (default:\n"
 	"one per CPU but the main one's; 0 runs everything on the main lcore). On a terminal, a progress\n"
-	"line shows how far the replay is.\n";
+	"line shows how far the compile of NSGs and the replay are (-q: none; --progress: the compile's\n"
+	"elsewhere too).\n";
 
 static const char *hop_label(const struct topo *t, const struct path_hop *h)
 {
@@ -548,7 +549,7 @@ int cmd_replay(int argc, char **argv)
 		nws_err_prefix(&err, "replay: ");
 		goto usage;
 	}
-	sk.progress = isatty(STDERR_FILENO) && !c.verbose;
+	sk.progress = isatty(STDERR_FILENO) && !c.verbose && !c.quiet;
 	sk.writers = sk.allowed.path || sk.denied.path;
 	caps = calloc((size_t)nfiles, sizeof(*caps));
 	cs = calloc((size_t)nfiles, sizeof(*cs));

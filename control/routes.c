@@ -15,7 +15,7 @@
 
 static const char nh_usage[] =
 	"usage: nwsim show-next-hop -t TOPOLOGY --vm VM [--nic NIC] --source-ip IP --dest-ip IP\n"
-	"                           [-o json|table] [-v] [-- EAL-OPTIONS]\n"
+	"                           [-o json|table] [-v] [--progress|-q] [-- EAL-OPTIONS]\n"
 	"       nwsim show-next-hop -t TOPOLOGY --batch FILE [--strict] [-o json|table]\n"
 	"\n"
 	"Where the effective routes of the VM's subnet send a packet from the VM's address --source-ip\n"

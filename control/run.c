@@ -34,7 +34,7 @@
 
 static const char usage_text[] =
 	"usage: nwsim run -t TOPOLOGY [--egress PORT] [--workers N] [--duration S] [--idle-exit S]\n"
-	"                 [--flows N] [--report FILE] [--control SOCKET] [-o table|json] [-v] -- EAL-OPTIONS\n"
+	"                 [--flows N] [--report FILE] [--control SOCKET] [-o table|json] [-v] [--progress|-q] -- EAL-OPTIONS\n"
 	"\n"
 	"Testbed mode: packets received on every port DPDK finds (real NICs, or vdevs such as\n"
 	"net_pcap, net_tap, net_af_packet, net_ring given after '--') go through the simulated\n"

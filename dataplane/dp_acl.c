@@ -127,18 +127,22 @@ static uint8_t proto_class(int proto, uint8_t fam)
 	}
 }
 
-/* classes: the rule's NSG_ADDR_* bit on each side, when the unit is classed (else 0). */
+/*
+ * src_class, dst_class: the rule's NSG_ADDR_* bit on each side, when its unit is classed (else 0);
+ * slot: its instance in a shared unit, or -1.
+ */
 static void set_head(struct rte_acl_field *f, const struct topo_rule *r, uint8_t fam, unsigned src_class,
-		     unsigned dst_class)
+		     unsigned dst_class, int slot)
 {
 	bool any = r->proto == AZ_PROTO_ANY;
 	int proto = r->proto == AZ_PROTO_ICMP && fam == NWS_AF6 ? AZ_PROTO_ICMPV6 : r->proto;
 	/* A rule naming ports must not match portless packets: require the flag then. */
 	unsigned ports = !r->sport.any || !r->dport.any ? DP_ACL_H_PORTS : 0;
 	unsigned tags = src_class << DP_ACL_H_SRC_SHIFT | dst_class << DP_ACL_H_DST_SHIFT;
+	unsigned inst = slot < 0 ? 0 : (unsigned)slot << DP_ACL_H_INST_SHIFT, inst_mask = slot < 0 ? 0 : 0xf0u;
 
-	f[F_HEAD].value.u8 = (uint8_t)((any ? 0 : proto_class(proto, fam)) | ports | tags);
-	f[F_HEAD].mask_range.u8 = (uint8_t)((any ? 0 : DP_ACL_H_CLASS) | ports | tags);
+	f[F_HEAD].value.u8 = (uint8_t)((any ? 0 : proto_class(proto, fam)) | ports | tags | inst);
+	f[F_HEAD].mask_range.u8 = (uint8_t)((any ? 0 : DP_ACL_H_CLASS) | ports | tags | inst_mask);
 }
 
 /*
@@ -262,10 +266,20 @@ static int side_boxes(const struct nsg_model *m, int vnet, const struct topo_sid
 	return rc;
 }
 
-/* vnet: the network the unit's tags are expanded for, when it is not classed. */
-static int expand_rule(struct rvec *v, const struct nsg_model *m, int vnet, bool classed, const struct topo_rule *r,
+/*
+ * An NSG in a unit: the network its tags are expanded for (-1: they are key bits, classed), its
+ * slot in a shared unit (-1: none), its first match.
+ */
+struct member {
+	int nsg, vnet, slot;
+	size_t base;
+};
+
+static int expand_rule(struct rvec *v, const struct nsg_model *m, const struct member *mb, const struct topo_rule *r,
 		       uint8_t fam, uint32_t prio, uint32_t userdata)
 {
+	int vnet = mb->vnet;
+	bool classed = vnet < 0;
 	int rc = -1;
 	struct box *src = NULL, *dst = NULL;
 	size_t ns = 0, nd = 0;
@@ -289,7 +303,7 @@ static int expand_rule(struct rvec *v, const struct nsg_model *m, int vnet, bool
 					ar->data.category_mask = 1;
 					ar->data.priority = prio;
 					ar->data.userdata = userdata;
-					set_head(ar->field, r, fam, sc, dc);
+					set_head(ar->field, r, fam, sc, dc, mb->slot);
 					set_addr(ar->field, F_SRC, fam, &src[a]);
 					set_addr(ar->field, fdst, fam, &dst[b]);
 					ar->field[fsp].value.u16 = r->sport.any ? 0 : r->sport.r[sp].lo;
@@ -366,21 +380,25 @@ static int *nsg_networks(const struct nsg_model *m, const bool *only)
 	return net;
 }
 
-/* One NSG's contexts; its rules' matches are a->match[base...], filled already. */
-static int build_unit(struct dp_acl *a, int g, int vnet, size_t base, struct rvec v[2], struct nws_err *err)
+/* One unit's contexts; its members' matches are in a->match already. */
+static int build_unit(struct dp_acl *a, size_t ui, const struct member *mem, struct rvec v[2], struct nws_err *err)
 {
-	const struct topo_nsg *nsg = &a->m->t->nsgs[g];
-	struct dp_acl_unit *u = &a->unit[g];
+	struct dp_acl_unit *u = &a->unit[ui];
 
-	u->compiled = true;
-	u->classed = vnet < 0;
-	for (int d = 0; d < AZ_NDIR; base += nsg->norder[d++])
+	for (int d = 0; d < AZ_NDIR; d++)
 		for (int fi = 0; fi < 2; fi++) {
 			v[fi].n = 0;
-			for (size_t k = 0; k < nsg->norder[d]; k++)
-				if (expand_rule(&v[fi], a->m, vnet, u->classed, nsg->order[d][k], fi ? NWS_AF6 : NWS_AF4,
-						acl_priority(k), acl_userdata(base + k)) < 0)
-					return nws_err_set(err, "out of memory expanding NSG rules");
+			for (size_t i = u->first; i < u->first + u->n; i++) {
+				const struct topo_nsg *nsg = &a->m->t->nsgs[mem[i].nsg];
+				/* Inbound's matches first, then outbound's, each in evaluation order. */
+				size_t base = mem[i].base + (d == AZ_OUTBOUND ? nsg->norder[AZ_INBOUND] : 0);
+
+				/* The order index restarts for every member: members never share a key. */
+				for (size_t k = 0; k < nsg->norder[d]; k++)
+					if (expand_rule(&v[fi], a->m, &mem[i], nsg->order[d][k], fi ? NWS_AF6 : NWS_AF4,
+							acl_priority(k), acl_userdata(base + k)) < 0)
+						return nws_err_set(err, "out of memory expanding NSG rules");
+			}
 			u->nacl[d][fi] = v[fi].n;
 			if (make_ctx(&u->ctx[d][fi], d, fi, &v[fi], err) < 0)
 				return -1;
@@ -388,13 +406,11 @@ static int build_unit(struct dp_acl *a, int g, int vnet, size_t base, struct rve
 	return 0;
 }
 
-/* The NSGs of one dp_acl_build, taken one at a time by its threads. */
+/* The units of one dp_acl_build, taken one at a time by its threads. */
 struct build_job {
 	struct dp_acl *a;
-	const int *net;
-	const size_t *base; /* per NSG: its first match */
-	pthread_t owner;    /* the caller of dp_acl_build, which reports progress */
-	size_t total;
+	const struct member *mem;
+	pthread_t owner; /* the caller of dp_acl_build, which reports progress */
 	atomic_size_t next, done;
 	atomic_bool failed;
 	struct nws_err err; /* the first failure's, written by the thread that set failed */
@@ -413,10 +429,8 @@ static void *build_units(void *arg)
 	struct rvec v[2] = { { .size = sizeof(struct dp_rule4) }, { .size = sizeof(struct dp_rule6) } };
 	struct nws_err err;
 
-	for (size_t g; (g = atomic_fetch_add(&j->next, 1)) < j->a->m->t->nnsgs && !atomic_load(&j->failed);) {
-		if (j->net[g] == -2)
-			continue;
-		if (build_unit(j->a, (int)g, j->net[g], j->base[g], v, &err) < 0) {
+	for (size_t u; (u = atomic_fetch_add(&j->next, 1)) < j->a->nunits && !atomic_load(&j->failed);) {
+		if (build_unit(j->a, u, j->mem, v, &err) < 0) {
 			if (!atomic_exchange(&j->failed, true))
 				j->err = err;
 			break;
@@ -424,7 +438,7 @@ static void *build_units(void *arg)
 		size_t done = atomic_fetch_add(&j->done, 1) + 1;
 
 		if (progress.fn && pthread_equal(pthread_self(), j->owner))
-			progress.fn(progress.arg, done, j->total);
+			progress.fn(progress.arg, done, j->a->nunits);
 	}
 	free(v[0].buf);
 	free(v[1].buf);
@@ -438,8 +452,9 @@ static void *build_units(void *arg)
 #define BUILD_UNITS_PER_THREAD 8
 #define BUILD_THREADS_MAX 64
 
-static int build_all(struct build_job *j, size_t nunits, struct nws_err *err)
+static int build_all(struct build_job *j, struct nws_err *err)
 {
+	size_t nunits = j->a->nunits;
 	pthread_t th[BUILD_THREADS_MAX];
 	cpu_set_t cpus;
 	pthread_attr_t attr;
@@ -466,64 +481,104 @@ static int build_all(struct build_job *j, size_t nunits, struct nws_err *err)
 		return -1;
 	}
 	if (progress.fn)
-		progress.fn(progress.arg, j->total, j->total);
+		progress.fn(progress.arg, j->a->nunits, j->a->nunits);
 	return 0;
+}
+
+/* The members of every unit, units filled in and the instances mapped to them; NULL: out of memory. */
+static struct member *plan_units(struct dp_acl *a, const bool *only)
+{
+	const struct nsg_model *m = a->m;
+	size_t ncomp = 0, n = 0;
+	int *net = NULL;
+	struct member *mem;
+
+	for (size_t i = 0; i < m->ninst; i++)
+		ncomp += !only || only[i];
+	a->shared = ncomp <= DP_ACL_SHARED_MAX;
+	mem = calloc(ncomp ? ncomp : 1, sizeof(*mem));
+	a->unit = calloc(a->shared ? 1 : (m->t->nnsgs ? m->t->nnsgs : 1), sizeof(*a->unit));
+	a->inst_unit = calloc(m->ninst ? m->ninst : 1, sizeof(*a->inst_unit));
+	a->inst_head = calloc(m->ninst ? m->ninst : 1, sizeof(*a->inst_head));
+	if (!mem || !a->unit || !a->inst_unit || !a->inst_head || (!a->shared && !(net = nsg_networks(m, only)))) {
+		free(mem);
+		return NULL;
+	}
+	if (a->shared) {
+		/* Every instance a member of unit 0, its tags expanded for its network. */
+		for (size_t i = 0; i < m->ninst; i++) {
+			if (only && !only[i])
+				continue;
+			a->inst_head[i] = (uint8_t)(n << DP_ACL_H_INST_SHIFT);
+			mem[n] = (struct member){ .nsg = m->inst[i].nsg, .vnet = m->inst[i].vnet, .slot = (int)n };
+			n++;
+		}
+		a->unit[0].n = n;
+		a->nunits = n ? 1 : 0;
+	} else {
+		/* A unit per NSG used; one used in several networks classed. net[g] becomes its unit. */
+		for (size_t g = 0; g < m->t->nnsgs; g++) {
+			if (net[g] == -2)
+				continue;
+			a->unit[a->nunits] = (struct dp_acl_unit){ .first = n, .n = 1, .classed = net[g] == -1 };
+			mem[n++] = (struct member){ .nsg = (int)g, .vnet = net[g], .slot = -1 };
+			net[g] = (int)a->nunits++;
+		}
+		for (size_t i = 0; i < m->ninst; i++)
+			if (!only || only[i])
+				a->inst_unit[i] = (uint32_t)net[m->inst[i].nsg];
+		free(net);
+	}
+	/* Every member's matches in place: inbound then outbound, each in evaluation order. */
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += m->t->nsgs[mem[i].nsg].nrules;
+	a->match = calloc(total ? total : 1, sizeof(*a->match));
+	if (!a->match) {
+		free(mem);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct topo_nsg *g = &m->t->nsgs[mem[i].nsg];
+
+		mem[i].base = a->nmatch;
+		for (int d = 0; d < AZ_NDIR; d++)
+			for (size_t k = 0; k < g->norder[d]; k++)
+				a->match[a->nmatch++] = nsg_match_of(g->order[d][k]);
+	}
+	return mem;
 }
 
 int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, const bool *only, struct nws_err *err)
 {
-	const struct topo *t = m->t;
-	struct build_job job = { .a = a };
-	size_t total = 0, *base = NULL;
-	int rc = -1, *net;
+	struct build_job job = { .a = a, .owner = pthread_self() };
+	struct member *mem;
+	int rc = -1;
 
 	memset(a, 0, sizeof(*a));
 	a->m = m;
-	if (t->nnsgs >= DP_ACL_MAX_UNITS)
-		return nws_err_set(err, "%s: %zu NSGs exceed nwsim's limit of %u", t->file, t->nnsgs, DP_ACL_MAX_UNITS - 1);
-	net = nsg_networks(m, only);
-	a->unit = calloc(t->nnsgs ? t->nnsgs : 1, sizeof(*a->unit));
-	base = calloc(t->nnsgs ? t->nnsgs : 1, sizeof(*base));
-	if (!net || !a->unit || !base) {
+	if (m->t->nnsgs >= DP_ACL_MAX_UNITS)
+		return nws_err_set(err, "%s: %zu NSGs exceed nwsim's limit of %u", m->t->file, m->t->nnsgs,
+				   DP_ACL_MAX_UNITS - 1);
+	if (!(mem = plan_units(a, only))) {
 		nws_err_set(err, "out of memory");
 		goto out;
 	}
-	for (size_t g = 0; g < t->nnsgs; g++)
-		if (net[g] != -2)
-			total += t->nsgs[g].nrules;
-	a->match = calloc(total ? total : 1, sizeof(*a->match));
-	if (!a->match) {
-		nws_err_set(err, "out of memory");
+	job.mem = mem;
+	if (build_all(&job, err) < 0)
 		goto out;
-	}
-	/* Every NSG's matches in place first, inbound then outbound, each in evaluation order. */
-	for (size_t g = 0; g < t->nnsgs; g++) {
-		if (net[g] == -2)
-			continue;
-		base[g] = a->nmatch;
-		for (int d = 0; d < AZ_NDIR; d++)
-			for (size_t k = 0; k < t->nsgs[g].norder[d]; k++)
-				a->match[a->nmatch++] = nsg_match_of(t->nsgs[g].order[d][k]);
-		a->nunits++;
-	}
-	job.net = net;
-	job.base = base;
-	job.owner = pthread_self();
-	job.total = a->nunits;
-	if (build_all(&job, a->nunits, err) < 0)
-		goto out;
-	for (size_t g = 0; g < t->nnsgs; g++)
+	for (size_t u = 0; u < a->nunits; u++)
 		for (int d = 0; d < AZ_NDIR; d++)
 			for (int fi = 0; fi < 2; fi++)
-				a->nacl[d][fi] += a->unit[g].nacl[d][fi];
+				a->nacl[d][fi] += a->unit[u].nacl[d][fi];
 	if (dp_acl_set_alg(a, alg) < 0) {
 		nws_err_set(err, "rte_acl: classify algorithm %s is not supported on this machine", dp_acl_alg_name(alg));
 		goto out;
 	}
 	rc = 0;
 out:
-	free(net);
-	free(base);
+	free(mem);
 	if (rc < 0)
 		dp_acl_free(a);
 	return rc;
@@ -555,10 +610,10 @@ int dp_acl_set_alg(struct dp_acl *a, int alg)
 			return -1;
 		alg = algs[0];
 	}
-	for (size_t g = 0; a->unit && g < a->m->t->nnsgs; g++)
+	for (size_t u = 0; u < a->nunits; u++)
 		for (int d = 0; d < AZ_NDIR; d++)
 			for (int fi = 0; fi < 2; fi++) {
-				struct rte_acl_ctx *ctx = a->unit[g].ctx[d][fi];
+				struct rte_acl_ctx *ctx = a->unit[u].ctx[d][fi];
 
 				if (ctx && rte_acl_set_ctx_classify(ctx, (enum rte_acl_classify_alg)alg) != 0)
 					return -1;
@@ -591,23 +646,27 @@ void dp_acl_free(struct dp_acl *a)
 {
 	if (!a)
 		return;
-	for (size_t g = 0; a->unit && g < a->m->t->nnsgs && !dp_eal_exiting(); g++)
+	for (size_t u = 0; a->unit && u < a->nunits && !dp_eal_exiting(); u++)
 		for (int d = 0; d < AZ_NDIR; d++)
 			for (int fi = 0; fi < 2; fi++)
-				rte_acl_free(a->unit[g].ctx[d][fi]);
+				rte_acl_free(a->unit[u].ctx[d][fi]);
 	free(a->unit);
+	free(a->inst_unit);
+	free(a->inst_head);
 	free(a->match);
 	memset(a, 0, sizeof(*a));
 }
 
 static uint8_t key_head(const struct dp_acl *a, const struct nws_flow *f, int inst)
 {
-	const struct nsg_inst *in = &a->m->inst[inst];
-	unsigned h = proto_class(f->proto, f->src.fam) | (f->has_ports ? DP_ACL_H_PORTS : 0);
+	unsigned h = proto_class(f->proto, f->src.fam) | (f->has_ports ? DP_ACL_H_PORTS : 0) | a->inst_head[inst];
 
-	if (a->unit[in->nsg].classed)
-		h |= nsg_addr_class(a->m, in->vnet, &f->src) << DP_ACL_H_SRC_SHIFT |
-		     nsg_addr_class(a->m, in->vnet, &f->dst) << DP_ACL_H_DST_SHIFT;
+	if (a->unit[a->inst_unit[inst]].classed) {
+		int vnet = a->m->inst[inst].vnet;
+
+		h |= nsg_addr_class(a->m, vnet, &f->src) << DP_ACL_H_SRC_SHIFT |
+		     nsg_addr_class(a->m, vnet, &f->dst) << DP_ACL_H_DST_SHIFT;
+	}
 	return (uint8_t)h;
 }
 

@@ -10,18 +10,23 @@
 struct rte_acl_ctx;
 
 /*
- * Every NSG used is compiled on its own: one rte_acl context per direction and address family
- * (a unit). rte_acl builds one NSG's few hundred rules in well under a millisecond, but slows
- * down four to five times a rule when thousands of NSGs share a context told apart by a key
- * field, and memory grows with it; a burst's keys are classified one call per unit instead.
+ * NSGs are compiled into units: one rte_acl context per direction and address family. A policy
+ * of up to DP_ACL_SHARED_MAX NSG instances (an NSG as one network sees it) is one unit, its
+ * instances told apart by the key's head byte, so a burst's keys take one classify call a table.
+ * A larger one has a unit per NSG: rte_acl builds one NSG of a few hundred rules in milliseconds
+ * but slowed down four to five times a rule when thousands of instances shared a context, and a
+ * burst's keys are grouped by unit instead.
  */
+#define DP_ACL_SHARED_MAX 16
 
 /*
  * Classification keys: the bytes rte_acl reads, in network order. rte_acl takes the first byte
  * alone and every later field in 4-byte groups, hence the padding after the head byte. The head
- * packs the protocol's class (what a rule can name), whether the packet carries ports, and for
- * an NSG used in several virtual networks where each address stands for VirtualNetwork and
- * Internet as the NIC's network sees them (the tags then are key bits, not address ranges).
+ * packs the protocol's class (what a rule can name), whether the packet carries ports, and in its
+ * high four bits either the instance (a shared unit) or, for an NSG used in several virtual
+ * networks, where each address stands toward VirtualNetwork and Internet as the NIC's network
+ * sees them (the tags then are key bits, not address ranges). An NSG's own unit used in one
+ * network leaves them zero.
  */
 struct dp_acl_key4 {
 	uint8_t head;
@@ -39,26 +44,29 @@ struct dp_acl_key6 {
 
 #define DP_ACL_H_CLASS 0x07u
 #define DP_ACL_H_PORTS 0x08u
-#define DP_ACL_H_SRC_SHIFT 4 /* NSG_ADDR_* of the source, then of the destination */
+#define DP_ACL_H_INST_SHIFT 4 /* a shared unit's instance */
+#define DP_ACL_H_SRC_SHIFT 4  /* or the NSG_ADDR_* bits of the source, then of the destination */
 #define DP_ACL_H_DST_SHIFT 6
 
 /* Units are told apart by 24 bits where a burst is sorted by unit (dp_verify). */
 #define DP_ACL_MAX_UNITS (1u << 24)
 
-/* One NSG's tables. */
 struct dp_acl_unit {
-	struct rte_acl_ctx *ctx[AZ_NDIR][2]; /* [dir][0 IPv4, 1 IPv6]; NULL when it has no rule or is left out */
+	struct rte_acl_ctx *ctx[AZ_NDIR][2]; /* [dir][0 IPv4, 1 IPv6]; NULL when it has no rule */
 	size_t nacl[AZ_NDIR][2];             /* rte_acl rules after expansion */
-	bool compiled;                       /* an instance asked for uses it */
-	bool classed;                        /* its tags are key bits: it is used in several virtual networks */
+	size_t first, n;                     /* its members (dp_acl.c): NSGs or instances */
+	bool classed;                        /* one NSG whose tags are key bits: used in several networks */
 };
 
 /* Built by dp_acl_build on the control thread; read-only afterwards, shared by all lcores. */
 struct dp_acl {
 	const struct nsg_model *m;
-	struct dp_acl_unit *unit;    /* per NSG of the topology */
+	struct dp_acl_unit *unit;
+	uint32_t *inst_unit;         /* per instance: its unit (unless left out) */
+	uint8_t *inst_head;          /* per instance: its head bits in a shared unit */
 	struct nsg_match *match;     /* rte_acl userdata - 1 -> the NSG rule */
-	size_t nmatch, nunits;       /* nunits: NSGs compiled */
+	size_t nmatch, nunits;
+	bool shared;                 /* one unit for all (DP_ACL_SHARED_MAX) */
 	size_t nacl[AZ_NDIR][2];     /* rte_acl rules after expansion */
 	int alg;
 	bool tally; /* dp_acl_classify keeps the calling thread's tally (set by its owner; off after build) */
@@ -72,7 +80,7 @@ struct dp_acl {
 int dp_acl_build(struct dp_acl *a, const struct nsg_model *m, int alg, const bool *only, struct nws_err *err);
 
 /*
- * Told how far a build has gone (NSGs compiled of those to compile), from the thread that
+ * Told how far a build has gone (units compiled of those to compile), from the thread that
  * called dp_acl_build, now and then while the build runs; it may print. Set before building.
  */
 struct dp_acl_progress {
@@ -99,7 +107,7 @@ void dp_acl_key6(const struct dp_acl *a, struct dp_acl_key6 *k, const struct nws
 /* The unit an instance's keys are classified in. */
 static inline uint32_t dp_acl_unit_of(const struct dp_acl *a, int inst)
 {
-	return (uint32_t)a->m->inst[inst].nsg;
+	return a->inst_unit[inst];
 }
 
 /* Keys of one unit; results[i] = rte_acl userdata (0: no rule matched). */

@@ -10,7 +10,8 @@ import re
 import subprocess
 import sys
 
-COMMON = ["-t", "--topology", "-o", "--output", "-v", "--verbose", "-h", "--help"]
+COMMON = ["-t", "--topology", "-o", "--output", "-v", "--verbose", "--progress", "-q", "--quiet", "-h", "--help"]
+FLAGS = ("-v", "--verbose", "--progress", "-q", "--quiet", "-h", "--help")
 # Placeholders that name files, and the suffixes offered for them ("" for any file).
 FILES = {"FILE": "", "TOPOLOGY": "json", "CAPTURE": "pcap pcapng cap gz", "SOCKET": ""}
 # Placeholders for values the user makes up: an alternative list holding one is not a choice.
@@ -72,7 +73,7 @@ def main():
         usage = h.split("\n\n")[0]
         opts = options(usage)
         for o in COMMON:
-            opts.setdefault(o, ("flag", None) if o in ("-v", "--verbose", "-h", "--help") else ("value", None))
+            opts.setdefault(o, ("flag", None) if o in FLAGS else ("value", None))
         opts["-t"] = opts["--topology"] = ("files", "json")
         if "-o" in opts and opts["-o"][0] == "choices":
             opts["--output"] = opts["-o"]

@@ -27,7 +27,7 @@ static void describe(const struct nsg_query *q, const struct nsg_verdict *v, cha
 		 tu_verdict_str(v, b, sizeof(b)));
 }
 
-static size_t classed_units, expanded_units;
+static size_t shared_runs, classed_units, expanded_units;
 
 static int run_topology(uint64_t seed, const struct tgen_opts *o, size_t nq)
 {
@@ -40,10 +40,15 @@ static int run_topology(uint64_t seed, const struct tgen_opts *o, size_t nq)
 
 	assert_true(q && ref && got && nalg > 0);
 	tu_net_open(&n, json);
-	/* Both ways of compiling an NSG: tags expanded for its one network, or as key bits (several). */
-	for (size_t g = 0; g < n.t->nnsgs; g++) {
-		classed_units += n.acl.unit[g].compiled && n.acl.unit[g].classed;
-		expanded_units += n.acl.unit[g].compiled && !n.acl.unit[g].classed;
+	/*
+	 * Every way of compiling: all instances in one unit (few), or a unit per NSG with its tags
+	 * expanded for its one network or as key bits (used in several).
+	 */
+	assert_int_equal(n.acl.shared, n.m.ninst <= DP_ACL_SHARED_MAX);
+	shared_runs += n.acl.shared;
+	for (size_t u = 0; !n.acl.shared && u < n.acl.nunits; u++) {
+		classed_units += n.acl.unit[u].classed;
+		expanded_units += !n.acl.unit[u].classed;
 	}
 	for (size_t i = 0; i < nq; i++) {
 		tgen_query(&rng, n.t, &q[i]);
@@ -122,6 +127,23 @@ static void test_many_instances(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * Ten to twelve NSGs on the subnets and NICs of three networks: more instances than one unit holds,
+ * so each NSG is compiled once with VirtualNetwork and Internet as key bits.
+ */
+static void test_nsgs_across_networks(void **state)
+{
+	(void)state;
+	int bad = 0;
+
+	for (int k = 0; k < 8; k++) {
+		struct tgen_opts o = { .nnsgs = 10 + k % 3, .max_rules = 40, .tag_pct = 40, .v6_pct = 40 };
+
+		bad += run_topology(0xc1a55ed + (uint64_t)k * 7727, &o, 5000);
+	}
+	assert_int_equal(bad, 0);
+}
+
 static void test_report(void **state)
 {
 	(void)state;
@@ -130,10 +152,11 @@ static void test_report(void **state)
 	printf("differential: %zu query evaluations compared over algorithms:", queries_total);
 	for (int i = 0; i < n; i++)
 		printf(" %s", dp_acl_alg_name(algs[i]));
-	printf("\n  %zu NSGs compiled with their tags as key bits, %zu with them expanded\n", classed_units, expanded_units);
+	printf("\n  %zu topologies compiled into one unit; in the others, %zu NSGs with their tags as key bits, %zu expanded\n",
+	       shared_runs, classed_units, expanded_units);
 	/* 100,000 random queries per algorithm is the floor this test promises. */
 	assert_true(queries_total >= (size_t)n * 100000);
-	assert_true(classed_units >= 20 && expanded_units >= 20);
+	assert_true(shared_runs >= 20 && classed_units >= 20 && expanded_units >= 20);
 }
 
 int main(void)
@@ -142,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_random_topologies),
 		cmocka_unit_test(test_large_nsgs),
 		cmocka_unit_test(test_many_instances),
+		cmocka_unit_test(test_nsgs_across_networks),
 		cmocka_unit_test(test_report),
 	};
 
