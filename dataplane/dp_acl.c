@@ -12,6 +12,8 @@
 #include <rte_acl.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_vect.h>
 
 #include "dp_acl.h"
@@ -446,9 +448,21 @@ static void *build_units(void *arg)
 }
 
 /*
- * rte_acl's build of one NSG is independent of every other's and the control thread has the
- * machine to itself while it compiles: the NSGs are shared among a thread per CPU it may use.
+ * rte_acl's build of one NSG is independent of every other's: the NSGs are shared among a thread
+ * per CPU the process may use, unless workers are running (a reload under `run`), whose CPUs are
+ * theirs: the control thread then builds alone, on its own CPU.
  */
+static bool workers_running(void)
+{
+	unsigned lc;
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (rte_eal_get_lcore_state(lc) == RUNNING)
+			return true;
+	}
+	return false;
+}
+
 #define BUILD_UNITS_PER_THREAD 8
 #define BUILD_THREADS_MAX 64
 
@@ -462,6 +476,8 @@ static int build_all(struct build_job *j, struct nws_err *err)
 
 	if (n == 0 && sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
 		n = CPU_COUNT(&cpus);
+	if (workers_running())
+		n = 1;
 	if ((size_t)n > nunits / BUILD_UNITS_PER_THREAD)
 		n = (int)(nunits / BUILD_UNITS_PER_THREAD);
 	if (n > BUILD_THREADS_MAX)
