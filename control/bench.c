@@ -961,7 +961,7 @@ int cmd_bench(int argc, char **argv)
 					x.sport = f->dport;
 					x.dport = f->sport;
 				}
-				size_t len = conn_frame(frame_buf, &x, k == 0 ? 0x02 : k == 1 ? 0x12 : 0x10, false, (uint16_t)fl);
+				size_t len = conn_frame(frame_buf, &x, k == 0 ? DP_TCP_SYN : k == 1 ? DP_TCP_SYN | DP_TCP_ACK : DP_TCP_ACK, false, (uint16_t)fl);
 				/* On a line of its own, as a NIC writes it: a copy of one line reads one line. */
 				size_t at = W[w].n ? RTE_ALIGN_CEIL(W[w].off[W[w].n - 1] + W[w].len[W[w].n - 1],
 								    RTE_CACHE_LINE_SIZE)

@@ -277,7 +277,7 @@ static int send_leg(struct feeder *fd, struct run_ctx *rc, const bool *want, uns
 			f.sport = p->f.dport;
 			f.dport = p->f.sport;
 		}
-		size_t len = conn_frame(frame, &f, leg ? 0x12 : 0x02, leg == 1, (uint16_t)i);
+		size_t len = conn_frame(frame, &f, leg ? DP_TCP_SYN | DP_TCP_ACK : DP_TCP_SYN, leg == 1, (uint16_t)i);
 		struct dp_slot *s = feed_get_slot(fd);
 
 		s->no = (uint64_t)i << 1 | (uint64_t)leg;

@@ -8,6 +8,13 @@
 
 #include <stdint.h>
 
+/* 2^32 divided by the golden ratio: a seed and a multiplier that spread bits (Knuth). */
+#define DP_HASH_GOLDEN32 0x9e3779b9u
+/* The prime nearest it, for multiplicative hashing. */
+#define DP_HASH_GOLDEN32_PRIME 0x9e3779b1u
+/* 2^64 divided by the golden ratio, splitmix64's increment. */
+#define DP_HASH_GOLDEN64 0x9e3779b97f4a7c15ull
+
 #ifdef __SSE4_2__
 #include <nmmintrin.h>
 

@@ -34,6 +34,9 @@ struct dp_frag_slot {
 
 /* Direct-mapped: a denied flow in flight keeps its slot; a scan of many tuples just walks. */
 #define DENIED_SLOTS 256
+/* Mixed into a refused flow's hash so its two directions and its portless form take other slots. */
+#define DENIED_SALT_BACK 0x9e37u
+#define DENIED_SALT_PORTS 0x79b9u
 
 /* The keys apart from the results (~1 KB each), so that checking a packet touches 12 KB at most. */
 struct dp_denied_slot {
@@ -382,7 +385,7 @@ struct burst {
 static bool tcp_end(const struct dp_item *it)
 {
 	/* FIN or RST: the flow log's E state. */
-	return it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & 0x05);
+	return it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & (DP_TCP_FIN | DP_TCP_RST));
 }
 
 static void flow_touch(const struct dp_engine *e, struct dp_flow_entry *fe, int dir, const struct dp_item *it,
@@ -529,7 +532,7 @@ static void plan_group(struct dp_engine *e, struct burst *b, unsigned g, struct 
 
 static struct dp_denied_slot *denied_slot(const struct dp_engine *e, const struct burst *b, int i, bool has_ports)
 {
-	return &e->denied[(b->hash[i] ^ (b->lo[i] ? 0x9e37u : 0) ^ (has_ports ? 0x79b9u : 0)) & (DENIED_SLOTS - 1)];
+	return &e->denied[(b->hash[i] ^ (b->lo[i] ? DENIED_SALT_BACK : 0) ^ (has_ports ? DENIED_SALT_PORTS : 0)) & (DENIED_SLOTS - 1)];
 }
 
 static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, struct dp_item *const *it,

@@ -109,7 +109,7 @@ uint32_t dp_flow_hash(const struct dp_flow_key *k)
 {
 	const uint64_t *w = (const uint64_t *)(const void *)k;
 	/* Two CRC chains side by side: a chain of five waits on each step's latency. */
-	uint32_t a = dp_crc_8byte(w[0], 0), b = dp_crc_8byte(w[1], 0x9e3779b9u);
+	uint32_t a = dp_crc_8byte(w[0], 0), b = dp_crc_8byte(w[1], DP_HASH_GOLDEN32);
 
 	if (k->fam == NWS_AF4) /* its other words are zero */
 		return a ^ (b << 16 | b >> 16);
@@ -122,7 +122,7 @@ uint32_t dp_flow_hash(const struct dp_flow_key *k)
 /* 16 bits of the hash for the bucket's signature, never 0 (a free slot); the bucket takes its low bits. */
 static inline uint16_t flow_sig(uint32_t hash)
 {
-	uint16_t s = (uint16_t)((hash * 0x9e3779b1u) >> 16);
+	uint16_t s = (uint16_t)((hash * DP_HASH_GOLDEN32_PRIME) >> 16);
 
 	return s ? s : 1;
 }

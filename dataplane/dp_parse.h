@@ -60,12 +60,18 @@ extern const char *const dp_unparsed_name[DP_UNPARSED_COUNT];
 
 enum dp_frag { DP_FRAG_NONE, DP_FRAG_FIRST, DP_FRAG_LATER };
 
+/* TCP header flags (byte 13). */
+#define DP_TCP_FIN 0x01u
+#define DP_TCP_SYN 0x02u
+#define DP_TCP_RST 0x04u
+#define DP_TCP_ACK 0x10u
+
 /* What the parser found; owned by whoever holds the packet. */
 struct dp_pkt {
 	struct nws_flow flow;  /* src, dst, proto; ports when flow.has_ports */
 	uint8_t frag;          /* enum dp_frag */
 	uint8_t nvlan;         /* VLAN tags, up to DP_MAX_VLAN_TAGS */
-	uint8_t tcp_flags;
+	uint8_t tcp_flags;     /* DP_TCP_*, as the header has them */
 	uint8_t icmp_type, icmp_code;
 	uint16_t vlan[2];      /* the outer two tags' VLAN ids */
 	uint16_t l3_off, l4_off;

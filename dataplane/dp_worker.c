@@ -9,6 +9,7 @@
 #include <rte_ring.h>
 
 #include "dp_eal.h"
+#include "dp_crc.h"
 #include "dp_worker.h"
 
 int dp_worker_init(struct dp_worker *w, const struct dp_path *p, uint32_t flows, unsigned ring_size, struct nws_err *err)
@@ -106,7 +107,7 @@ unsigned dp_worker_pick(const struct dp_item *it, unsigned n)
 	const struct nws_flow *f = &it->pkt.flow;
 	/* Sum and xor of the two addresses: the same whichever way the packet goes. */
 	uint64_t a = (uint64_t)f->src.v ^ (uint64_t)(f->src.v >> 64), b = (uint64_t)f->dst.v ^ (uint64_t)(f->dst.v >> 64);
-	uint64_t x = (a + b) * 0x9e3779b97f4a7c15ull ^ ((a ^ b) + f->proto);
+	uint64_t x = (a + b) * DP_HASH_GOLDEN64 ^ ((a ^ b) + f->proto);
 
 	/* A 64-bit finaliser (splitmix64) spreads the pair evenly over the workers. */
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
