@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "batch.h"
 #include "cli.h"
 #include "topo.h"
 
@@ -107,27 +107,19 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, struct cli_comm
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void cli_progress_begin(struct cli_progress *p, const struct cli_common *c, const char *what)
 {
 	p->tty = isatty(STDERR_FILENO);
 	p->on = !c->quiet && (c->progress || p->tty);
 	p->shown = false;
-	p->start = p->last = now_s();
+	p->start = p->last = batch_now();
 	p->what = what;
 }
 
 void cli_progress_update(void *arg, size_t done, size_t total)
 {
 	struct cli_progress *p = arg;
-	double t = now_s();
+	double t = batch_now();
 
 	/* Nothing for work done within a second; then a terminal's line 5 times a second, a log's once. */
 	if (!p->on || t - p->start < 1.0 || (done < total && t - p->last < (p->tty ? 0.2 : 1.0)))

@@ -79,13 +79,17 @@ sort:;
 }
 
 /* Every key in as few rte_acl calls as its tables allow; res[i] for keys[i]. */
-static void classify_keys(const struct dp_acl *a, const uint32_t *tab, const uint8_t *const *keys, uint32_t *res,
+static void classify_keys(const struct dp_acl *a, const uint32_t *tab, const uint8_t **keys, uint32_t *res,
 			  uint32_t n)
 {
 	uint32_t pos[VMAX_KEYS], run_tab[VMAX_KEYS], first[VMAX_KEYS], cnt[VMAX_KEYS], sres[VMAX_KEYS];
 	const uint8_t *sk[VMAX_KEYS];
 	uint32_t nr = group_keys(tab, n, pos, run_tab, first, cnt);
 
+	if (nr == 1) { /* one table (a small policy, one direction): the keys are in order already */
+		dp_acl_classify(a, tab[0] >> 2, (enum az_dir)(tab[0] >> 1 & 1), (int)(tab[0] & 1), keys, res, n);
+		return;
+	}
 	for (uint32_t i = 0; i < n; i++)
 		sk[pos[i]] = keys[i];
 	for (uint32_t r = 0; r < nr; r++) {
