@@ -880,8 +880,13 @@ int cmd_bench(int argc, char **argv)
 	       conc = (size_t)concurrent;
 
 	/* The flow tables first: the frames below take what hugepages are left. */
+	/* As nwsim run forwards: the verdict and the counters, no per-packet hop record, no flow log. */
+	struct dp_engine_conf ec = dp_engine_conf_full((uint32_t)(nflows * 2 > 4096 ? nflows * 2 : 4096));
+
+	ec.hop_trace = false;
+	ec.flow_info = false;
 	for (size_t i = 0; i < nslots; i++)
-		if (dp_engine_init(&W[i].eng, &app.path, (uint32_t)(nflows * 2 > 4096 ? nflows * 2 : 4096), &err) < 0)
+		if (dp_engine_init(&W[i].eng, &app.path, &ec, &err) < 0)
 			goto out;
 	/* Frames right after their mbuf's header (no headroom: nothing is prepended here). */
 	pool = rte_pktmbuf_pool_create("bench", (unsigned)(nslots * BENCH_RING) + 1024, 256, 0, BENCH_DATA_ROOM,
@@ -982,9 +987,6 @@ int cmd_bench(int argc, char **argv)
 	for (unsigned i = 0; i < nslots; i++)
 		active += W[i].n > 0;
 	for (unsigned i = 0; i < nslots; i++) {
-		/* As nwsim run forwards: the verdict and the counters, no per-packet hop record, no flow log. */
-		W[i].eng.hops = false;
-		W[i].eng.flow_info = false;
 		W[i].burst = (unsigned)burst;
 		/* The packets asked for, shared by the workers that got flows; the remainder to the first. */
 		W[i].target = !W[i].n ? 0 : o.seconds ? UINT64_MAX : target / active + (seen++ == 0 ? target % active : 0);

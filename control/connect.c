@@ -516,6 +516,14 @@ static int host_at(const struct topo *t, const struct nws_ip *ip)
 	return -1;
 }
 
+int conn_feed_init(struct feeder *fd, const struct app *app, unsigned nworkers, struct nws_err *err)
+{
+	/* A check sends a few probes a second: a small flow table is plenty. */
+	struct dp_engine_conf ec = dp_engine_conf_full(1u << 12);
+
+	return feed_init(fd, &app->path, nworkers, &ec, false, err);
+}
+
 int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *q, struct conn_result *cr,
 	     struct nws_err *err)
 {

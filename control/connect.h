@@ -63,6 +63,8 @@ struct conn_result {
  * resolves: no address then, which the check reports as DnsResolution). q->src_vm must be set.
  */
 int conn_target(const struct topo *t, const char *vm, const char *host, struct conn_query *q, struct nws_err *err);
+/* The feeder a check's probes go through: nworkers workers (0: inline), the full engine. */
+int conn_feed_init(struct feeder *fd, const struct app *app, unsigned nworkers, struct nws_err *err);
 /* Run the check on the workers of fd (launched). */
 int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *q, struct conn_result *cr,
 	     struct nws_err *err);

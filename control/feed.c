@@ -105,7 +105,8 @@ void feed_finish(struct feeder *fd)
 }
 
 
-int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, uint32_t flows, bool raw, struct nws_err *err)
+int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, const struct dp_engine_conf *conf, bool raw,
+	      struct nws_err *err)
 {
 	memset(fd, 0, sizeof(*fd));
 	/* As many workers as were asked for and EAL has lcores for. */
@@ -128,7 +129,7 @@ int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, uin
 		while (ring <= fd->nslots)
 			ring <<= 1;
 		for (unsigned i = 0; i < fd->nw; i++)
-			if (dp_worker_init(&fd->w[i], p, flows, ring, err) < 0)
+			if (dp_worker_init(&fd->w[i], p, conf, ring, err) < 0)
 				goto fail;
 	}
 	for (size_t i = 0; i < fd->nslots; i++)

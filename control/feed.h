@@ -51,10 +51,11 @@ struct feeder {
 };
 
 /*
- * nworkers worker lcores (0: the engine runs on the reading lcore), each with a flow table of
- * flows entries; raw: keep each slot's raw packet (capture writers).
+ * nworkers worker lcores (0: the engine runs on the reading lcore), each with an engine made as
+ * conf says; raw: keep each slot's raw packet (capture writers).
  */
-int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, uint32_t flows, bool raw, struct nws_err *err);
+int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, const struct dp_engine_conf *conf, bool raw,
+	      struct nws_err *err);
 /* Start the workers on EAL's worker lcores. */
 int feed_launch(struct feeder *fd, struct nws_err *err);
 /*

@@ -599,13 +599,13 @@ int cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (feed_init(&fd, &app.path, nworkers, (uint32_t)nflows, sk.writers, &err) < 0)
-		goto out;
+	struct dp_engine_conf ec = dp_engine_conf_full((uint32_t)nflows);
+
 	/* Per-packet verdicts show every hop; flow logs name the NSG at the hop that denied. */
-	for (unsigned w = 0; w < fd.nw; w++) {
-		fd.w[w].eng.hops = verdicts || flowlog;
-		fd.w[w].eng.flow_info = flowlog != NULL;
-	}
+	ec.hop_trace = verdicts || flowlog;
+	ec.flow_info = flowlog != NULL;
+	if (feed_init(&fd, &app.path, nworkers, &ec, sk.writers, &err) < 0)
+		goto out;
 	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {
 		nws_err_set(&err, "%s: cannot write: %m", verdicts);
 		goto out;

@@ -643,13 +643,13 @@ int cmd_run(int argc, char **argv)
 	}
 	for (unsigned p = 0; p < ports.n; p++)
 		rs.egress[p] = (uint16_t)(eg >= 0 ? (unsigned)eg : (p ^ 1u) < ports.n ? p ^ 1u : p);
-	if (feed_init(&fd, &app.path, nworkers, nflows, false, &err) < 0)
-		goto out;
+	struct dp_engine_conf ec = dp_engine_conf_full(nflows);
+
 	/* A packet is forwarded or not: run reads r.delivered only, and keeps no flow records. */
-	for (unsigned w = 0; w < fd.nw; w++) {
-		fd.w[w].eng.hops = false;
-		fd.w[w].eng.flow_info = false; /* run writes no flow logs */
-	}
+	ec.hop_trace = false;
+	ec.flow_info = false;
+	if (feed_init(&fd, &app.path, nworkers, &ec, false, &err) < 0)
+		goto out;
 	rs.fd = &fd;
 	rs.ports = &ports;
 	fd.answered = answered;

@@ -454,7 +454,7 @@ static int conn_main(int argc, char **argv, bool scan)
 	if (rc != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
-	if (feed_init(&fd, &app.path, nworkers, 1u << 12, false, &err) < 0 || feed_launch(&fd, &err) < 0)
+	if (conn_feed_init(&fd, &app, nworkers, &err) < 0 || feed_launch(&fd, &err) < 0)
 		goto out;
 	if (scan) {
 		if (scan_run(&app, &fd, &q, plist, np, &c, &err) < 0)

@@ -812,7 +812,7 @@ int cmd_topology(int argc, char **argv)
 		if (rc != CLI_OK)
 			goto done;
 		rc = CLI_FAIL;
-		if (feed_init(&fd, &app.path, 0, 1u << 12, false, &err) < 0 || feed_launch(&fd, &err) < 0 ||
+		if (conn_feed_init(&fd, &app, 0, &err) < 0 || feed_launch(&fd, &err) < 0 ||
 		    conn_run(&app, &fd, &q, &cr, &err) < 0)
 			goto done;
 		feed_stop(&fd, t->nnics, false);

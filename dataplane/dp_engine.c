@@ -3,47 +3,15 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_errno.h>
-#include <rte_hash_crc.h>
-#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dp_engine.h"
-#include "dp_verify.h"
+#include "dp_pathcache.h"
 
-struct frag_key {
-	uint8_t fam, proto;
-	uint8_t pad[2];
-	uint32_t id;
-	uint8_t src[16], dst[16];
-};
-
-/*
- * First fragments seen, by datagram: direct-mapped, so it never fills; a slot is taken over by a
- * newer datagram that hashes there, and an entry older than FRAG_TTL_NS is not trusted (the id
- * may have been reused), as a host's reassembly gives up after a while.
- */
-struct dp_frag_slot {
-	struct frag_key k;
-	uint32_t ports;
-	bool used;
-	uint64_t clk;
-};
-
-#define FRAG_TTL_NS (30ull * 1000000000ull)
-
-/* Direct-mapped: a denied flow in flight keeps its slot; a scan of many tuples just walks. */
-#define DENIED_SLOTS 256
-/* Mixed into a refused flow's hash so its two directions and its portless form take other slots. */
-#define DENIED_SALT_BACK 0x9e37u
-#define DENIED_SALT_PORTS 0x79b9u
-
-/* The keys apart from the results (~1 KB each), so that checking a packet touches 12 KB at most. */
-struct dp_denied_slot {
-	struct dp_flow_key key;
-	bool used, lo, has_ports; /* lo: the packet's source is the key's lower end */
-};
-#define FRAG_ENTRIES 65536
+#define ALL_MODES                                                                                               \
+	(DP_ENGINE_PAIR_CACHE | DP_ENGINE_REFUSED_CACHE | DP_ENGINE_BACK_AT_ADMISSION | DP_ENGINE_HOP_TRACE |     \
+	 DP_ENGINE_FLOW_INFO)
+#define HAS(mode, flag) (((mode) & (flag)) != 0)
 
 /*
  * Pairs that hash alike share two slots, the newer pushing the older out: half a slot a flow the
@@ -59,31 +27,37 @@ static uint32_t pair_slots(uint32_t flow_capacity)
 	return n;
 }
 
-int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_capacity, struct nws_err *err)
+static unsigned conf_mode(const struct dp_engine_conf *c)
+{
+	return (c->pair_cache ? DP_ENGINE_PAIR_CACHE : 0) | (c->refused_cache ? DP_ENGINE_REFUSED_CACHE : 0) |
+	       (c->back_at_admission ? DP_ENGINE_BACK_AT_ADMISSION : 0) | (c->hop_trace ? DP_ENGINE_HOP_TRACE : 0) |
+	       (c->flow_info ? DP_ENGINE_FLOW_INFO : 0);
+}
+
+int dp_engine_init(struct dp_engine *e, const struct dp_path *p, const struct dp_engine_conf *conf, struct nws_err *err)
 {
 	const struct topo *t = p->t;
 
 	memset(e, 0, sizeof(*e));
 	e->path = p;
-	e->hops = true;
-	e->flow_info = true;
-	/* Per rule, by topo_rule.id (one spare: never a zero-sized allocation). */
+	e->mode = conf_mode(conf);
+	/* Per rule, by topo_rule.id, and per NIC (one spare: never a zero-sized allocation). */
 	e->c.rule_hits = calloc(t->nrules + 1, sizeof(uint64_t));
 	e->c.rule_drops = calloc(t->nrules + 1, sizeof(uint64_t));
 	e->c.nic_sent = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->c.nic_received = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->c.nic_dropped = calloc(t->nnics + 1, sizeof(uint64_t));
-	e->frags = calloc(FRAG_ENTRIES, sizeof(*e->frags));
-	e->denied = calloc(DENIED_SLOTS, sizeof(*e->denied));
-	e->denied_r = calloc(DENIED_SLOTS, sizeof(*e->denied_r));
-	e->back_r = calloc(DP_PATH_BURST, sizeof(*e->back_r));
-	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped || !e->frags ||
-	    !e->denied || !e->denied_r || !e->back_r) {
+	e->back_room = calloc(DP_PATH_BURST, sizeof(*e->back_room));
+	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped ||
+	    !e->back_room) {
 		dp_engine_free(e);
 		return nws_err_set(err, "out of memory for a worker's tables");
 	}
-	if (dp_flow_init(&e->flows, flow_capacity, (uint64_t)DP_FLOW_IDLE_S * 1000000000ull, err) < 0 ||
-	    dp_pairs_init(&e->pairs, pair_slots(flow_capacity), err) < 0) {
+	if (dp_flow_init(&e->flows, conf->flow_capacity, (uint64_t)DP_FLOW_IDLE_S * 1000000000ull, err) < 0 ||
+	    dp_frags_init(&e->frags, err) < 0 ||
+	    (conf->pair_cache &&
+	     dp_pairs_init(&e->pairs, conf->pair_slots ? conf->pair_slots : pair_slots(conf->flow_capacity), err) < 0) ||
+	    (conf->refused_cache && dp_refused_init(&e->refused, err) < 0)) {
 		dp_engine_free(e);
 		return -1;
 	}
@@ -96,10 +70,9 @@ void dp_engine_free(struct dp_engine *e)
 		return;
 	dp_flow_free(&e->flows);
 	dp_pairs_free(&e->pairs);
-	free(e->frags);
-	free(e->denied);
-	free(e->denied_r);
-	free(e->back_r);
+	dp_refused_free(&e->refused);
+	dp_frags_free(&e->frags);
+	free(e->back_room);
 	free(e->c.rule_hits);
 	free(e->c.rule_drops);
 	free(e->c.nic_sent);
@@ -108,47 +81,122 @@ void dp_engine_free(struct dp_engine *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static void frag_key(struct frag_key *k, const struct dp_pkt *p)
+/*
+ * A burst's own counts, added to the engine's once at its end. The per-NIC and per-rule counters
+ * are written in place: there are thousands, and a burst touches a few.
+ */
+struct burst_count {
+	uint64_t received_bytes, stateful, flows_admitted, flow_table_full, fragments_unmatched;
+	uint64_t delivered[PATH_END_COUNT], delivered_bytes[PATH_END_COUNT];
+	uint64_t dropped[PATH_DROP_COUNT], dropped_bytes[PATH_DROP_COUNT];
+	uint64_t unparsed[DP_UNPARSED_COUNT], unparsed_bytes[DP_UNPARSED_COUNT];
+};
+
+static void add_count(struct dp_counters *c, const struct burst_count *n)
 {
-	memset(k, 0, sizeof(*k));
-	k->fam = p->flow.src.fam;
-	k->proto = p->flow.proto;
-	k->id = p->frag_id;
-	memcpy(k->src, &p->flow.src.v, sizeof(k->src));
-	memcpy(k->dst, &p->flow.dst.v, sizeof(k->dst));
+	c->received_bytes += n->received_bytes;
+	c->stateful += n->stateful;
+	c->flows_admitted += n->flows_admitted;
+	c->flow_table_full += n->flow_table_full;
+	c->fragments_unmatched += n->fragments_unmatched;
+	for (int i = 0; i < PATH_END_COUNT; i++) {
+		c->delivered[i] += n->delivered[i];
+		c->delivered_bytes[i] += n->delivered_bytes[i];
+	}
+	for (int i = 0; i < PATH_DROP_COUNT; i++) {
+		c->dropped[i] += n->dropped[i];
+		c->dropped_bytes[i] += n->dropped_bytes[i];
+	}
+	for (int i = 0; i < DP_UNPARSED_COUNT; i++) {
+		c->unparsed[i] += n->unparsed[i];
+		c->unparsed_bytes[i] += n->unparsed_bytes[i];
+	}
 }
 
 /*
- * Fragments: the first carries the ports; later ones borrow them from it, so they meet the same
- * rules and flow. A later fragment whose first was not seen is judged without ports.
+ * A burst, grouped by flow. Packets of one flow often come back to back (a SYN and its SYN-ACK),
+ * and a later one may depend on what an earlier one does to the flow table. Rather than walk such
+ * packets one at a time, the burst is resolved in rounds: in each, every flow's packets are taken
+ * in order for as long as their outcome is already determined by the round's walks, and the rest
+ * wait for the next round. Within a round:
+ *   - a packet of a known flow whose direction's path is cached needs no walk;
+ *   - the first packet of each direction without a cached path is walked (a leader), and later
+ *     ones of that direction follow it: they get the path it caches;
+ *   - for a flow not in the table, the first packet is walked with NSGs; later packets the same
+ *     way follow it (stateful if it was admitted, the same verdict again if not); the first packet
+ *     the other way must wait to see whether the flow was admitted, so it ends the round for
+ *     that flow.
+ * The outcomes and counters are those of taking the packets one by one.
  */
-static void join_fragment(struct dp_engine *e, struct dp_pkt *p, uint64_t clk)
+#define BURST_SLOTS (2 * DP_PATH_BURST)
+_Static_assert((BURST_SLOTS & (BURST_SLOTS - 1)) == 0, "BURST_SLOTS is a power of two");
+
+struct burst {
+	struct dp_item *const *it;
+	struct dp_outcome *const *out;
+	/* Per packet. */
+	struct dp_flow_key key[DP_PATH_BURST];
+	uint32_t hash[DP_PATH_BURST];
+	bool lo[DP_PATH_BURST];       /* its source is the key's lower end */
+	uint64_t clk[DP_PATH_BURST];  /* the engine's clock when it arrives */
+	int16_t next[DP_PATH_BURST];  /* the next packet of its flow in the burst, -1 last */
+	int16_t lead[DP_PATH_BURST];  /* the packet of the round whose walk it follows */
+	struct dp_flow_entry *flow[DP_PATH_BURST];
+	int8_t dir[DP_PATH_BURST];    /* its direction in that flow */
+	/* A packet that starts a group outside any flow: its pair's key, made while the burst is grouped. */
+	bool pair_keyed[DP_PATH_BURST];
+	uint64_t pair_key[DP_PATH_BURST][5];
+	uint32_t pair_hash[DP_PATH_BURST];
+	/* A packet judged by way of its pair: the pair's paths there and back (0: walked as it is). */
+	uint32_t fwd_id[DP_PATH_BURST], back_id[DP_PATH_BURST];
+	/* Per group (a flow's packets): its first packet, the first not yet resolved (-1 none), the last. */
+	unsigned ngroups;
+	int16_t first[DP_PATH_BURST], head[DP_PATH_BURST], tail[DP_PATH_BURST];
+	uint32_t group_hash[DP_PATH_BURST];
+	int32_t pos[DP_PATH_BURST]; /* its flow's position in the table, -1 none */
+	uint8_t slot[BURST_SLOTS];  /* by key hash: group + 1, 0 free */
+	/* The round: packets walked (leaders), whether as part of a known flow, and those that follow. */
+	unsigned nwalks, nfollowers;
+	uint8_t walk[DP_PATH_BURST], follower[DP_PATH_BURST];
+	bool walk_stateful[DP_PATH_BURST];
+	uint64_t tsc; /* the round's TSC, for hops answered without a walk (with hop_trace) */
+	struct burst_count n;
+};
+
+/*
+ * Count one packet's fate: every packet lands in exactly one counter. sent: the NIC that sent it;
+ * at: the VM's NIC it reached when delivered to one, or where it was dropped. Both as dp_nic_slot
+ * gives them. Inlined: a cached packet's answer is mostly this.
+ */
+static inline __attribute__((always_inline)) void count_fate(struct dp_engine *e, struct burst *b, uint32_t len,
+							      bool delivered, int code, int sent, int at)
 {
-	struct frag_key k;
-
-	if (p->frag == DP_FRAG_NONE || (p->flow.proto != AZ_PROTO_TCP && p->flow.proto != AZ_PROTO_UDP))
-		return;
-	frag_key(&k, p);
-	struct dp_frag_slot *s = &e->frags[rte_hash_crc(&k, sizeof(k), 0) & (FRAG_ENTRIES - 1)];
-
-	if (p->frag == DP_FRAG_FIRST) {
-		s->k = k;
-		s->ports = (uint32_t)p->flow.sport << 16 | p->flow.dport;
-		s->clk = clk;
-		s->used = true;
-		return;
+	e->c.nic_sent[sent]++;
+	if (delivered) {
+		b->n.delivered[code]++;
+		b->n.delivered_bytes[code] += len;
+		e->c.nic_received[at]++;
+	} else {
+		b->n.dropped[code]++;
+		b->n.dropped_bytes[code] += len;
+		e->c.nic_dropped[at]++;
 	}
-	if (!s->used || memcmp(&s->k, &k, sizeof(k)) || clk - s->clk > FRAG_TTL_NS) {
-		e->c.fragments_unmatched++;
-		return;
-	}
-	p->flow.sport = (uint16_t)(s->ports >> 16);
-	p->flow.dport = (uint16_t)s->ports;
-	p->flow.has_ports = true;
 }
 
-static void count_rules(struct dp_engine *e, const struct path_result *r)
+/* Count one walked packet: its fate, and the rules that judged it on the way. */
+static void count_walked(struct dp_engine *e, struct burst *b, const struct dp_item *it, const struct path_result *r)
 {
+	int nnics = e->path->t->nnics;
+
+	count_fate(e, b, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason,
+		   dp_nic_slot(dp_fate_sent(r), nnics), dp_nic_slot(dp_fate_at(r), nnics));
+	if (!r->delivered && (r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND)) {
+		const struct path_hop *h = &r->hops[r->drop_hop];
+		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
+
+		if (v->rule)
+			e->c.rule_drops[v->rule_id]++;
+	}
 	for (int h = 0; h < r->nhops; h++) {
 		const struct path_hop *hp = &r->hops[h];
 
@@ -176,222 +224,17 @@ static void remember_nsgs(struct dp_flow_info *fe, const struct path_result *r)
 	}
 }
 
-_Static_assert(PATH_MAX_HOPS == 8, "struct dp_flow_path holds PATH_MAX_HOPS hops");
-
-/* The NIC that sent a walked packet, and the one it reached or was dropped at: -1 none. */
-static inline int fate_sent(const struct path_result *r)
+/* FIN or RST: the flow log's E state. */
+static inline bool tcp_end(const struct dp_item *it)
 {
-	return r->hops[0].kind == PATH_HOP_SOURCE ? r->hops[0].nic : -1;
-}
-
-static inline int fate_at(const struct path_result *r)
-{
-	return !r->delivered ? r->hops[r->drop_hop].nic : r->end == PATH_END_VM ? r->hops[r->nhops - 1].nic : -1;
-}
-
-/* A NIC's index in the per-NIC counters: none (-1) is the spare slot past the last NIC. */
-static inline int nic_slot(int nic, int nnics)
-{
-	return nic < 0 ? nnics : nic;
-}
-
-/*
- * A path's id in the table's path store: 0 when the store is full or its numbers do not fit (a
- * flow's direction without a cached path walks each time). Written a word at a time, as
- * dp_flow_path_intern compares it: words read back from narrower stores would wait for them to
- * drain. Only the words of its nhops hops are written: the store reads no further. Its sent and
- * at are nic_slot's, so that counting a cached packet needs no test of them.
- */
-static uint32_t path_intern(struct dp_engine *e, const struct path_result *r)
-{
-	int nnics = e->path->t->nnics;
-	struct dp_flow_path c;
-	uint64_t *w = (uint64_t *)(void *)&c, fp = 0;
-
-	for (int h = 0; h < r->nhops; h++) {
-		const struct path_hop *hp = &r->hops[h];
-		/*
-		 * The cached fields are narrower: a NIC and a network number fit 16 bits (or are -1),
-		 * and the configuration is kept only for a hop at a NIC (a hop without one has none).
-		 */
-		bool nic = hp->nic >= 0;
-
-		if ((uint32_t)hp->nic + 1u > INT16_MAX + 1u || (uint32_t)hp->vnet + 1u > INT16_MAX + 1u ||
-		    (nic ? (uint32_t)hp->ipcfg > UINT8_MAX : hp->ipcfg != -1))
-			return 0;
-		uint64_t a = (uint64_t)(uint16_t)hp->nic | (uint64_t)(uint16_t)hp->vnet << 16 | (uint64_t)(uint8_t)hp->kind << 32 |
-			     (uint64_t)(nic ? (uint8_t)hp->ipcfg : 0) << 40,
-			 b = (uint64_t)(uintptr_t)hp->route;
-
-		w[4 + 2 * h] = a;
-		w[5 + 2 * h] = b;
-		fp = dp_flow_path_fp(dp_flow_path_fp(fp, a), b);
-	}
-	int code = r->delivered ? (int)r->end : (int)r->reason;
-
-	w[0] = (uint64_t)r->delivered | (uint64_t)(uint8_t)code << 8 | (uint64_t)(uint32_t)(r->delivered ? code : 0) << 32;
-	w[1] = (uint64_t)(uint32_t)(r->delivered ? 0 : code) | (uint64_t)(uint32_t)r->drop_hop << 32;
-	w[2] = (uint64_t)(uint32_t)r->origin | (uint64_t)(uint32_t)r->nhops << 32;
-	w[3] = (uint64_t)(uint32_t)nic_slot(fate_sent(r), nnics) | (uint64_t)(uint32_t)nic_slot(fate_at(r), nnics) << 32;
-	for (int i = 0; i < 4; i++)
-		fp = dp_flow_path_fp(fp, w[i]);
-	return dp_flow_path_intern(&e->flows, &c, fp);
-}
-
-static void path_save(struct dp_engine *e, struct dp_flow_entry *fe, int dir, const struct path_result *r)
-{
-	fe->path[dir] = path_intern(e, r);
-}
-
-_Static_assert(offsetof(struct dp_flow_path, code) == 1 && offsetof(struct dp_flow_path, end) == 4 &&
-		       offsetof(struct dp_flow_path, reason) == 8 && offsetof(struct dp_flow_path, drop_hop) == 12 &&
-		       offsetof(struct dp_flow_path, origin) == 16 && offsetof(struct dp_flow_path, nhops) == 20 &&
-		       offsetof(struct dp_flow_path, sent) == 24 && offsetof(struct dp_flow_path, at) == 28 &&
-		       offsetof(struct dp_flow_path, hop) == 32 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
-		       offsetof(struct dp_flow_path, hop[0].vnet) == 34 && offsetof(struct dp_flow_path, hop[0].kind) == 36 &&
-		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 37 && offsetof(struct dp_flow_path, hop[0].route) == 40 &&
-		       sizeof(void *) == 8,
-	       "path_save writes struct dp_flow_path as words");
-
-/* A cached path's summary is path_result's first bytes as they are. */
-#define SUMMARY_LEN 24
-_Static_assert(offsetof(struct path_result, delivered) == 0 && sizeof(bool) == 1 && offsetof(struct path_result, end) == 4 &&
-		       offsetof(struct path_result, reason) == 8 && offsetof(struct path_result, drop_hop) == 12 &&
-		       offsetof(struct path_result, origin) == 16 && offsetof(struct path_result, nhops) == 20 &&
-		       sizeof(enum path_end) == 4 && sizeof(enum path_drop) == 4 && sizeof(enum path_origin) == 4 &&
-		       offsetof(struct path_result, hops) >= SUMMARY_LEN,
-	       "struct dp_flow_path begins as struct path_result does");
-
-/*
- * The result a walk without NSGs would give, from the flow's cached path; now stamps its hops.
- * Without hops, the summary only.
- */
-static inline void path_load(const struct dp_flow_path *c, struct path_result *r, uint64_t now, bool hops)
-{
-	memcpy(r, c, SUMMARY_LEN);
-	if (!hops)
-		return;
-	for (int h = 0; h < c->nhops; h++) {
-		struct path_hop *hp = &r->hops[h];
-
-		hp->kind = (enum path_hop_kind)c->hop[h].kind;
-		hp->nic = c->hop[h].nic;
-		hp->ipcfg = c->hop[h].nic < 0 ? -1 : c->hop[h].ipcfg;
-		hp->vnet = c->hop[h].vnet;
-		hp->route = c->hop[h].route;
-		hp->has_in = hp->has_out = false;
-		hp->tsc = now;
-	}
-}
-
-/* A result as the walk would give it again for the same packet: the same hops and verdicts. */
-static void path_copy(struct path_result *d, const struct path_result *s)
-{
-	d->delivered = s->delivered;
-	d->end = s->end;
-	d->reason = s->reason;
-	d->drop_hop = s->drop_hop;
-	d->origin = s->origin;
-	d->nhops = s->nhops;
-	memcpy(d->hops, s->hops, (size_t)s->nhops * sizeof(s->hops[0]));
-}
-
-/*
- * Count one packet's fate: every packet lands in exactly one counter. sent: the NIC that sent it;
- * at: the VM's NIC it reached when delivered to one, or where it was dropped. Both as nic_slot
- * gives them. Inlined: a cached packet's answer is mostly this.
- */
-static inline __attribute__((always_inline)) void count_fate(struct dp_engine *e, uint32_t len, bool delivered,
-							      int code, int sent, int at)
-{
-	e->c.nic_sent[sent]++;
-	if (delivered) {
-		e->c.delivered[code]++;
-		e->c.delivered_bytes[code] += len;
-		e->c.nic_received[at]++;
-	} else {
-		e->c.dropped[code]++;
-		e->c.dropped_bytes[code] += len;
-		e->c.nic_dropped[at]++;
-	}
-}
-
-/* Count one walked packet. */
-static void account(struct dp_engine *e, const struct dp_item *it, const struct path_result *r)
-{
-	const struct path_hop *h = &r->hops[r->drop_hop];
-	int nn = e->path->t->nnics;
-
-	count_fate(e, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason, nic_slot(fate_sent(r), nn),
-		   nic_slot(fate_at(r), nn));
-	if (!r->delivered && (r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND)) {
-		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
-
-		if (v->rule)
-			e->c.rule_drops[v->rule_id]++;
-	}
-}
-
-/*
- * A burst, grouped by flow. Packets of one flow often come back to back (a SYN and its SYN-ACK),
- * and a later one may depend on what an earlier one does to the flow table. Rather than walk such
- * packets one at a time, the burst is resolved in rounds: in each, every flow's packets are taken
- * in order for as long as their outcome is already determined by the round's walks, and the rest
- * wait for the next round. Within a round:
- *   - a packet of a known flow whose direction's path is cached needs no walk;
- *   - the first packet of each direction without a cached path is walked (a leader), and later
- *     ones of that direction follow it: they get the path it caches;
- *   - for a flow not in the table, the first packet is walked with NSGs; later packets the same
- *     way follow it (stateful if it was admitted, the same verdict again if not); the first packet
- *     the other way must wait to see whether the flow was admitted, so it ends the round for
- *     that flow.
- * The outcomes and counters are those of taking the packets one by one.
- */
-#define BURST_SLOTS (2 * DP_PATH_BURST)
-_Static_assert((BURST_SLOTS & (BURST_SLOTS - 1)) == 0, "BURST_SLOTS is a power of two");
-
-struct burst {
-	struct dp_flow_key key[DP_PATH_BURST];
-	uint32_t hash[DP_PATH_BURST], ghash[DP_PATH_BURST];
-	bool lo[DP_PATH_BURST];
-	uint64_t clk[DP_PATH_BURST];  /* per packet: the engine's clock when it arrives */
-	int16_t next[DP_PATH_BURST];  /* per packet: the next of its flow in the burst, -1 last */
-	int16_t first[DP_PATH_BURST]; /* per group: its first packet, for comparing keys */
-	int16_t head[DP_PATH_BURST];  /* per group: first packet not yet resolved, -1 when none */
-	int16_t tail[DP_PATH_BURST];
-	int32_t pos[DP_PATH_BURST];
-	unsigned ng;
-	uint8_t slot[BURST_SLOTS]; /* by key hash: group + 1, 0 free */
-	/* The round's walk. */
-	struct nws_flow f[DP_PATH_BURST];
-	bool skip[DP_PATH_BURST];
-	struct path_result *res[DP_PATH_BURST];
-	uint8_t widx[DP_PATH_BURST]; /* packet of each walk slot */
-	unsigned nw;
-	/* Per packet walked with NSGs: its pair's paths there and back when it had them, 0 when not. */
-	uint32_t fwd_id[DP_PATH_BURST], back_id[DP_PATH_BURST];
-	/* Per packet that starts a group outside any flow: its pair's key and hash, when pk. */
-	uint64_t pkey[DP_PATH_BURST][5];
-	uint32_t phash[DP_PATH_BURST];
-	bool pk[DP_PATH_BURST];
-	/* Per packet: its leader when it follows one, its flow, its direction in that flow. */
-	int16_t lead[DP_PATH_BURST];
-	struct dp_flow_entry *fe[DP_PATH_BURST];
-	int8_t dir[DP_PATH_BURST];
-	uint8_t fol[DP_PATH_BURST];
-	unsigned nf;
-};
-
-static bool tcp_end(const struct dp_item *it)
-{
-	/* FIN or RST: the flow log's E state. */
 	return it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & (DP_TCP_FIN | DP_TCP_RST));
 }
 
-static void flow_touch(const struct dp_engine *e, struct dp_flow_entry *fe, int dir, const struct dp_item *it,
-		       uint64_t clk)
+static inline __attribute__((always_inline)) void flow_touch(const struct dp_engine *e, struct dp_flow_entry *fe,
+							      int dir, const struct dp_item *it, uint64_t clk,
+							      const unsigned mode)
 {
-	if (e->flow_info) { /* a line of its own: only flow logs count a flow's packets */
+	if (HAS(mode, DP_ENGINE_FLOW_INFO)) { /* a line of its own: only flow logs count a flow's packets */
 		struct dp_flow_info *fi = dp_flow_info(&e->flows, fe);
 
 		fi->packets[dir]++;
@@ -410,57 +253,35 @@ static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, uint32_t ha
 	e->c.flows_expired++;
 }
 
-/* account() for a packet answered from a cached path (never an NSG's drop: no rule was evaluated). */
-static inline void account_cached(struct dp_engine *e, const struct dp_item *it, const struct dp_flow_path *c)
-{
-	count_fate(e, it->wire_len, c->delivered, c->code, c->sent, c->at);
-}
-
-/* Inlined: for most packets it is all the engine does after the lookup, and a call's saves cost. */
-static inline __attribute__((always_inline)) void use_cached(struct dp_engine *e, const struct dp_item *it,
-							      struct dp_outcome *o, const struct dp_flow_entry *fe, int dir)
+/* A packet of a known flow whose direction's path is cached. Inlined: for most packets it is all. */
+static inline __attribute__((always_inline)) void use_cached(struct dp_engine *e, struct burst *b, int i,
+							      const struct dp_flow_entry *fe, int dir, const unsigned mode)
 {
 	const struct dp_flow_path *c = dp_flow_path_get(&e->flows, fe->path[dir]);
+	struct dp_outcome *o = b->out[i];
 
-	path_load(c, &o->r, e->round_tsc, e->hops);
+	dp_pathcache_load(c, &o->r, b->tsc, HAS(mode, DP_ENGINE_HOP_TRACE));
 	o->stateful = true;
 	o->flow_dir = dir;
-	e->c.stateful++;
-	account_cached(e, it, c);
+	b->n.stateful++;
+	/* Never an NSG's drop: no rule was evaluated. */
+	count_fate(e, b, b->it[i]->wire_len, c->delivered, c->code, c->sent, c->at);
 }
 
-static void walk_add(struct burst *b, struct dp_item *const *it, struct dp_outcome *const *out, int i, bool skip)
+/* Packet i, walked with NSGs, got through: it starts a flow (when the table has room). */
+static struct dp_flow_entry *admit(struct dp_engine *e, struct burst *b, int i, const struct path_result *r,
+				   const unsigned mode)
 {
-	unsigned w = b->nw++;
-
-	b->f[w] = it[i]->pkt.flow;
-	b->skip[w] = skip;
-	b->res[w] = &out[i]->r;
-	b->widx[w] = (uint8_t)i;
-	b->lead[i] = -1;
-	b->fwd_id[i] = b->back_id[i] = 0;
-}
-
-/* The same flow the other way: its replies' 5-tuple. */
-static inline struct nws_flow flow_back(const struct nws_flow *x)
-{
-	return (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
-				  .sport = x->dport, .dport = x->sport };
-}
-
-/* A packet walked with NSGs that got through: it starts a flow (when the table has room). */
-static struct dp_flow_entry *admit(struct dp_engine *e, struct burst *b, int i, const struct dp_item *it,
-				   const struct path_result *r, struct dp_outcome *o)
-{
+	const struct dp_item *it = b->it[i];
 	struct dp_flow_entry *fe = dp_flow_admit(&e->flows, &b->key[i], b->hash[i], b->lo[i], b->clk[i]);
 
 	if (!fe) {
-		e->c.flow_table_full++;
+		b->n.flow_table_full++;
 		return NULL;
 	}
-	e->c.flows_admitted++;
+	b->n.flows_admitted++;
 	fe->ended = tcp_end(it);
-	if (e->flow_info) {
+	if (HAS(mode, DP_ENGINE_FLOW_INFO)) {
 		struct dp_flow_info *fi = dp_flow_info(&e->flows, fe);
 
 		fi->packets[0] = 1;
@@ -472,265 +293,149 @@ static struct dp_flow_entry *admit(struct dp_engine *e, struct burst *b, int i, 
 		remember_nsgs(fi, r);
 	}
 	/* Got through: the walk there is the pair's without NSGs, when it had one. */
-	if (b->fwd_id[i])
-		fe->path[0] = b->fwd_id[i];
-	else
-		path_save(e, fe, 0, r);
-	o->flow_dir = 0;
+	fe->path[0] = b->fwd_id[i] ? b->fwd_id[i] : dp_pathcache_put(&e->flows, e->path->t->nnics, r);
+	b->out[i]->flow_dir = 0;
 	return fe;
 }
 
-/* Take group g's packets from its head for as long as their outcome needs nothing unresolved. */
-static void plan_group(struct dp_engine *e, struct burst *b, unsigned g, struct dp_item *const *it,
-		       struct dp_outcome *const *out)
+static void add_walk(struct burst *b, int i, bool stateful)
 {
-	int i = b->head[g];
-	int16_t leader[2] = { -1, -1 };
-	struct dp_flow_entry *fe = NULL;
+	unsigned w = b->nwalks++;
 
-	if (b->pos[g] >= 0) {
-		fe = &e->flows.e[b->pos[g]];
-		if (dp_flow_stale(&e->flows, fe, b->clk[i])) {
-			flow_gone(e, fe, b->hash[i]);
-			fe = NULL;
+	b->walk[w] = (uint8_t)i;
+	b->walk_stateful[w] = stateful;
+	b->fwd_id[i] = b->back_id[i] = 0;
+}
+
+static void add_follower(struct burst *b, int i, int leader)
+{
+	b->lead[i] = (int16_t)leader;
+	b->follower[b->nfollowers++] = (uint8_t)i;
+}
+
+/* A known flow's packets of group g from i: cached, leader of their direction, or follower. */
+static int plan_known(struct dp_engine *e, struct burst *b, int i, struct dp_flow_entry *fe, const unsigned mode)
+{
+	int16_t leader[2] = { -1, -1 };
+
+	for (; i >= 0; i = b->next[i]) {
+		int d = fe->init_lo == b->lo[i] ? 0 : 1;
+
+		if (dp_flow_stale(&e->flows, fe, b->clk[i]))
+			break; /* idle too long before this one: the next round expires it */
+		flow_touch(e, fe, d, b->it[i], b->clk[i], mode);
+		b->flow[i] = fe;
+		b->dir[i] = (int8_t)d;
+		if (fe->path[d]) {
+			use_cached(e, b, i, fe, d, mode);
+		} else if (leader[d] >= 0) {
+			add_follower(b, i, leader[d]);
+		} else {
+			leader[d] = (int16_t)i;
+			add_walk(b, i, true);
 		}
 	}
-	for (; i >= 0; i = b->next[i]) {
-		if (fe) {
-			int d = fe->init_lo == b->lo[i] ? 0 : 1;
+	return i;
+}
 
-			if (dp_flow_stale(&e->flows, fe, b->clk[i]))
-				break; /* idle too long before this one: the next round expires it */
-			flow_touch(e, fe, d, it[i], b->clk[i]);
-			b->fe[i] = fe;
-			b->dir[i] = (int8_t)d;
-			if (fe->path[d]) {
-				use_cached(e, it[i], out[i], fe, d);
-			} else if (leader[d] >= 0) {
-				b->lead[i] = leader[d];
-				b->fol[b->nf++] = (uint8_t)i;
-			} else {
-				leader[d] = (int16_t)i;
-				walk_add(b, it, out, i, true);
-			}
-			continue;
-		}
-		int h = b->head[g];
+/* Take group g's packets from its head for as long as their outcome needs nothing unresolved. */
+static void plan_group(struct dp_engine *e, struct burst *b, unsigned g, const unsigned mode)
+{
+	int h = b->head[g], i;
 
-		b->fe[i] = NULL;
-		if (i == h) {
-			walk_add(b, it, out, i, false);
-			continue;
+	if (b->pos[g] >= 0) {
+		struct dp_flow_entry *fe = &e->flows.e[b->pos[g]];
+
+		if (!dp_flow_stale(&e->flows, fe, b->clk[h])) {
+			b->head[g] = (int16_t)plan_known(e, b, h, fe, mode);
+			return;
 		}
+		flow_gone(e, fe, b->hash[h]);
+	}
+	/* A new flow: its first packet walked with NSGs, the next ones the same way follow it. */
+	b->flow[h] = NULL;
+	add_walk(b, h, false);
+	for (i = b->next[h]; i >= 0; i = b->next[i]) {
 		if (b->lo[i] != b->lo[h] || b->clk[i] - b->clk[h] > e->flows.idle_ns)
 			break; /* the way back, or late: depends on what the head does to the flow table */
-		b->lead[i] = (int16_t)h;
-		b->fol[b->nf++] = (uint8_t)i;
+		b->flow[i] = NULL;
+		add_follower(b, i, h);
 	}
 	b->head[g] = (int16_t)i;
 }
 
-static struct dp_denied_slot *denied_slot(const struct dp_engine *e, const struct burst *b, int i, bool has_ports)
-{
-	return &e->denied[(b->hash[i] ^ (b->lo[i] ? DENIED_SALT_BACK : 0) ^ (has_ports ? DENIED_SALT_PORTS : 0)) & (DENIED_SLOTS - 1)];
-}
-
-static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, struct dp_item *const *it,
-			   struct dp_outcome *const *out)
-{
-	int i = b->widx[w];
-	const struct path_result *r = b->res[w];
-
-	out[i]->stateful = b->skip[w];
-	if (b->skip[w]) {
-		e->c.stateful++;
-		out[i]->flow_dir = b->dir[i];
-		path_save(e, b->fe[i], b->dir[i], r);
-	}
-	account(e, it[i], r);
-	if (r->delivered && !b->skip[w])
-		b->fe[i] = admit(e, b, i, it[i], r, out[i]);
-	count_rules(e, r);
-	if (!r->delivered && !b->skip[w] && e->denied) {
-		struct dp_denied_slot *s = denied_slot(e, b, i, it[i]->pkt.flow.has_ports);
-
-		s->key = b->key[i];
-		s->lo = b->lo[i];
-		s->has_ports = it[i]->pkt.flow.has_ports;
-		path_copy(&e->denied_r[s - e->denied], r);
-		s->used = true;
-	}
-}
-
 /*
- * The round's walks with NSGs whose pair of addresses is known need none: the pair's walk without
- * NSGs, cut short at the first of its NSG points that refuses (dp_path_walk_marks), is what the
- * walk would give. A pair not known yet is walked without NSGs both ways first, and kept.
+ * The round's walks: leaders of known flows without NSGs, new flows with them, by way of their
+ * pair when the pair cache is on. Leaders that are not judged through a pair share one walk.
  */
-#define PAIR_CHECKS 4 /* NSG points a kept pair may have: a source, an appliance's two, a destination */
-
-static inline bool pair_marks_ok(uint16_t marks)
+static void walk_round(struct dp_engine *e, struct burst *b, const unsigned mode)
 {
-	return __builtin_popcount(marks) <= PAIR_CHECKS;
-}
+	struct nws_flow f[DP_PATH_BURST];
+	bool skip[DP_PATH_BURST];
+	struct path_result *r[DP_PATH_BURST];
+	struct dp_pair_walk pw[DP_PATH_BURST];
+	uint8_t pw_pkt[DP_PATH_BURST];
+	unsigned n = 0, npw = 0;
+	bool hops = HAS(mode, DP_ENGINE_HOP_TRACE);
 
-/* The walk with NSGs from the one without: v[] the verdicts at r's NSG points, marks, in order. */
-static void pair_apply(struct path_result *r, uint16_t marks, const struct nsg_verdict *v)
-{
-	for (; marks; marks &= (uint16_t)(marks - 1), v++) {
-		int bit = __builtin_ctz(marks), h = bit >> 1;
-		bool out = bit & 1;
-		struct path_hop *hp = &r->hops[h];
+	for (unsigned w = 0; w < b->nwalks; w++) {
+		int i = b->walk[w];
 
-		if (out) {
-			hp->nsg_out = *v;
-			hp->has_out = true;
-		} else {
-			hp->nsg_in = *v;
-			hp->has_in = true;
-		}
-		if (v->access != AZ_ALLOW) {
-			/* Refused where it stands: not yet routed on from there. */
-			r->delivered = false;
-			r->end = 0;
-			r->reason = out ? PATH_DROP_NSG_OUTBOUND : PATH_DROP_NSG_INBOUND;
-			r->drop_hop = h;
-			r->nhops = h + 1;
-			hp->route = NULL;
-			return;
-		}
-	}
-}
+		if (HAS(mode, DP_ENGINE_PAIR_CACHE) && !b->walk_stateful[w]) {
+			struct dp_pair_walk *x = &pw[npw];
 
-static void walk_round(struct dp_engine *e, struct burst *b)
-{
-	struct nws_flow pf[DP_PATH_BURST];
-	bool pskip[DP_PATH_BURST];
-	struct path_result *pr[DP_PATH_BURST];
-	uint64_t key[DP_PATH_BURST][5];
-	struct dp_pair *slot[DP_PATH_BURST];
-	/*
-	 * Per walk with NSGs: the pair's entry as found or made. Copied, not read from its slot later:
-	 * another pair of the round may take the slot.
-	 */
-	struct dp_pair got[DP_PATH_BURST];
-	bool walked[DP_PATH_BURST]; /* its result holds the walk without NSGs already */
-	uint8_t mw[DP_PATH_BURST], miss[DP_PATH_BURST];
-	unsigned np = 0, nm = 0, nmiss = 0, nq = 0;
-
-	if (!e->pairs.s) {
-		dp_path_walk_into(e->path, b->f, b->skip, b->res, b->nw, e->hops);
-		return;
-	}
-	for (unsigned w = 0; w < b->nw; w++) {
-		if (b->skip[w]) {
-			pf[np] = b->f[w];
-			pskip[np] = true;
-			pr[np++] = b->res[w];
-			continue;
-		}
-		int i = b->widx[w];
-
-		if (b->pk[i]) {
-			memcpy(key[nm], b->pkey[i], sizeof(key[nm]));
-			slot[nm] = dp_pairs_slots(&e->pairs, b->phash[i]);
-		} else {
-			slot[nm] = dp_pairs_slots(&e->pairs, dp_pairs_key(&b->f[w], key[nm]));
-			dp_pairs_prefetch(slot[nm]);
-		}
-		mw[nm++] = (uint8_t)w;
-	}
-	for (unsigned k = 0; k < nm; k++) {
-		const struct dp_pair *p = dp_pairs_find(slot[k], key[k]);
-
-		walked[k] = false;
-		if (p)
-			got[k] = *p;
-		else
-			miss[nmiss++] = (uint8_t)k;
-	}
-	e->pairs.hits += nm - nmiss;
-	e->pairs.misses += nmiss;
-	if (nmiss) {
-		/* There into the packets' own results (the NSG points are then applied to them), back aside. */
-		struct nws_flow ff[DP_PATH_BURST], bf[DP_PATH_BURST];
-		struct path_result *fr[DP_PATH_BURST], *br[DP_PATH_BURST];
-		uint16_t fm[DP_PATH_BURST], bm[DP_PATH_BURST]; /* bm unread: the way back is kept, not judged */
-
-		for (unsigned j = 0; j < nmiss; j++) {
-			unsigned w = mw[miss[j]];
-			const struct nws_flow *x = &b->f[w];
-
-			ff[j] = *x;
-			fr[j] = b->res[w];
-			bf[j] = flow_back(x);
-			br[j] = &e->back_r[j];
-		}
-		dp_path_walk_marks(e->path, ff, fr, fm, nmiss, false);
-		dp_path_walk_marks(e->path, bf, br, bm, nmiss, false);
-		for (unsigned j = 0; j < nmiss; j++) {
-			unsigned k = miss[j];
-			struct dp_pair *g = &got[k];
-
-			g->fwd = pair_marks_ok(fm[j]) ? path_intern(e, fr[j]) : 0;
-			g->back = g->fwd ? path_intern(e, br[j]) : 0;
-			if (!g->back) { /* not kept (too many NSG points, or the path store is full): walked with NSGs */
-				unsigned w = mw[k];
-
-				pf[np] = b->f[w];
-				pskip[np] = false;
-				pr[np++] = b->res[w];
-				continue;
+			x->f = b->it[i]->pkt.flow;
+			x->r = &b->out[i]->r;
+			x->keyed = b->pair_keyed[i];
+			if (x->keyed) {
+				memcpy(x->key, b->pair_key[i], sizeof(x->key));
+				x->hash = b->pair_hash[i];
 			}
-			memcpy(g->k, key[k], sizeof(key[k]));
-			g->marks = fm[j];
-			dp_pairs_put(slot[k], g);
-			walked[k] = true;
+			pw_pkt[npw++] = (uint8_t)i;
+			continue;
+		}
+		f[n] = b->it[i]->pkt.flow;
+		skip[n] = b->walk_stateful[w];
+		r[n++] = &b->out[i]->r;
+	}
+	if (npw) {
+		dp_pairs_judge(&e->pairs, e->path, &e->flows, pw, npw, e->back_room, hops);
+		for (unsigned k = 0; k < npw; k++) {
+			b->fwd_id[pw_pkt[k]] = pw[k].fwd; /* admit reads it for a walk that got through only */
+			b->back_id[pw_pkt[k]] = pw[k].back;
 		}
 	}
-	/* Every kept pair's NSG points, in one dp_verify. */
-	struct nsg_query q[DP_PATH_BURST * PAIR_CHECKS];
-	struct nsg_verdict v[DP_PATH_BURST * PAIR_CHECKS];
-	uint16_t qat[DP_PATH_BURST];
+	if (n)
+		dp_path_walk_into(e->path, f, skip, r, n, hops);
+}
 
-	for (unsigned k = 0; k < nm; k++) {
-		unsigned w = mw[k];
-		struct path_result *r = b->res[w];
+/* What a leader's walk means: a known flow's direction cached, a new flow admitted or refused. */
+static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, const unsigned mode)
+{
+	int i = b->walk[w];
+	struct dp_outcome *o = b->out[i];
+	const struct path_result *r = &o->r;
 
-		if (!got[k].back)
-			continue;
-		if (!walked[k])
-			path_load(dp_flow_path_get(&e->flows, got[k].fwd), r, 0, true);
-		qat[k] = (uint16_t)nq;
-		for (uint16_t m = got[k].marks; m; m &= (uint16_t)(m - 1)) {
-			int bit = __builtin_ctz(m);
-			const struct path_hop *hp = &r->hops[bit >> 1];
-
-			/* Field by field: a compound literal is built aside and then copied. */
-			q[nq].nic = hp->nic;
-			q[nq].ipcfg = hp->ipcfg;
-			q[nq].dir = bit & 1 ? AZ_OUTBOUND : AZ_INBOUND;
-			q[nq++].flow = b->f[w];
-		}
+	o->stateful = b->walk_stateful[w];
+	if (o->stateful) {
+		b->n.stateful++;
+		o->flow_dir = b->dir[i];
+		b->flow[i]->path[b->dir[i]] = dp_pathcache_put(&e->flows, e->path->t->nnics, r);
 	}
-	if (nq)
-		dp_verify(e->path->acl, e->path->nsg, q, v, nq);
-	if (np)
-		dp_path_walk_into(e->path, pf, pskip, pr, np, e->hops);
-	uint64_t now = e->hops ? rte_rdtsc() : 0;
+	count_walked(e, b, b->it[i], r);
+	if (o->stateful)
+		return;
+	if (r->delivered)
+		b->flow[i] = admit(e, b, i, r, mode);
+	else if (HAS(mode, DP_ENGINE_REFUSED_CACHE))
+		dp_refused_put(&e->refused, &b->key[i], b->hash[i], b->lo[i], b->it[i]->pkt.flow.has_ports, r);
+}
 
-	for (unsigned k = 0; k < nm; k++) {
-		unsigned w = mw[k];
-		struct path_result *r = b->res[w];
-
-		if (!got[k].back)
-			continue;
-		pair_apply(r, got[k].marks, &v[qat[k]]);
-		for (int h = 0; e->hops && h < r->nhops; h++)
-			r->hops[h].tsc = now;
-		b->fwd_id[b->widx[w]] = got[k].fwd; /* admit reads it for a walk that got through only */
-		b->back_id[b->widx[w]] = got[k].back;
-	}
+/* The same flow the other way: its replies' 5-tuple. */
+static inline struct nws_flow flow_back(const struct nws_flow *x)
+{
+	return (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
+				  .sport = x->dport, .dport = x->sport };
 }
 
 /*
@@ -739,7 +444,7 @@ static void walk_round(struct dp_engine *e, struct burst *b)
  * then a known flow's packet like any later one. The walk without NSGs depends on the addresses
  * alone, which the reply's are (swapped), and the topology cannot change while the flow lives.
  */
-static void walk_back(struct dp_engine *e, struct burst *b, struct dp_item *const *it)
+static void walk_back(struct dp_engine *e, struct burst *b)
 {
 	struct nws_flow f[DP_PATH_BURST];
 	bool skip[DP_PATH_BURST];
@@ -747,80 +452,67 @@ static void walk_back(struct dp_engine *e, struct burst *b, struct dp_item *cons
 	struct dp_flow_entry *fe[DP_PATH_BURST];
 	unsigned n = 0;
 
-	if (!e->back_r)
-		return;
-	for (unsigned w = 0; w < b->nw; w++) {
-		int i = b->widx[w];
+	for (unsigned w = 0; w < b->nwalks; w++) {
+		int i = b->walk[w];
+		struct dp_flow_entry *x = b->flow[i];
 
-		if (b->skip[w] || !b->fe[i] || !b->fe[i]->path[0] || b->fe[i]->path[1])
+		if (b->walk_stateful[w] || !x || !x->path[0] || x->path[1])
 			continue;
 		if (b->back_id[i]) {
-			b->fe[i]->path[1] = b->back_id[i];
+			x->path[1] = b->back_id[i];
 			continue;
 		}
-		const struct nws_flow *x = &it[i]->pkt.flow;
-
-		f[n] = flow_back(x);
+		f[n] = flow_back(&b->it[i]->pkt.flow);
 		skip[n] = true;
-		r[n] = &e->back_r[n];
-		fe[n++] = b->fe[i];
+		r[n] = &e->back_room[n];
+		fe[n++] = x;
 	}
 	if (!n)
 		return;
 	dp_path_walk_into(e->path, f, skip, r, n, false);
 	for (unsigned k = 0; k < n; k++)
-		path_save(e, fe[k], 1, r[k]);
+		fe[k]->path[1] = dp_pathcache_put(&e->flows, e->path->t->nnics, r[k]);
 }
 
-static void resolve_follower(struct dp_engine *e, struct burst *b, int k, struct dp_item *const *it,
-			     struct dp_outcome *const *out)
+static void resolve_follower(struct dp_engine *e, struct burst *b, int k, const unsigned mode)
 {
 	int j = b->lead[k];
-	struct dp_flow_entry *fe = b->fe[j];
+	struct dp_flow_entry *fe = b->flow[j];
+	struct dp_outcome *o = b->out[k];
 
-	if (out[j]->stateful) { /* a known flow: its direction's path is cached now */
-		use_cached(e, it[k], out[k], fe, b->dir[k]);
+	if (b->out[j]->stateful) { /* a known flow: its direction's path is cached now */
+		use_cached(e, b, k, fe, b->dir[k], mode);
 		return;
 	}
 	if (fe) { /* the leader started the flow: this one passes as part of it */
-		flow_touch(e, fe, 0, it[k], b->clk[k]);
-		use_cached(e, it[k], out[k], fe, 0);
+		flow_touch(e, fe, 0, b->it[k], b->clk[k], mode);
+		use_cached(e, b, k, fe, 0, mode);
 		return;
 	}
 	/* Denied or dropped (or admitted into a full table): the same walk, the same answer. */
-	path_copy(&out[k]->r, &out[j]->r);
-	account(e, it[k], &out[k]->r);
-	if (out[k]->r.delivered)
-		b->fe[j] = admit(e, b, k, it[k], &out[k]->r, out[k]);
-	count_rules(e, &out[k]->r);
+	dp_result_copy(&o->r, &b->out[j]->r);
+	count_walked(e, b, b->it[k], &o->r);
+	if (o->r.delivered)
+		b->flow[j] = admit(e, b, k, &o->r, mode);
 }
 
 /* A packet outside any flow whose tuple was walked and refused before: the same answer again. */
-static bool denied_again(struct dp_engine *e, struct burst *b, int i, struct dp_item *const *it, struct dp_outcome *const *out)
+static bool refused_again(struct dp_engine *e, struct burst *b, int i, const unsigned mode)
 {
-	bool ports = it[i]->pkt.flow.has_ports;
-	const struct dp_denied_slot *s = denied_slot(e, b, i, ports);
+	const struct path_result *c =
+		dp_refused_find(&e->refused, &b->key[i], b->hash[i], b->lo[i], b->it[i]->pkt.flow.has_ports);
+	struct path_result *r = &b->out[i]->r;
 
-	if (!s->used || s->lo != b->lo[i] || s->has_ports != ports || !dp_flow_key_eq(&s->key, &b->key[i]))
+	if (!c)
 		return false;
-	struct path_result *r = &out[i]->r;
-	const struct path_result *c = &e->denied_r[s - e->denied];
-
-	e->denied_hits++;
-	if (e->hops) {
-		path_copy(r, c);
+	if (HAS(mode, DP_ENGINE_HOP_TRACE)) {
+		dp_result_copy(r, c);
 		for (int h = 0; h < r->nhops; h++)
-			r->hops[h].tsc = e->round_tsc;
+			r->hops[h].tsc = b->tsc;
 	} else {
-		r->delivered = false;
-		r->end = c->end;
-		r->reason = c->reason;
-		r->drop_hop = c->drop_hop;
-		r->origin = c->origin;
-		r->nhops = c->nhops;
+		dp_result_summary(r, c);
 	}
-	account(e, it[i], c);
-	count_rules(e, c);
+	count_walked(e, b, b->it[i], c);
 	return true;
 }
 
@@ -828,8 +520,8 @@ static bool denied_again(struct dp_engine *e, struct burst *b, int i, struct dp_
  * A packet of a known flow that is not idle, whose direction's path is cached and none of whose
  * earlier packets in the burst took the slow way: answered on the spot, in burst order.
  */
-static bool fast(struct dp_engine *e, struct burst *b, int i, int32_t pos, struct dp_item *const *it,
-		 struct dp_outcome *const *out)
+static inline __attribute__((always_inline)) bool fast(struct dp_engine *e, struct burst *b, int i, int32_t pos,
+							const unsigned mode)
 {
 	if (pos < 0)
 		return false;
@@ -840,110 +532,177 @@ static bool fast(struct dp_engine *e, struct burst *b, int i, int32_t pos, struc
 		fe->held = e->bursts; /* its later packets wait for this one */
 		return false;
 	}
-	flow_touch(e, fe, d, it[i], b->clk[i]);
-	use_cached(e, it[i], out[i], fe, d);
+	flow_touch(e, fe, d, b->it[i], b->clk[i], mode);
+	use_cached(e, b, i, fe, d, mode);
 	return true;
 }
 
-void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
+/*
+ * Each packet's clock, key and hash, its flow's bucket fetched while the rest are hashed; the
+ * unparsed ones counted. Returns how many are to be looked up (their packets in idx).
+ */
+static unsigned take_packets(struct dp_engine *e, struct burst *b, unsigned n, const struct dp_flow_key **keyp,
+			     uint32_t *hash, uint8_t *idx)
+{
+	uint64_t now = e->now_ns, tsc_in = rte_rdtsc();
+	unsigned np = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_item *it = b->it[i];
+
+		b->n.received_bytes += it->wire_len;
+		b->out[i]->tsc_in = tsc_in; /* stateful and flow_dir: by fast(), or grouping for the rest */
+		if (it->ts_ns > now)
+			now = it->ts_ns;
+		b->clk[i] = now;
+		if (it->unparsed >= 0) {
+			b->out[i]->stateful = false;
+			b->out[i]->flow_dir = -1;
+			b->n.unparsed[it->unparsed]++;
+			b->n.unparsed_bytes[it->unparsed] += it->wire_len;
+			continue;
+		}
+		if (!dp_frags_join(&e->frags, &it->pkt, now))
+			b->n.fragments_unmatched++;
+		dp_flow_key(&b->key[i], &it->pkt.flow, &b->lo[i]);
+		b->hash[i] = hash[np] = dp_flow_hash(&b->key[i]);
+		dp_flow_prefetch(&e->flows, hash[np]);
+		keyp[np] = &b->key[i];
+		idx[np++] = (uint8_t)i;
+	}
+	e->now_ns = now;
+	b->tsc = tsc_in;
+	return np;
+}
+
+/* Packet i into its flow's group (a new one when it is the first of its flow in the burst). */
+static void group_packet(struct dp_engine *e, struct burst *b, int i, int32_t pos, const unsigned mode)
+{
+	unsigned g, slot = b->hash[i] & (BURST_SLOTS - 1);
+
+	b->next[i] = -1;
+	b->pair_keyed[i] = false;
+	/* Open addressing over twice the burst's size: a free slot is always found. */
+	while ((g = b->slot[slot]) != 0 &&
+	       (b->group_hash[g - 1] != b->hash[i] || !dp_flow_key_eq(&b->key[b->first[g - 1]], &b->key[i])))
+		slot = (slot + 1) & (BURST_SLOTS - 1);
+	if (g) {
+		g--;
+		b->next[b->tail[g]] = (int16_t)i;
+		b->tail[g] = (int16_t)i;
+		return;
+	}
+	/* No earlier packet of its flow waits in this burst: a refused tuple again may go first. */
+	if (pos < 0 && HAS(mode, DP_ENGINE_REFUSED_CACHE) && refused_again(e, b, i, mode))
+		return;
+	g = b->ngroups++;
+	b->slot[slot] = (uint8_t)(g + 1);
+	b->first[g] = b->head[g] = b->tail[g] = (int16_t)i;
+	b->group_hash[g] = b->hash[i];
+	b->pos[g] = pos;
+	if (pos < 0 && HAS(mode, DP_ENGINE_PAIR_CACHE)) { /* a new flow: its pair's slot, fetched now */
+		b->pair_hash[i] = dp_pairs_key(&b->it[i]->pkt.flow, b->pair_key[i]);
+		dp_pairs_prefetch(dp_pairs_slots(&e->pairs, b->pair_hash[i]));
+		b->pair_keyed[i] = true;
+	}
+}
+
+/* Rounds until every group is resolved. */
+static void resolve_groups(struct dp_engine *e, struct burst *b, const unsigned mode)
+{
+	for (bool more = b->ngroups > 0; more;) {
+		b->nwalks = b->nfollowers = 0;
+		/* Cached hops' stamp: one TSC read a round, not a packet; none without hops (~25 cycles). */
+		if (HAS(mode, DP_ENGINE_HOP_TRACE))
+			b->tsc = rte_rdtsc();
+		for (unsigned g = 0; g < b->ngroups; g++)
+			if (b->head[g] >= 0)
+				plan_group(e, b, g, mode);
+		if (b->nwalks)
+			walk_round(e, b, mode);
+		for (unsigned w = 0; w < b->nwalks; w++)
+			resolve_leader(e, b, w, mode);
+		if (HAS(mode, DP_ENGINE_BACK_AT_ADMISSION))
+			walk_back(e, b);
+		for (unsigned f = 0; f < b->nfollowers; f++)
+			resolve_follower(e, b, b->follower[f], mode);
+		more = false;
+		for (unsigned g = 0; g < b->ngroups; g++)
+			if (b->head[g] >= 0) {
+				more = true;
+				b->pos[g] = dp_flow_lookup(&e->flows, &b->key[b->head[g]], b->hash[b->head[g]]);
+			}
+	}
+}
+
+/* The burst loop, compiled once per mode the commands use (see dp_engine_burst). */
+static inline __attribute__((always_inline)) void engine_burst(struct dp_engine *e, struct dp_item *const *it,
+								struct dp_outcome *const *out, unsigned n,
+								const unsigned mode)
 {
 	struct burst b;
 	const struct dp_flow_key *keyp[DP_PATH_BURST];
 	uint32_t hash[DP_PATH_BURST];
 	int32_t pos[DP_PATH_BURST];
 	uint8_t idx[DP_PATH_BURST];
-	unsigned np = 0;
-	uint64_t now = e->now_ns, tsc_in = rte_rdtsc(), bytes = 0;
 
 	/* 0 marks no flow: a flow held in burst 2^32 - 1 ago must not look held now. */
 	if (++e->bursts == 0)
 		e->bursts = 1;
-	e->c.received += n;
-	for (unsigned i = 0; i < n; i++) {
-		bytes += it[i]->wire_len;
-		out[i]->tsc_in = tsc_in; /* stateful and flow_dir: by fast(), or below for the rest */
-		if (it[i]->ts_ns > now)
-			now = it[i]->ts_ns;
-		b.clk[i] = now;
-		if (it[i]->unparsed >= 0) {
-			out[i]->stateful = false;
-			out[i]->flow_dir = -1;
-			e->c.unparsed[it[i]->unparsed]++;
-			e->c.unparsed_bytes[it[i]->unparsed] += it[i]->wire_len;
-			continue;
-		}
-		join_fragment(e, &it[i]->pkt, now);
-		dp_flow_key(&b.key[i], &it[i]->pkt.flow, &b.lo[i]);
-		b.hash[i] = hash[np] = dp_flow_hash(&b.key[i]);
-		dp_flow_prefetch(&e->flows, hash[np]); /* the bucket, while the rest of the burst is hashed */
-		keyp[np] = &b.key[i];
-		idx[np++] = (uint8_t)i;
-	}
-	e->c.received_bytes += bytes;
-	e->now_ns = now;
-	dp_flow_sweep_look(&e->flows, now);
+	b.it = it;
+	b.out = out;
+	memset(&b.n, 0, sizeof(b.n));
+	unsigned np = take_packets(e, &b, n, keyp, hash, idx);
+
+	dp_flow_sweep_look(&e->flows, e->now_ns);
 	dp_flow_lookup_bulk(&e->flows, keyp, hash, np, pos);
-	e->round_tsc = tsc_in;
-	/* Most packets belong to known flows: those go now; the rest are grouped by flow below. */
-	b.ng = 0;
+	/* Most packets belong to known flows: those go now; the rest are grouped by flow. */
+	b.ngroups = 0;
 	memset(b.slot, 0, sizeof(b.slot));
 	for (unsigned k = 0; k < np; k++) {
 		int i = idx[k];
 
-		if (fast(e, &b, i, pos[k], it, out))
+		if (fast(e, &b, i, pos[k], mode))
 			continue;
 		out[i]->stateful = false;
 		out[i]->flow_dir = -1;
-		b.next[i] = -1;
-		b.pk[i] = false;
-		unsigned g, slot = b.hash[i] & (BURST_SLOTS - 1);
+		group_packet(e, &b, i, pos[k], mode);
+	}
+	resolve_groups(e, &b, mode);
+	e->c.received += n;
+	add_count(&e->c, &b.n);
+	e->c.flows_expired += dp_flow_sweep_take(&e->flows, e->now_ns, e->gone, e->gone_arg);
+}
 
-		/* Open addressing over twice the burst's size: a free slot is always found. */
-		while ((g = b.slot[slot]) != 0 &&
-		       (b.ghash[g - 1] != b.hash[i] || !dp_flow_key_eq(&b.key[b.first[g - 1]], &b.key[i])))
-			slot = (slot + 1) & (BURST_SLOTS - 1);
-		if (g) {
-			g--;
-			b.next[b.tail[g]] = (int16_t)i;
-		} else if (pos[k] < 0 && e->denied && denied_again(e, &b, i, it, out)) {
-			continue; /* no earlier packet of its flow waits in this burst: it may go first */
-		} else {
-			g = b.ng++;
-			b.slot[slot] = (uint8_t)(g + 1);
-			b.first[g] = b.head[g] = (int16_t)i;
-			b.ghash[g] = b.hash[i];
-			b.pos[g] = pos[k];
-			if (pos[k] < 0 && e->pairs.s) { /* a new flow: its pair's slot, while the burst is sorted */
-				b.phash[i] = dp_pairs_key(&it[i]->pkt.flow, b.pkey[i]);
-				dp_pairs_prefetch(dp_pairs_slots(&e->pairs, b.phash[i]));
-				b.pk[i] = true;
-			}
-		}
-		b.tail[g] = (int16_t)i;
+#define MODE_VARIANT(name, mode)                                                                                \
+	static void name(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n) \
+	{                                                                                                       \
+		engine_burst(e, it, out, n, mode);                                                              \
 	}
-	for (bool more = b.ng > 0; more;) {
-		b.nw = b.nf = 0;
-		/* Cached hops' stamp: one TSC read a round, not a packet; none without hops (~25 cycles). */
-		if (e->hops)
-			e->round_tsc = rte_rdtsc();
-		for (unsigned g = 0; g < b.ng; g++)
-			if (b.head[g] >= 0)
-				plan_group(e, &b, g, it, out);
-		if (b.nw)
-			walk_round(e, &b); /* hop times: only with hops */
-		for (unsigned w = 0; w < b.nw; w++)
-			resolve_leader(e, &b, w, it, out);
-		walk_back(e, &b, it);
-		for (unsigned f = 0; f < b.nf; f++)
-			resolve_follower(e, &b, b.fol[f], it, out);
-		more = false;
-		for (unsigned g = 0; g < b.ng; g++)
-			if (b.head[g] >= 0) {
-				more = true;
-				b.pos[g] = dp_flow_lookup(&e->flows, &b.key[b.head[g]], b.hash[b.head[g]]);
-			}
+/* replay with verdicts or flow logs; replay without either; replay --verdicts alone; run and bench. */
+MODE_VARIANT(burst_full, ALL_MODES)
+MODE_VARIANT(burst_no_info, ALL_MODES & ~DP_ENGINE_FLOW_INFO)
+MODE_VARIANT(burst_no_hops, ALL_MODES & ~DP_ENGINE_HOP_TRACE)
+MODE_VARIANT(burst_verdicts, ALL_MODES & ~DP_ENGINE_HOP_TRACE & ~DP_ENGINE_FLOW_INFO)
+
+void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
+{
+	switch (e->mode) {
+	case ALL_MODES:
+		burst_full(e, it, out, n);
+		break;
+	case ALL_MODES & ~DP_ENGINE_FLOW_INFO:
+		burst_no_info(e, it, out, n);
+		break;
+	case ALL_MODES & ~DP_ENGINE_HOP_TRACE:
+		burst_no_hops(e, it, out, n);
+		break;
+	case ALL_MODES & ~DP_ENGINE_HOP_TRACE & ~DP_ENGINE_FLOW_INFO:
+		burst_verdicts(e, it, out, n);
+		break;
+	default: /* the tests' other combinations: the modes tested as they go */
+		engine_burst(e, it, out, n, e->mode);
 	}
-	e->c.flows_expired += dp_flow_sweep_take(&e->flows, now, e->gone, e->gone_arg);
 }
 
 void dp_engine_age_out(struct dp_engine *e, uint64_t now_ns)
@@ -1062,9 +821,7 @@ void dp_engine_adopt(struct dp_engine *e, struct dp_policy_ver *v)
 	memset(take, 0, sizeof(*take));
 	e->path = v->path;
 	dp_pairs_flush(&e->pairs); /* their paths went with the flows */
-	if (e->denied)
-		for (unsigned i = 0; i < DENIED_SLOTS; i++)
-			e->denied[i].used = false;
+	dp_refused_flush(&e->refused);
 	e->ver = v;
 	dp_engine_totals(e, &e->base);
 	__atomic_store_n(&old->left[e->tid], true, __ATOMIC_RELEASE);

@@ -8,7 +8,9 @@
 #define DP_ENGINE_H
 
 #include "dp_flow.h"
+#include "dp_frag.h"
 #include "dp_pair.h"
+#include "dp_refused.h"
 #include "dp_parse.h"
 #include "dp_path.h"
 #include "dp_policy.h"
@@ -25,11 +27,7 @@ struct dp_outcome {
 	bool stateful;        /* passed as part of an admitted flow, without rule evaluation */
 	int flow_dir;         /* 0 initiator to responder, 1 back; -1 no flow */
 	uint64_t tsc_in;      /* the TSC when the engine took the packet's burst (hops carry theirs) */
-	/*
-	 * Meaningful when the item was parsed. Without dp_engine.hops, a packet answered without a
-	 * walk (from its flow's cached path, or as a refused tuple again) gets the summary only
-	 * (delivered, end, reason, drop_hop, origin, nhops).
-	 */
+	/* Meaningful when the item was parsed; without hop_trace, see struct dp_engine_conf. */
 	struct path_result r;
 };
 
@@ -47,55 +45,66 @@ struct dp_counters {
 	uint64_t *nic_sent, *nic_received, *nic_dropped;    /* per NIC */
 };
 
-struct dp_denied_slot;
+/*
+ * The accelerators: each changes what an answer costs, never the answer (test_engine_diff checks
+ * every combination against an oracle built on path_walk). All on for the commands; all off is
+ * the plain engine: every packet outside a flow walked with NSGs, every new direction walked.
+ */
+struct dp_engine_conf {
+	uint32_t flow_capacity;
+	uint32_t pair_slots; /* 0: about half a slot a flow (see dp_engine.c) */
+	/* A new flow between addresses seen before: its NSGs evaluated on the pair's kept walk (dp_pair). */
+	bool pair_cache;
+	/* A refused tuple again: the same answer without a walk (dp_refused). */
+	bool refused_cache;
+	/* A flow's way back walked as it is admitted, not when its first reply comes. */
+	bool back_at_admission;
+	/*
+	 * Every outcome carries its hops, stamped with the TSC. Off, a packet answered without a walk
+	 * gets the summary only (delivered, end, reason, drop_hop, origin, nhops), and walked hops no
+	 * time: a forwarding loop that reads r.delivered alone skips ~1 KB a packet.
+	 */
+	bool hop_trace;
+	/*
+	 * Admitted flows get their dp_flow_info (start, first 5-tuple, the NSGs that let them in,
+	 * counts), which only flow logs read. Off, three cold cache lines a new flow are not written.
+	 */
+	bool flow_info;
+};
 
-/* One per worker: its own flow and fragment tables and counters. */
+/* The commands' engine: every accelerator, hops and flow info. */
+static inline struct dp_engine_conf dp_engine_conf_full(uint32_t flow_capacity)
+{
+	return (struct dp_engine_conf){ .flow_capacity = flow_capacity, .pair_cache = true, .refused_cache = true,
+					.back_at_admission = true, .hop_trace = true, .flow_info = true };
+}
+
+/* The conf as flags: the burst loop is compiled once per combination the commands use. */
+enum dp_engine_mode {
+	DP_ENGINE_PAIR_CACHE = 1u << 0,
+	DP_ENGINE_REFUSED_CACHE = 1u << 1,
+	DP_ENGINE_BACK_AT_ADMISSION = 1u << 2,
+	DP_ENGINE_HOP_TRACE = 1u << 3,
+	DP_ENGINE_FLOW_INFO = 1u << 4,
+};
+
+/* One per worker: its own flow and fragment tables, caches and counters. */
 struct dp_engine {
 	const struct dp_path *path;
+	unsigned mode; /* enum dp_engine_mode flags */
 	struct dp_flow_table flows;
-	/*
-	 * The walks of the pairs of addresses its new flows were between, so that the next new flow
-	 * of a pair has its NSGs evaluated without a walk. s NULL: every new flow walks (the tests'
-	 * reference).
-	 */
-	struct dp_pairs pairs;
-	struct dp_frag_slot *frags; /* first fragments' ports, so later fragments join the flow */
+	struct dp_pairs pairs;         /* DP_ENGINE_PAIR_CACHE */
+	struct dp_refused refused;     /* DP_ENGINE_REFUSED_CACHE */
+	struct path_result *back_room; /* DP_PATH_BURST results: ways back walked aside */
+	struct dp_frags frags;
 	struct dp_counters c;
 	/*
 	 * The engine's clock: the latest packet time seen. Flows age by it, not by each packet's own
 	 * time, so captures replayed one after another (or --loop) never run time backwards.
 	 */
 	uint64_t now_ns;
-	uint64_t round_tsc; /* the TSC when the burst's current round began */
-	uint32_t bursts;    /* bursts taken, to mark flows held back within one (dp_flow_entry.held) */
-	/*
-	 * Whether every outcome carries its hops (the default). A forwarding loop that only reads
-	 * r.delivered turns it off: the ~1 KB of hops a packet of a known flow would copy from its
-	 * cached path is what its answer costs most. Without it, the hops of a walked packet are
-	 * there but carry no time (tsc).
-	 */
-	bool hops;
-	/*
-	 * Whether admitted flows get their dp_flow_info (start, first 5-tuple, the NSGs that let them
-	 * in), which only flow logs read (the default). Without it, three cold cache lines a new flow
-	 * are not written, and what gone and the table's info say is not meaningful.
-	 */
-	bool flow_info;
-	/*
-	 * Walks of packets outside any admitted flow that did not get through, by direction and
-	 * 5-tuple: such a walk depends on nothing but the packet and the policy, so the next packet
-	 * of that tuple (a denied flow keeps sending) gets the same answer without one. Emptied when
-	 * the policy changes; NULL: walk every time (the tests' reference).
-	 */
-	struct dp_denied_slot *denied;
-	struct path_result *denied_r; /* beside denied, same positions */
-	uint64_t denied_hits;
-	/*
-	 * Room for the way back of the flows admitted in a round, walked together when they are
-	 * admitted; NULL: walked when the first reply comes (the tests' reference).
-	 */
-	struct path_result *back_r;
-	/* Called for each flow that leaves the table (idle), before it goes; may be NULL. */
+	uint32_t bursts; /* bursts taken, to mark flows held back within one (dp_flow_entry.held) */
+	/* Called for each flow that leaves the table, before it goes; may be NULL. */
 	void (*gone)(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi);
 	void *gone_arg;
 	/* Hot reload (nwsim run): the shared policy, the version in use, the totals when it began. */
@@ -105,7 +114,7 @@ struct dp_engine {
 	struct dp_policy_tally base;
 };
 
-int dp_engine_init(struct dp_engine *e, const struct dp_path *p, uint32_t flow_capacity, struct nws_err *err);
+int dp_engine_init(struct dp_engine *e, const struct dp_path *p, const struct dp_engine_conf *conf, struct nws_err *err);
 void dp_engine_free(struct dp_engine *e);
 /* n at most DP_PATH_BURST; the items and outcomes are wherever their owner keeps them. */
 void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n);

@@ -77,6 +77,17 @@ struct dp_flow_path {
 	} hop[8];
 };
 
+/* dp_pathcache_put writes it as words: these offsets are the words' layout. */
+_Static_assert(offsetof(struct dp_flow_path, code) == 1 && offsetof(struct dp_flow_path, end) == 4 &&
+		       offsetof(struct dp_flow_path, reason) == 8 && offsetof(struct dp_flow_path, drop_hop) == 12 &&
+		       offsetof(struct dp_flow_path, origin) == 16 && offsetof(struct dp_flow_path, nhops) == 20 &&
+		       offsetof(struct dp_flow_path, sent) == 24 && offsetof(struct dp_flow_path, at) == 28 &&
+		       offsetof(struct dp_flow_path, hop) == 32 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
+		       offsetof(struct dp_flow_path, hop[0].vnet) == 34 && offsetof(struct dp_flow_path, hop[0].kind) == 36 &&
+		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 37 && offsetof(struct dp_flow_path, hop[0].route) == 40 &&
+		       sizeof(void *) == 8,
+	       "struct dp_flow_path is written as words");
+
 /*
  * What a packet of a known flow touches: one cache line, with everything a lookup and the verdict
  * read. The rest of the flow (its counters, start, the NSGs that admitted it, its first 5-tuple)

@@ -15,6 +15,8 @@
 #include <rte_prefetch.h>
 
 #include "dp_crc.h"
+#include "dp_flow.h"
+#include "dp_path.h"
 #include "nsg.h"
 #include "nws_err.h"
 
@@ -25,7 +27,7 @@ struct dp_pair {
 } __attribute__((aligned(64)));
 
 struct dp_pairs {
-	struct dp_pair *s; /* NULL: none kept (every new flow walks) */
+	struct dp_pair *s;
 	uint32_t mask;
 	uint64_t hits, misses;
 };
@@ -81,5 +83,26 @@ static inline void dp_pairs_put(struct dp_pair *s, const struct dp_pair *p)
 		s[1] = s[0];
 	s[0] = *p;
 }
+
+/* One new flow's first packet, to be judged with NSGs by way of its pair. */
+struct dp_pair_walk {
+	struct nws_flow f;
+	struct path_result *r; /* where its result goes */
+	bool keyed;            /* key and hash are set (else dp_pairs_judge computes them) */
+	uint64_t key[5];
+	uint32_t hash;
+	uint32_t fwd, back; /* out: the pair's paths there and back (dp_flow_path_get ids); 0: walked as it is */
+};
+
+/*
+ * n packets (at most DP_PATH_BURST) judged with NSGs into their results, as dp_path_walk would:
+ * a known pair's walk without NSGs is taken from ft's path store and cut short at the first of
+ * its NSG points that refuses (all points of the batch in one dp_verify); an unknown pair is
+ * walked without NSGs both ways first (the way back into back_room, n results) and kept; a pair
+ * that cannot be kept (too many NSG points, or the store is full) is walked with NSGs. stamp:
+ * hops get the TSC.
+ */
+void dp_pairs_judge(struct dp_pairs *pt, const struct dp_path *p, struct dp_flow_table *ft, struct dp_pair_walk *w,
+		    unsigned n, struct path_result *back_room, bool stamp);
 
 #endif

@@ -12,13 +12,14 @@
 #include "dp_crc.h"
 #include "dp_worker.h"
 
-int dp_worker_init(struct dp_worker *w, const struct dp_path *p, uint32_t flows, unsigned ring_size, struct nws_err *err)
+int dp_worker_init(struct dp_worker *w, const struct dp_path *p, const struct dp_engine_conf *conf, unsigned ring_size,
+		   struct nws_err *err)
 {
 	static unsigned seq;
 	char name[RTE_RING_NAMESIZE];
 
 	memset(w, 0, sizeof(*w));
-	if (dp_engine_init(&w->eng, p, flows, err) < 0)
+	if (dp_engine_init(&w->eng, p, conf, err) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "w-in-%u", seq);
 	w->in = rte_ring_create(name, ring_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);

@@ -31,7 +31,8 @@ struct dp_worker {
 	char pad[64];
 };
 
-int dp_worker_init(struct dp_worker *w, const struct dp_path *p, uint32_t flows, unsigned ring_size, struct nws_err *err);
+int dp_worker_init(struct dp_worker *w, const struct dp_path *p, const struct dp_engine_conf *conf, unsigned ring_size,
+		   struct nws_err *err);
 void dp_worker_free(struct dp_worker *w);
 int dp_worker_launch(struct dp_worker *w, unsigned lcore, struct nws_err *err);
 /* Tell the worker to finish what it has and return; waits for it. */

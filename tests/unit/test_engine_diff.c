@@ -1,11 +1,12 @@
 /*
- * Differential test of the engine's burst handling: the same packet sequence through one engine
- * in bursts of random sizes and through another one packet at a time must give every packet the
- * same fate, the same counters, and the same flows (admitted, counted, aged out). Packets come
- * from a small pool of flows, back to back and interleaved, both ways, with FINs, fragments,
- * unparsed ones, idle gaps past the timeout and clocks that jump backwards (captures replayed one
- * after another). The one-at-a-time engine is also the plain one: it walks every refused packet
- * again and a flow's way back when the first reply comes.
+ * The engine against an oracle: the same packet sequence through the engine, in bursts of random
+ * sizes and in every configuration of its accelerators, and through a plain model of what it
+ * must do (rules/'s path_walk, one packet at a time, and a flow table that is a list searched
+ * end to end) must give every packet the same fate and the same counters (rule hits and drops,
+ * per NIC, per reason), and leave the same flow records (admitted, counted, ended, aged out).
+ * Packets come from a small pool of flows, back to back and interleaved, both ways, with FINs and
+ * RSTs, fragments, unparsed ones, idle gaps past the timeout and clocks that jump backwards
+ * (captures replayed one after another).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,11 +26,17 @@
 static size_t packets, stateful, walked_bursts, gone_total;
 static size_t seen_reason[PATH_DROP_COUNT], seen_end[PATH_END_COUNT];
 
-/* One flow as it left the table, or as it is at the end. */
+/* One flow as it left the table, or as it is at the end. Zeroed first: compared with memcmp. */
 struct flow_rec {
 	struct nws_flow init;
 	uint64_t first_ns, last_ns, packets[2], bytes[2];
 	bool ended;
+	uint8_t nnsg;
+	struct {
+		int32_t inst, nic;
+		uint8_t dir;
+		const struct topo_rule *rule;
+	} nsg[DP_FLOW_NSG_MAX];
 };
 
 struct recs {
@@ -37,22 +44,35 @@ struct recs {
 	size_t n, cap;
 };
 
-static void rec_add(struct recs *r, const struct dp_flow_entry *fe, const struct dp_flow_info *fi, bool ended)
+static struct flow_rec *rec_new(struct recs *r)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 256;
 		r->v = realloc(r->v, r->cap * sizeof(*r->v));
 		assert_non_null(r->v);
 	}
-	struct flow_rec *x = &r->v[r->n++];
+	memset(&r->v[r->n], 0, sizeof(r->v[0]));
+	return &r->v[r->n++];
+}
 
-	memset(x, 0, sizeof(*x));
+/* The engine's record of a flow. */
+static void rec_add(struct recs *r, const struct dp_flow_entry *fe, const struct dp_flow_info *fi, bool ended)
+{
+	struct flow_rec *x = rec_new(r);
+
 	x->init = fi->init;
 	x->first_ns = fi->first_ns;
 	x->last_ns = fe->last_ns;
 	memcpy(x->packets, fi->packets, sizeof(x->packets));
 	memcpy(x->bytes, fi->bytes, sizeof(x->bytes));
 	x->ended = ended;
+	x->nnsg = fi->nnsg;
+	for (int i = 0; i < fi->nnsg; i++) {
+		x->nsg[i].inst = fi->nsg[i].inst;
+		x->nsg[i].nic = fi->nsg[i].nic;
+		x->nsg[i].dir = fi->nsg[i].dir;
+		x->nsg[i].rule = fi->nsg[i].rule;
+	}
 }
 
 static void on_gone(void *arg, const struct dp_flow_entry *fe, const struct dp_flow_info *fi)
@@ -77,7 +97,7 @@ static int rec_cmp(const void *a, const void *b)
 	return x->first_ns < y->first_ns ? -1 : x->first_ns > y->first_ns;
 }
 
-/* Everything that left the table plus what is still in it, in one order. */
+/* Everything that left the engine's table plus what is still in it, in one order. */
 static void all_flows(struct dp_engine *e, struct recs *r)
 {
 	uint32_t it = 0;
@@ -87,6 +107,205 @@ static void all_flows(struct dp_engine *e, struct recs *r)
 		const struct dp_flow_entry *fe = &e->flows.e[pos];
 
 		rec_add(r, fe, &e->flows.info[pos], fe->ended || dp_flow_stale(&e->flows, fe, e->now_ns));
+	}
+	qsort(r->v, r->n, sizeof(*r->v), rec_cmp);
+}
+
+/*
+ * The oracle. Its flows are a list: a packet belongs to the flow whose first packet had its
+ * 5-tuple (direction 0) or the reverse (1). Fragments join through the engine's own fragment
+ * table (dp_frags: direct-mapped, so it forgets a datagram another one displaced; the oracle must
+ * forget it too), the one part shared.
+ */
+struct oflow {
+	struct flow_rec rec;
+	bool used;
+};
+
+struct oracle {
+	struct path_env env;
+	struct dp_frags frags;
+	struct oflow *f;
+	size_t n, cap;
+	uint64_t now, idle_ns;
+	struct dp_counters c;
+	struct recs done;
+};
+
+static void oracle_init(struct oracle *o, const struct tu_path *tp, uint64_t idle_ns)
+{
+	const struct topo *t = tp->net.t;
+	struct nws_err err;
+
+	memset(o, 0, sizeof(*o));
+	o->env = (struct path_env){ .t = t, .nsg = &tp->net.m, .rm = &tp->rm };
+	o->idle_ns = idle_ns;
+	if (dp_frags_init(&o->frags, &err) < 0)
+		fail_msg("%s", err.msg);
+	o->c.rule_hits = calloc(t->nrules + 1, sizeof(uint64_t));
+	o->c.rule_drops = calloc(t->nrules + 1, sizeof(uint64_t));
+	o->c.nic_sent = calloc(t->nnics + 1, sizeof(uint64_t));
+	o->c.nic_received = calloc(t->nnics + 1, sizeof(uint64_t));
+	o->c.nic_dropped = calloc(t->nnics + 1, sizeof(uint64_t));
+	assert_true(o->c.rule_hits && o->c.rule_drops && o->c.nic_sent && o->c.nic_received && o->c.nic_dropped);
+}
+
+static void oracle_free(struct oracle *o)
+{
+	dp_frags_free(&o->frags);
+	free(o->f);
+	free(o->done.v);
+	free(o->c.rule_hits);
+	free(o->c.rule_drops);
+	free(o->c.nic_sent);
+	free(o->c.nic_received);
+	free(o->c.nic_dropped);
+}
+
+static bool same_tuple(const struct nws_flow *a, const struct nws_flow *b)
+{
+	return a->proto == b->proto && a->src.fam == b->src.fam && nws_ip_eq(&a->src, &b->src) &&
+	       nws_ip_eq(&a->dst, &b->dst) && a->sport == b->sport && a->dport == b->dport;
+}
+
+static struct oflow *oracle_find(struct oracle *o, const struct nws_flow *f, int *dir)
+{
+	struct nws_flow back = { .proto = f->proto, .src = f->dst, .dst = f->src, .sport = f->dport, .dport = f->sport };
+
+	for (size_t i = 0; i < o->n; i++) {
+		if (!o->f[i].used)
+			continue;
+		if (same_tuple(&o->f[i].rec.init, f) || same_tuple(&o->f[i].rec.init, &back)) {
+			*dir = same_tuple(&o->f[i].rec.init, f) ? 0 : 1;
+			return &o->f[i];
+		}
+	}
+	return NULL;
+}
+
+/* Where a packet's fate is counted, as the counters' documentation says. */
+static void oracle_count(struct oracle *o, const struct dp_item *it, const struct path_result *r)
+{
+	int nn = o->env.t->nnics;
+	int sent = r->hops[0].kind == PATH_HOP_SOURCE ? r->hops[0].nic : -1;
+	int at = !r->delivered ? r->hops[r->drop_hop].nic : r->end == PATH_END_VM ? r->hops[r->nhops - 1].nic : -1;
+
+	o->c.nic_sent[sent < 0 ? nn : sent]++;
+	if (r->delivered) {
+		o->c.delivered[r->end]++;
+		o->c.delivered_bytes[r->end] += it->wire_len;
+		o->c.nic_received[at < 0 ? nn : at]++;
+	} else {
+		o->c.dropped[r->reason]++;
+		o->c.dropped_bytes[r->reason] += it->wire_len;
+		o->c.nic_dropped[at < 0 ? nn : at]++;
+	}
+	for (int h = 0; h < r->nhops; h++) {
+		const struct path_hop *hp = &r->hops[h];
+
+		if (hp->has_out && hp->nsg_out.rule) {
+			o->c.rule_hits[hp->nsg_out.rule_id]++;
+			if (!r->delivered && r->reason == PATH_DROP_NSG_OUTBOUND && h == r->drop_hop)
+				o->c.rule_drops[hp->nsg_out.rule_id]++;
+		}
+		if (hp->has_in && hp->nsg_in.rule) {
+			o->c.rule_hits[hp->nsg_in.rule_id]++;
+			if (!r->delivered && r->reason == PATH_DROP_NSG_INBOUND && h == r->drop_hop)
+				o->c.rule_drops[hp->nsg_in.rule_id]++;
+		}
+	}
+}
+
+/* A new flow from its first packet: the NSGs on its way, outbound before inbound at each hop. */
+static void oracle_admit(struct oracle *o, const struct dp_item *it, const struct path_result *r)
+{
+	if (o->n == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 64;
+		o->f = realloc(o->f, o->cap * sizeof(*o->f));
+		assert_non_null(o->f);
+	}
+	struct oflow *fl = &o->f[o->n++];
+	struct flow_rec *x = &fl->rec;
+
+	memset(fl, 0, sizeof(*fl));
+	fl->used = true;
+	x->init = it->pkt.flow;
+	x->first_ns = x->last_ns = o->now;
+	x->packets[0] = 1;
+	x->bytes[0] = it->wire_len;
+	x->ended = it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & (DP_TCP_FIN | DP_TCP_RST));
+	for (int h = 0; h < r->nhops; h++)
+		for (int k = 0; k < 2; k++) {
+			bool out = k == 0;
+			const struct nsg_verdict *v = out ? &r->hops[h].nsg_out : &r->hops[h].nsg_in;
+
+			if (!(out ? r->hops[h].has_out : r->hops[h].has_in))
+				continue;
+			for (int l = 0; l < v->nlevels && x->nnsg < DP_FLOW_NSG_MAX; l++) {
+				x->nsg[x->nnsg].inst = v->level_inst[l];
+				x->nsg[x->nnsg].nic = r->hops[h].nic;
+				x->nsg[x->nnsg].dir = (uint8_t)(out ? AZ_OUTBOUND : AZ_INBOUND);
+				x->nsg[x->nnsg++].rule = v->level_rule[l];
+			}
+		}
+	o->c.flows_admitted++;
+}
+
+static void oracle_packet(struct oracle *o, struct dp_item *it, struct dp_outcome *out)
+{
+	int dir = 0;
+
+	o->c.received++;
+	o->c.received_bytes += it->wire_len;
+	if (it->ts_ns > o->now)
+		o->now = it->ts_ns; /* the engine's clock never runs backwards */
+	out->stateful = false;
+	out->flow_dir = -1;
+	if (it->unparsed >= 0) {
+		o->c.unparsed[it->unparsed]++;
+		o->c.unparsed_bytes[it->unparsed] += it->wire_len;
+		return;
+	}
+	if (!dp_frags_join(&o->frags, &it->pkt, o->now))
+		o->c.fragments_unmatched++;
+	struct oflow *fl = oracle_find(o, &it->pkt.flow, &dir);
+
+	if (fl && (int64_t)(o->now - fl->rec.last_ns) > (int64_t)o->idle_ns) { /* idle: it went */
+		fl->rec.ended = true;
+		*rec_new(&o->done) = fl->rec;
+		fl->used = false;
+		fl = NULL;
+	}
+	/* NSGs are stateful: a packet of an admitted flow, either way, meets no rule. */
+	path_walk(&o->env, &it->pkt.flow, fl != NULL, &out->r);
+	oracle_count(o, it, &out->r);
+	if (fl) {
+		out->stateful = true;
+		out->flow_dir = dir;
+		o->c.stateful++;
+		fl->rec.packets[dir]++;
+		fl->rec.bytes[dir] += it->wire_len;
+		fl->rec.last_ns = o->now;
+		if (it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & (DP_TCP_FIN | DP_TCP_RST)))
+			fl->rec.ended = true;
+	} else if (out->r.delivered) {
+		oracle_admit(o, it, &out->r);
+		out->flow_dir = 0;
+	}
+}
+
+/* The oracle's flow records, in the order all_flows gives the engine's. */
+static void oracle_flows(struct oracle *o, struct recs *r)
+{
+	for (size_t i = 0; i < o->done.n; i++)
+		*rec_new(r) = o->done.v[i];
+	for (size_t i = 0; i < o->n; i++) {
+		if (!o->f[i].used)
+			continue;
+		struct flow_rec *x = rec_new(r);
+
+		*x = o->f[i].rec;
+		x->ended = x->ended || (int64_t)(o->now - x->last_ns) > (int64_t)o->idle_ns;
 	}
 	qsort(r->v, r->n, sizeof(*r->v), rec_cmp);
 }
@@ -102,12 +321,13 @@ static int same_counters(const struct dp_counters *a, const struct dp_counters *
 	bad |= memcmp(a->delivered, b->delivered, sizeof(a->delivered)) || memcmp(a->dropped, b->dropped, sizeof(a->dropped)) ||
 	       memcmp(a->unparsed, b->unparsed, sizeof(a->unparsed)) ||
 	       memcmp(a->delivered_bytes, b->delivered_bytes, sizeof(a->delivered_bytes)) ||
-	       memcmp(a->dropped_bytes, b->dropped_bytes, sizeof(a->dropped_bytes));
+	       memcmp(a->dropped_bytes, b->dropped_bytes, sizeof(a->dropped_bytes)) ||
+	       memcmp(a->unparsed_bytes, b->unparsed_bytes, sizeof(a->unparsed_bytes));
 	bad |= memcmp(a->rule_hits, b->rule_hits, (nrules + 1) * sizeof(uint64_t)) ||
 	       memcmp(a->rule_drops, b->rule_drops, (nrules + 1) * sizeof(uint64_t));
-	bad |= memcmp(a->nic_sent, b->nic_sent, nnics * sizeof(uint64_t)) ||
-	       memcmp(a->nic_received, b->nic_received, nnics * sizeof(uint64_t)) ||
-	       memcmp(a->nic_dropped, b->nic_dropped, nnics * sizeof(uint64_t));
+	bad |= memcmp(a->nic_sent, b->nic_sent, (nnics + 1) * sizeof(uint64_t)) ||
+	       memcmp(a->nic_received, b->nic_received, (nnics + 1) * sizeof(uint64_t)) ||
+	       memcmp(a->nic_dropped, b->nic_dropped, (nnics + 1) * sizeof(uint64_t));
 	return bad;
 }
 
@@ -172,7 +392,7 @@ static struct dp_item *make_items(uint64_t *r, const struct topo *t, size_t n)
 			x->pkt.flow.sport = pool[cur].dport;
 			x->pkt.flow.dport = pool[cur].sport;
 		}
-		x->pkt.tcp_flags = tu_below(r, 100) < 4 ? (tu_below(r, 2) ? 0x01 : 0x04) : 0x10;
+		x->pkt.tcp_flags = tu_below(r, 100) < 4 ? (tu_below(r, 2) ? DP_TCP_FIN : DP_TCP_RST) : DP_TCP_ACK;
 		if (x->pkt.flow.has_ports && tu_below(r, 100) < 3) {
 			/* A fragmented datagram: the first, then a later one without ports. */
 			x->pkt.frag = DP_FRAG_FIRST;
@@ -197,7 +417,7 @@ static struct dp_item *make_items(uint64_t *r, const struct topo *t, size_t n)
 	return it;
 }
 
-static size_t summaries, small_pairs, denied_hits, pair_hits, pair_misses;
+static size_t summaries, small_pairs, refused_hits, pair_hits, pair_misses, runs_by_mode[32];
 
 /* What an outcome without hops still says: the same as the full one. */
 static bool same_summary(const struct path_result *a, const struct path_result *b, char *why, size_t len)
@@ -210,7 +430,62 @@ static bool same_summary(const struct path_result *a, const struct path_result *
 	return true;
 }
 
-static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
+/* mode: enum dp_engine_mode flags, as the engine's conf. */
+static struct dp_engine_conf conf_of(unsigned mode, uint32_t capacity, bool small_pair_table)
+{
+	return (struct dp_engine_conf){ .flow_capacity = capacity, .pair_slots = small_pair_table ? 4 : 0,
+					.pair_cache = mode & DP_ENGINE_PAIR_CACHE, .refused_cache = mode & DP_ENGINE_REFUSED_CACHE,
+					.back_at_admission = mode & DP_ENGINE_BACK_AT_ADMISSION,
+					.hop_trace = mode & DP_ENGINE_HOP_TRACE, .flow_info = mode & DP_ENGINE_FLOW_INFO };
+}
+
+/* The packets through the engine in bursts of random sizes, 1 to DP_PATH_BURST. */
+static void engine_run(uint64_t *r, struct dp_engine *e, struct dp_item *items, struct dp_outcome *outs, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		unsigned burst = 1 + tu_below(r, DP_PATH_BURST);
+		struct dp_item *it[DP_PATH_BURST];
+		struct dp_outcome *out[DP_PATH_BURST];
+
+		if (burst > n - done)
+			burst = (unsigned)(n - done);
+		for (unsigned i = 0; i < burst; i++) {
+			it[i] = &items[done + i];
+			out[i] = &outs[done + i];
+		}
+		dp_engine_burst(e, it, out, burst);
+		done += burst;
+		walked_bursts++;
+	}
+}
+
+/* Every packet's fate as the oracle's; returns how many differ. */
+static int compare_packets(uint64_t seed, const struct dp_item *items, const struct dp_outcome *oe,
+			   const struct dp_outcome *oo, size_t n, bool hops)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char why[512] = "";
+
+		if (items[i].unparsed >= 0)
+			continue;
+		packets++;
+		stateful += oo[i].stateful;
+		if (oo[i].r.delivered)
+			seen_end[oo[i].r.end]++;
+		else
+			seen_reason[oo[i].r.reason]++;
+		bool same = hops ? tu_same_path(&oe[i].r, &oo[i].r, why, sizeof(why)) : same_summary(&oe[i].r, &oo[i].r, why, sizeof(why));
+
+		if ((!same || oe[i].stateful != oo[i].stateful || oe[i].flow_dir != oo[i].flow_dir) && bad++ < 10)
+			fprintf(stderr, "seed %#llx packet %zu: the engine and the oracle differ: %s (stateful %d/%d, flow_dir %d/%d)\n",
+				(unsigned long long)seed, i, why, oe[i].stateful, oo[i].stateful, oe[i].flow_dir, oo[i].flow_dir);
+	}
+	return bad;
+}
+
+static int run(uint64_t seed, size_t n, char *json, unsigned mode, bool small_pair_table)
 {
 	uint64_t r = seed;
 	struct tgen_opts o = { .nnsgs = 2 + (int)tu_below(&r, 3), .max_rules = 30, .tag_pct = 15, .v6_pct = 30 };
@@ -219,108 +494,59 @@ static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
 		json = tgen_topology(&r, &o);
 	struct tu_path tp;
 	struct nws_err err;
-	struct dp_engine a, b;
-	struct recs ra = { 0 }, rb = { 0 };
+	struct dp_engine e;
+	struct oracle orc;
+	struct recs re = { 0 }, ro = { 0 };
+	struct dp_engine_conf conf = conf_of(mode, 1u << 12, small_pair_table);
 	int bad = 0;
 
 	tu_path_open(&tp, json);
 	const struct topo *t = tp.net.t;
 
-	if (dp_engine_init(&a, &tp.dp, capacity, &err) < 0 || dp_engine_init(&b, &tp.dp, capacity, &err) < 0)
+	if (dp_engine_init(&e, &tp.dp, &conf, &err) < 0)
 		fail_msg("%s", err.msg);
-	a.flows.idle_ns = b.flows.idle_ns = IDLE_NS;
-	/* The reference walks every packet outside a flow; the burst engine answers repeats of refused ones. */
-	free(b.denied);
-	b.denied = NULL;
-	/* ... and walks a flow's way back when its first reply comes, not when the flow is admitted. */
-	free(b.back_r);
-	b.back_r = NULL;
-	/* ... and walks every new flow, where the burst engine evaluates the NSGs of a known pair's walk. */
-	dp_pairs_free(&b.pairs);
-	/* Every other run, the burst engine gives summaries only (when it answers without a walk). */
-	a.hops = (seed >> 7) & 1;
-	summaries += !a.hops;
-	/* Now and then a pair table of four slots: pairs take each other's slots, within a round too. */
-	if ((seed >> 9) & 1) {
-		dp_pairs_free(&a.pairs);
-		if (dp_pairs_init(&a.pairs, 4, &err) < 0)
-			fail_msg("%s", err.msg);
-		small_pairs++;
-	}
-	a.gone = b.gone = on_gone;
-	a.gone_arg = &ra;
-	b.gone_arg = &rb;
+	e.flows.idle_ns = IDLE_NS;
+	e.gone = on_gone;
+	e.gone_arg = &re;
+	oracle_init(&orc, &tp, IDLE_NS);
+	runs_by_mode[mode]++;
+	summaries += !conf.hop_trace;
+	small_pairs += conf.pair_cache && small_pair_table;
 
-	struct dp_item *items = make_items(&r, t, n), *ia = calloc(n, sizeof(*ia)), *ib = calloc(n, sizeof(*ib));
-	struct dp_outcome *oa = calloc(n, sizeof(*oa)), *ob = calloc(n, sizeof(*ob));
+	struct dp_item *items = make_items(&r, t, n), *ie = calloc(n, sizeof(*ie)), *io = calloc(n, sizeof(*io));
+	struct dp_outcome *oe = calloc(n, sizeof(*oe)), *oo = calloc(n, sizeof(*oo));
 
-	assert_true(items && ia && ib && oa && ob);
+	assert_true(items && ie && io && oe && oo);
 	/* The engine joins fragments in place: each side gets its own copy. */
-	memcpy(ia, items, n * sizeof(*ia));
-	memcpy(ib, items, n * sizeof(*ib));
-	for (size_t done = 0; done < n;) {
-		unsigned burst = 1 + tu_below(&r, DP_PATH_BURST);
-		struct dp_item *it[DP_PATH_BURST];
-		struct dp_outcome *out[DP_PATH_BURST];
-
-		if (burst > n - done)
-			burst = (unsigned)(n - done);
-		for (unsigned i = 0; i < burst; i++) {
-			it[i] = &ia[done + i];
-			out[i] = &oa[done + i];
-		}
-		dp_engine_burst(&a, it, out, burst);
-		done += burst;
-		walked_bursts++;
+	memcpy(ie, items, n * sizeof(*ie));
+	memcpy(io, items, n * sizeof(*io));
+	engine_run(&r, &e, ie, oe, n);
+	for (size_t i = 0; i < n; i++)
+		oracle_packet(&orc, &io[i], &oo[i]);
+	bad += compare_packets(seed, items, oe, oo, n, conf.hop_trace);
+	refused_hits += e.refused.hits;
+	pair_hits += e.pairs.hits;
+	pair_misses += e.pairs.misses;
+	if (same_counters(&e.c, &orc.c, t->nrules, t->nnics) && bad++ < 10)
+		fprintf(stderr, "seed %#llx mode %#x: the counters differ\n", (unsigned long long)seed, mode);
+	balanced(&e.c);
+	/* Without flow info the engine keeps no records to compare (only flow logs read them). */
+	if (conf.flow_info) {
+		all_flows(&e, &re);
+		oracle_flows(&orc, &ro);
+		if ((re.n != ro.n || memcmp(re.v, ro.v, re.n * sizeof(*re.v))) && bad++ < 10)
+			fprintf(stderr, "seed %#llx mode %#x: the flows differ (%zu and %zu records)\n", (unsigned long long)seed,
+				mode, re.n, ro.n);
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct dp_item *it = &ib[i];
-		struct dp_outcome *out = &ob[i];
-
-		dp_engine_burst(&b, &it, &out, 1);
-	}
-	for (size_t i = 0; i < n; i++) {
-		char why[512];
-
-		if (items[i].unparsed >= 0)
-			continue;
-		packets++;
-		stateful += ob[i].stateful;
-		if (ob[i].r.delivered)
-			seen_end[ob[i].r.end]++;
-		else
-			seen_reason[ob[i].r.reason]++;
-		bool same = !a.hops ? same_summary(&ob[i].r, &oa[i].r, why, sizeof(why))
-						      : tu_same_path(&ob[i].r, &oa[i].r, why, sizeof(why));
-
-		if (!same || oa[i].stateful != ob[i].stateful ||
-		    oa[i].flow_dir != ob[i].flow_dir) {
-			if (bad++ < 10)
-				fprintf(stderr, "seed %#llx packet %zu: bursts and one at a time differ: %s (stateful %d/%d, flow_dir %d/%d)\n",
-					(unsigned long long)seed, i, why, oa[i].stateful, ob[i].stateful, oa[i].flow_dir,
-					ob[i].flow_dir);
-		}
-	}
-	denied_hits += a.denied_hits;
-	pair_hits += a.pairs.hits;
-	pair_misses += a.pairs.misses;
-	if (same_counters(&a.c, &b.c, t->nrules, t->nnics) && bad++ < 10)
-		fprintf(stderr, "seed %#llx: the counters differ\n", (unsigned long long)seed);
-	balanced(&a.c);
-	balanced(&b.c);
-	all_flows(&a, &ra);
-	all_flows(&b, &rb);
-	if ((ra.n != rb.n || memcmp(ra.v, rb.v, ra.n * sizeof(*ra.v))) && bad++ < 10)
-		fprintf(stderr, "seed %#llx: the flows differ (%zu and %zu records)\n", (unsigned long long)seed, ra.n, rb.n);
-	free(ra.v);
-	free(rb.v);
+	free(re.v);
+	free(ro.v);
 	free(items);
-	free(ia);
-	free(ib);
-	free(oa);
-	free(ob);
-	dp_engine_free(&a);
-	dp_engine_free(&b);
+	free(ie);
+	free(io);
+	free(oe);
+	free(oo);
+	oracle_free(&orc);
+	dp_engine_free(&e);
 	tu_path_close(&tp);
 	free(json);
 	return bad;
@@ -328,26 +554,33 @@ static int run(uint64_t seed, size_t n, char *json, uint32_t capacity)
 
 static const char *datadir = "tests/data";
 
-static void test_bursts_match_one_at_a_time(void **s)
+#define ALL_MODES 31u
+
+static void test_engine_matches_oracle(void **s)
 {
 	(void)s;
 	int bad = 0;
 	static const char *const fixed[] = { "paths.json", "paths-noipforwarding.json", "paths-stopped.json",
 					     "paths-noforwarded.json" };
 
-	for (uint64_t seed = 1; seed <= 30; seed++)
-		bad += run(seed * 0x9e3779b97f4a7c15ull, 6000, NULL, 1u << 12);
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		bad += run(0x51 + i, 8000, tu_slurp(datadir, fixed[i]), 1u << 12);
-	printf("engine: %zu packets in %zu random bursts matched one at a time; %zu stateful, %zu flows aged out\n",
+	/* Every combination of accelerators twice, with a pair table of its usual size and of four slots. */
+	for (uint64_t k = 0; k < 64; k++)
+		bad += run((k + 1) * 0x9e3779b97f4a7c15ull, 4000, NULL, (unsigned)(k & ALL_MODES), k >= 32);
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		bad += run(0x51 + i, 8000, tu_slurp(datadir, fixed[i]), ALL_MODES, false);
+		bad += run(0x61 + i, 4000, tu_slurp(datadir, fixed[i]), (unsigned)(7 * i + 3) & ALL_MODES, false);
+	}
+	printf("engine: %zu packets in %zu random bursts matched the oracle; %zu stateful, %zu flows aged out\n",
 	       packets, walked_bursts, stateful, gone_total);
 	printf("  delivered to VMs %zu, internet %zu, on-premises %zu; dropped by inbound NSG %zu, outbound NSG %zu\n",
 	       seen_end[PATH_END_VM], seen_end[PATH_END_INTERNET], seen_end[PATH_END_ON_PREMISES],
 	       seen_reason[PATH_DROP_NSG_INBOUND], seen_reason[PATH_DROP_NSG_OUTBOUND]);
 	assert_int_equal(bad, 0);
-	assert_true(summaries >= 5);
-	printf("  %zu packets answered as refused again without a walk\n", denied_hits);
-	assert_true(denied_hits > 1000);
+	for (unsigned m = 0; m <= ALL_MODES; m++)
+		assert_true(runs_by_mode[m] >= 2);
+	assert_true(summaries >= 32);
+	printf("  %zu packets answered as refused again without a walk\n", refused_hits);
+	assert_true(refused_hits > 1000);
 	printf("  %zu new flows' NSGs evaluated on their pair's known walk, %zu pairs walked first\n", pair_hits, pair_misses);
 	assert_true(pair_hits > 1000 && pair_misses > 100 && small_pairs >= 5);
 	/* The sequences must reach the cases the rounds exist for, or the comparison proves little. */
@@ -367,7 +600,9 @@ static void test_full_table(void **s)
 	struct dp_engine e;
 
 	tu_path_open(&tp, json);
-	if (dp_engine_init(&e, &tp.dp, 16, &err) < 0)
+	struct dp_engine_conf conf = dp_engine_conf_full(16);
+
+	if (dp_engine_init(&e, &tp.dp, &conf, &err) < 0)
 		fail_msg("%s", err.msg);
 	size_t n = 20000;
 	struct dp_item *items = make_items(&r, tp.net.t, n);
@@ -420,7 +655,9 @@ static void test_many_ip_configurations(void **s)
 					"\"privateIPAddress\": \"10.0.%d.%d\"}", i ? ", " : "", i, 1 + i / 200, 4 + i % 200);
 	snprintf(json + len, cap - len, "]}]}]}");
 	tu_path_open(&tp, json);
-	if (dp_engine_init(&e, &tp.dp, 1024, &err) < 0)
+	struct dp_engine_conf conf = dp_engine_conf_full(1024);
+
+	if (dp_engine_init(&e, &tp.dp, &conf, &err) < 0)
 		fail_msg("%s", err.msg);
 	for (int cfg = 250; cfg < 256; cfg++) {
 		struct dp_item items[4];
@@ -443,7 +680,7 @@ static void test_many_ip_configurations(void **s)
 			assert_int_equal(nws_ip_parse(k & 1 ? "203.0.113.9" : addr, &f->dst), 0);
 			f->sport = k & 1 ? 443 : 40000;
 			f->dport = k & 1 ? 40000 : 443;
-			items[k].pkt.tcp_flags = k == 0 ? 0x02 : k == 1 ? 0x12 : 0x10;
+			items[k].pkt.tcp_flags = k == 0 ? DP_TCP_SYN : k == 1 ? DP_TCP_SYN | DP_TCP_ACK : DP_TCP_ACK;
 			it[k] = &items[k];
 			out[k] = &outs[k];
 		}
@@ -481,7 +718,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		datadir = argv[1];
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bursts_match_one_at_a_time),
+		cmocka_unit_test(test_engine_matches_oracle),
 		cmocka_unit_test(test_full_table),
 		cmocka_unit_test(test_many_ip_configurations),
 	};
