@@ -119,26 +119,31 @@ int dp_eal_cpus(cpu_set_t *set)
 	return CPU_COUNT(set);
 }
 
-int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
+/* EAL's argument vector: nwsim's choices where the user gave none, then the user's. -1 when refused. */
+struct eal_args {
+	char *argv[64 + 16];
+	int argc;
+	char mib[32];
+	bool auto_huge; /* hugepages nwsim chose (none asked for, enough free) */
+};
+
+static int eal_args(const struct dp_eal_opts *o, struct eal_args *a, struct nws_err *err)
 {
 	static const char *const lcore_opts[] = { "-l", "-c", "--lcores", NULL };
 	static const char *const mem_opts[] = { "--no-huge", "-m", "--socket-mem", NULL };
 	static const char *const file_opts[] = { "--in-memory", "--file-prefix", NULL };
 	static const char *const log_opts[] = { "--log-level", NULL };
 	static const char *const pci_opts[] = { "--no-pci", "-a", "--allow", "-b", "--block", NULL };
-	char *argv[64 + 16];
-	int argc = 0;
+	bool nohuge = user_has(o, (const char *const[]){ "--no-huge", NULL });
 
-	argv[argc++] = "nwsim";
+	a->argc = 0;
+	a->argv[a->argc++] = "nwsim";
 	if (!user_has(o, lcore_opts)) {
-		argv[argc++] = "--lcores";
-		argv[argc++] = (char *)(o->lcores ? o->lcores : "0");
+		a->argv[a->argc++] = "--lcores";
+		a->argv[a->argc++] = (char *)(o->lcores ? o->lcores : "0");
 	}
-	bool nohuge = user_has(o, (const char *const[]){ "--no-huge", NULL }), auto_huge = false;
-
-	char mib[32];
-
-	if (!user_has(o, mem_opts) && !(auto_huge = dp_eal_have_hugepages() && hugepages_free_mib() >= (long)o->need_mib)) {
+	a->auto_huge = false;
+	if (!user_has(o, mem_opts) && !(a->auto_huge = dp_eal_have_hugepages() && hugepages_free_mib() >= (long)o->need_mib)) {
 		long avail = meminfo("MemAvailable:") / 1024;
 
 		/* Said before DPDK starts, not found out when a table deep inside cannot be built. */
@@ -149,51 +154,57 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 					   "with -- --no-huge -m MiB",
 					   o->need_mib, avail);
 		/* Memory without hugepages is only touched as tables take it: asking for enough costs little. */
-		snprintf(mib, sizeof(mib), "%zu", o->need_mib > 1024 ? o->need_mib : 1024);
-		argv[argc++] = "--no-huge";
-		argv[argc++] = "-m";
-		argv[argc++] = mib;
+		snprintf(a->mib, sizeof(a->mib), "%zu", o->need_mib > 1024 ? o->need_mib : 1024);
+		a->argv[a->argc++] = "--no-huge";
+		a->argv[a->argc++] = "-m";
+		a->argv[a->argc++] = a->mib;
 		nohuge = true;
 	}
 	/* Leave no files behind and never clash with another nwsim; --in-memory needs hugepages. */
 	if (!user_has(o, file_opts))
-		argv[argc++] = nohuge ? "--no-shconf" : "--in-memory";
+		a->argv[a->argc++] = nohuge ? "--no-shconf" : "--in-memory";
 	if (!o->want_ports) {
 		if (!user_has(o, pci_opts))
-			argv[argc++] = "--no-pci";
-		argv[argc++] = "--no-telemetry";
+			a->argv[a->argc++] = "--no-pci";
+		a->argv[a->argc++] = "--no-telemetry";
 	}
 	if (!user_has(o, log_opts))
-		argv[argc++] = o->verbose ? "--log-level=info" : "--log-level=error";
+		a->argv[a->argc++] = o->verbose ? "--log-level=info" : "--log-level=error";
 	if (o->nuser > 64)
 		return nws_err_set(err, "too many EAL options (%d, at most 64)", o->nuser);
 	for (int i = 0; i < o->nuser; i++)
-		argv[argc++] = o->user[i];
-	if (!o->verbose)
-		rte_log_set_global_level(RTE_LOG_ERR);
-	/* Held back: EAL writes its usage and complaints to both streams (its log goes to stdout). */
-	FILE *held = o->verbose ? NULL : tmpfile();
-	int saved[2] = { -1, -1 };
+		a->argv[a->argc++] = o->user[i];
+	return 0;
+}
 
-	if (held) {
-		fflush(stdout);
-		fflush(stderr);
-		saved[0] = dup(STDOUT_FILENO);
-		saved[1] = dup(STDERR_FILENO);
-		if (saved[0] < 0 || saved[1] < 0 || dup2(fileno(held), STDOUT_FILENO) < 0 || dup2(fileno(held), STDERR_FILENO) < 0) {
-			if (saved[0] >= 0)
-				dup2(saved[0], STDOUT_FILENO);
-			if (saved[1] >= 0)
-				dup2(saved[1], STDERR_FILENO);
-			fclose(held);
-			held = NULL;
-		}
+/*
+ * EAL writes its usage and complaints to both streams (its log goes to stdout): held back in a
+ * file while it starts. NULL when they could not be (then EAL speaks as it likes).
+ */
+static FILE *hold_output(int saved[2])
+{
+	FILE *held = tmpfile();
+
+	saved[0] = saved[1] = -1;
+	if (!held)
+		return NULL;
+	fflush(stdout);
+	fflush(stderr);
+	saved[0] = dup(STDOUT_FILENO);
+	saved[1] = dup(STDERR_FILENO);
+	if (saved[0] < 0 || saved[1] < 0 || dup2(fileno(held), STDOUT_FILENO) < 0 || dup2(fileno(held), STDERR_FILENO) < 0) {
+		if (saved[0] >= 0)
+			dup2(saved[0], STDOUT_FILENO);
+		if (saved[1] >= 0)
+			dup2(saved[1], STDERR_FILENO);
+		fclose(held);
+		return NULL;
 	}
-	/* EAL pins this thread to the main lcore's CPU; helpers (dp_acl's builds) want them all. */
-	if (sched_getaffinity(0, sizeof(startup_cpus), &startup_cpus) < 0)
-		CPU_ZERO(&startup_cpus);
-	int rc = rte_eal_init(argc, argv), why = rc < 0 ? rte_errno : 0;
+	return held;
+}
 
+static void release_output(FILE *held, int saved[2])
+{
 	if (held) {
 		fflush(stdout);
 		fflush(stderr);
@@ -203,31 +214,55 @@ int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
 	for (int i = 0; i < 2; i++)
 		if (saved[i] >= 0)
 			close(saved[i]);
-	if (rc < 0) {
-		char line[512] = "";
+}
 
-		if (held) {
-			eal_reason(held, line, sizeof(line));
-			fclose(held);
-		}
-		/*
-		 * Hugepages nwsim chose that another process took between its look and DPDK's (a
-		 * DPDK process starting beside it): the caller may start again without them.
-		 */
-		if (auto_huge && (why == EACCES || why == ENOMEM)) {
-			nws_err_set(err, "DPDK could not start: the hugepages were taken by another process as it started (%s%s%s); "
-					 "run again, or give -- --no-huge",
-				    rte_strerror(why), line[0] ? ": " : "", line);
-			return DP_EAL_HUGEPAGES_TAKEN;
-		}
-		/* EINVAL: the options (arguments, lcores); anything else is the machine's. */
-		if (why == EINVAL || why == 0) {
-			nws_err_set(err, "DPDK refused its options: %s", line[0] ? line : rte_strerror(why));
-			return DP_EAL_BAD_OPTIONS;
-		}
-		nws_err_set(err, "DPDK could not start: %s%s%s", rte_strerror(why), line[0] ? ": " : "", line);
-		return DP_EAL_FAILED;
+/* Why EAL did not start (why: its rte_errno), on one line, with what it said; the DP_EAL_ code. */
+static int start_failed(FILE *held, int why, bool auto_huge, struct nws_err *err)
+{
+	char line[512] = "";
+
+	if (held) {
+		eal_reason(held, line, sizeof(line));
+		fclose(held);
 	}
+	/*
+	 * Hugepages nwsim chose that another process took between its look and DPDK's (a DPDK
+	 * process starting beside it): the caller may start again without them.
+	 */
+	if (auto_huge && (why == EACCES || why == ENOMEM)) {
+		nws_err_set(err, "DPDK could not start: the hugepages were taken by another process as it started (%s%s%s); "
+				 "run again, or give -- --no-huge",
+			    rte_strerror(why), line[0] ? ": " : "", line);
+		return DP_EAL_HUGEPAGES_TAKEN;
+	}
+	/* EINVAL: the options (arguments, lcores); anything else is the machine's. */
+	if (why == EINVAL || why == 0) {
+		nws_err_set(err, "DPDK refused its options: %s", line[0] ? line : rte_strerror(why));
+		return DP_EAL_BAD_OPTIONS;
+	}
+	nws_err_set(err, "DPDK could not start: %s%s%s", rte_strerror(why), line[0] ? ": " : "", line);
+	return DP_EAL_FAILED;
+}
+
+int dp_eal_init(const struct dp_eal_opts *o, struct nws_err *err)
+{
+	struct eal_args a;
+	int saved[2] = { -1, -1 };
+
+	if (eal_args(o, &a, err) < 0)
+		return -1;
+	if (!o->verbose)
+		rte_log_set_global_level(RTE_LOG_ERR);
+	FILE *held = o->verbose ? NULL : hold_output(saved);
+
+	/* EAL pins this thread to the main lcore's CPU; helpers (dp_acl's builds) want them all. */
+	if (sched_getaffinity(0, sizeof(startup_cpus), &startup_cpus) < 0)
+		CPU_ZERO(&startup_cpus);
+	int rc = rte_eal_init(a.argc, a.argv), why = rc < 0 ? rte_errno : 0;
+
+	release_output(held, saved);
+	if (rc < 0)
+		return start_failed(held, why, a.auto_huge, err);
 	if (held) {
 		/*
 		 * Started. With ports, what it said about devices (one it could not use) still reaches

@@ -254,18 +254,18 @@ static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, uint32_t ha
 }
 
 /* A packet of a known flow whose direction's path is cached. Inlined: for most packets it is all. */
-static inline __attribute__((always_inline)) void use_cached(struct dp_engine *e, struct burst *b, int i,
+static inline __attribute__((always_inline)) void use_cached(struct dp_engine *e, struct burst *b,
+							      const struct dp_item *it, struct dp_outcome *o,
 							      const struct dp_flow_entry *fe, int dir, const unsigned mode)
 {
 	const struct dp_flow_path *c = dp_flow_path_get(&e->flows, fe->path[dir]);
-	struct dp_outcome *o = b->out[i];
 
 	dp_pathcache_load(c, &o->r, b->tsc, HAS(mode, DP_ENGINE_HOP_TRACE));
 	o->stateful = true;
 	o->flow_dir = dir;
 	b->n.stateful++;
 	/* Never an NSG's drop: no rule was evaluated. */
-	count_fate(e, b, b->it[i]->wire_len, c->delivered, c->code, c->sent, c->at);
+	count_fate(e, b, it->wire_len, c->delivered, c->code, c->sent, c->at);
 }
 
 /* Packet i, walked with NSGs, got through: it starts a flow (when the table has room). */
@@ -327,7 +327,7 @@ static int plan_known(struct dp_engine *e, struct burst *b, int i, struct dp_flo
 		b->flow[i] = fe;
 		b->dir[i] = (int8_t)d;
 		if (fe->path[d]) {
-			use_cached(e, b, i, fe, d, mode);
+			use_cached(e, b, b->it[i], b->out[i], fe, d, mode);
 		} else if (leader[d] >= 0) {
 			add_follower(b, i, leader[d]);
 		} else {
@@ -481,12 +481,12 @@ static void resolve_follower(struct dp_engine *e, struct burst *b, int k, const 
 	struct dp_outcome *o = b->out[k];
 
 	if (b->out[j]->stateful) { /* a known flow: its direction's path is cached now */
-		use_cached(e, b, k, fe, b->dir[k], mode);
+		use_cached(e, b, b->it[k], o, fe, b->dir[k], mode);
 		return;
 	}
 	if (fe) { /* the leader started the flow: this one passes as part of it */
 		flow_touch(e, fe, 0, b->it[k], b->clk[k], mode);
-		use_cached(e, b, k, fe, 0, mode);
+		use_cached(e, b, b->it[k], o, fe, 0, mode);
 		return;
 	}
 	/* Denied or dropped (or admitted into a full table): the same walk, the same answer. */
@@ -520,8 +520,8 @@ static bool refused_again(struct dp_engine *e, struct burst *b, int i, const uns
  * A packet of a known flow that is not idle, whose direction's path is cached and none of whose
  * earlier packets in the burst took the slow way: answered on the spot, in burst order.
  */
-static inline __attribute__((always_inline)) bool fast(struct dp_engine *e, struct burst *b, int i, int32_t pos,
-							const unsigned mode)
+static inline __attribute__((always_inline)) bool fast(struct dp_engine *e, struct burst *b, struct dp_item *it,
+							struct dp_outcome *o, int i, int32_t pos, const unsigned mode)
 {
 	if (pos < 0)
 		return false;
@@ -532,8 +532,8 @@ static inline __attribute__((always_inline)) bool fast(struct dp_engine *e, stru
 		fe->held = e->bursts; /* its later packets wait for this one */
 		return false;
 	}
-	flow_touch(e, fe, d, b->it[i], b->clk[i], mode);
-	use_cached(e, b, i, fe, d, mode);
+	flow_touch(e, fe, d, it, b->clk[i], mode);
+	use_cached(e, b, it, o, fe, d, mode);
 	return true;
 }
 
@@ -544,13 +544,13 @@ static inline __attribute__((always_inline)) bool fast(struct dp_engine *e, stru
 static unsigned take_packets(struct dp_engine *e, struct burst *b, unsigned n, const struct dp_flow_key **keyp,
 			     uint32_t *hash, uint8_t *idx)
 {
-	uint64_t now = e->now_ns, tsc_in = rte_rdtsc();
+	uint64_t now = e->now_ns, tsc_in = rte_rdtsc(), bytes = 0;
 	unsigned np = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_item *it = b->it[i];
 
-		b->n.received_bytes += it->wire_len;
+		bytes += it->wire_len;
 		b->out[i]->tsc_in = tsc_in; /* stateful and flow_dir: by fast(), or grouping for the rest */
 		if (it->ts_ns > now)
 			now = it->ts_ns;
@@ -570,6 +570,7 @@ static unsigned take_packets(struct dp_engine *e, struct burst *b, unsigned n, c
 		keyp[np] = &b->key[i];
 		idx[np++] = (uint8_t)i;
 	}
+	b->n.received_bytes = bytes;
 	e->now_ns = now;
 	b->tsc = tsc_in;
 	return np;
@@ -662,7 +663,7 @@ static inline __attribute__((always_inline)) void engine_burst(struct dp_engine 
 	for (unsigned k = 0; k < np; k++) {
 		int i = idx[k];
 
-		if (fast(e, &b, i, pos[k], mode))
+		if (fast(e, &b, it[i], out[i], i, pos[k], mode))
 			continue;
 		out[i]->stateful = false;
 		out[i]->flow_dir = -1;
