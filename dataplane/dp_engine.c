@@ -82,38 +82,6 @@ void dp_engine_free(struct dp_engine *e)
 }
 
 /*
- * A burst's own counts, added to the engine's once at its end. The per-NIC and per-rule counters
- * are written in place: there are thousands, and a burst touches a few.
- */
-struct burst_count {
-	uint64_t received_bytes, stateful, flows_admitted, flow_table_full, fragments_unmatched;
-	uint64_t delivered[PATH_END_COUNT], delivered_bytes[PATH_END_COUNT];
-	uint64_t dropped[PATH_DROP_COUNT], dropped_bytes[PATH_DROP_COUNT];
-	uint64_t unparsed[DP_UNPARSED_COUNT], unparsed_bytes[DP_UNPARSED_COUNT];
-};
-
-static void add_count(struct dp_counters *c, const struct burst_count *n)
-{
-	c->received_bytes += n->received_bytes;
-	c->stateful += n->stateful;
-	c->flows_admitted += n->flows_admitted;
-	c->flow_table_full += n->flow_table_full;
-	c->fragments_unmatched += n->fragments_unmatched;
-	for (int i = 0; i < PATH_END_COUNT; i++) {
-		c->delivered[i] += n->delivered[i];
-		c->delivered_bytes[i] += n->delivered_bytes[i];
-	}
-	for (int i = 0; i < PATH_DROP_COUNT; i++) {
-		c->dropped[i] += n->dropped[i];
-		c->dropped_bytes[i] += n->dropped_bytes[i];
-	}
-	for (int i = 0; i < DP_UNPARSED_COUNT; i++) {
-		c->unparsed[i] += n->unparsed[i];
-		c->unparsed_bytes[i] += n->unparsed_bytes[i];
-	}
-}
-
-/*
  * A burst, grouped by flow. Packets of one flow often come back to back (a SYN and its SYN-ACK),
  * and a later one may depend on what an earlier one does to the flow table. Rather than walk such
  * packets one at a time, the burst is resolved in rounds: in each, every flow's packets are taken
@@ -160,7 +128,7 @@ struct burst {
 	uint8_t walk[DP_PATH_BURST], follower[DP_PATH_BURST];
 	bool walk_stateful[DP_PATH_BURST];
 	uint64_t tsc; /* the round's TSC, for hops answered without a walk (with hop_trace) */
-	struct burst_count n;
+	struct dp_burst_count n;
 };
 
 /*
@@ -671,7 +639,7 @@ static inline __attribute__((always_inline)) void engine_burst(struct dp_engine 
 	}
 	resolve_groups(e, &b, mode);
 	e->c.received += n;
-	add_count(&e->c, &b.n);
+	dp_counters_add_burst(&e->c, &b.n);
 	e->c.flows_expired += dp_flow_sweep_take(&e->flows, e->now_ns, e->gone, e->gone_arg);
 }
 
@@ -711,119 +679,4 @@ void dp_engine_age_out(struct dp_engine *e, uint64_t now_ns)
 	if (now_ns > e->now_ns)
 		e->now_ns = now_ns;
 	e->c.flows_expired += dp_flow_expire(&e->flows, e->now_ns, e->gone, e->gone_arg);
-}
-
-void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics)
-{
-	dst->received += src->received;
-	dst->received_bytes += src->received_bytes;
-	for (int i = 0; i < PATH_END_COUNT; i++) {
-		dst->delivered[i] += src->delivered[i];
-		dst->delivered_bytes[i] += src->delivered_bytes[i];
-	}
-	for (int i = 0; i < PATH_DROP_COUNT; i++) {
-		dst->dropped[i] += src->dropped[i];
-		dst->dropped_bytes[i] += src->dropped_bytes[i];
-	}
-	for (int i = 0; i < DP_UNPARSED_COUNT; i++) {
-		dst->unparsed[i] += src->unparsed[i];
-		dst->unparsed_bytes[i] += src->unparsed_bytes[i];
-	}
-	dst->stateful += src->stateful;
-	dst->flows_admitted += src->flows_admitted;
-	dst->flow_table_full += src->flow_table_full;
-	dst->fragments_unmatched += src->fragments_unmatched;
-	dst->flows_expired += src->flows_expired;
-	dst->flows_reset += src->flows_reset;
-	for (size_t r = 0; r <= nrules; r++) {
-		dst->rule_hits[r] += src->rule_hits[r];
-		dst->rule_drops[r] += src->rule_drops[r];
-	}
-	for (size_t n = 0; n < nnics; n++) {
-		dst->nic_sent[n] += src->nic_sent[n];
-		dst->nic_received[n] += src->nic_received[n];
-		dst->nic_dropped[n] += src->nic_dropped[n];
-	}
-}
-
-static uint64_t sum(const uint64_t *v, int n)
-{
-	uint64_t t = 0;
-
-	for (int i = 0; i < n; i++)
-		t += v[i];
-	return t;
-}
-
-void dp_engine_totals(const struct dp_engine *e, struct dp_policy_tally *t)
-{
-	t->received = e->c.received;
-	t->delivered = sum(e->c.delivered, PATH_END_COUNT);
-	t->dropped = sum(e->c.dropped, PATH_DROP_COUNT);
-	t->unparsed = sum(e->c.unparsed, DP_UNPARSED_COUNT);
-}
-
-void dp_engine_tally(const struct dp_engine *e, struct dp_policy_tally *t)
-{
-	dp_engine_totals(e, t);
-	t->received -= e->base.received;
-	t->delivered -= e->base.delivered;
-	t->dropped -= e->base.dropped;
-	t->unparsed -= e->base.unparsed;
-}
-
-void dp_engine_attach(struct dp_engine *e, struct dp_policy *p, struct dp_policy_ver *v, unsigned tid)
-{
-	e->policy = p;
-	e->ver = v;
-	e->tid = tid;
-	dp_engine_totals(e, &e->base);
-	rte_rcu_qsbr_thread_register(p->qs, tid);
-}
-
-void dp_engine_online(struct dp_engine *e)
-{
-	if (e->policy)
-		rte_rcu_qsbr_thread_online(e->policy->qs, e->tid);
-}
-
-void dp_engine_offline(struct dp_engine *e)
-{
-	if (e->policy)
-		rte_rcu_qsbr_thread_offline(e->policy->qs, e->tid);
-}
-
-void dp_engine_quiescent(struct dp_engine *e)
-{
-	if (e->policy)
-		rte_rcu_qsbr_quiescent(e->policy->qs, e->tid);
-}
-
-/*
- * Leave the current version for v: what was counted under it goes into its tally, the flows go
- * (they and their cached paths point into its topology; the flow log hears of each), and the
- * counters sized for its rules and NICs are swapped for v's. All before the next quiescent
- * report, so the old version is still there (see dp_policy_swap).
- */
-void dp_engine_adopt(struct dp_engine *e, struct dp_policy_ver *v)
-{
-	struct dp_policy_ver *old = e->ver;
-	struct dp_policy_ctr *give = &old->retired[e->tid], *take = &v->ctr[e->tid];
-
-	dp_engine_tally(e, &old->tally[e->tid]);
-	e->c.flows_reset += dp_flow_flush(&e->flows, e->gone, e->gone_arg);
-	*give = (struct dp_policy_ctr){ .rule_hits = e->c.rule_hits, .rule_drops = e->c.rule_drops, .nic_sent = e->c.nic_sent,
-					.nic_received = e->c.nic_received, .nic_dropped = e->c.nic_dropped };
-	e->c.rule_hits = take->rule_hits;
-	e->c.rule_drops = take->rule_drops;
-	e->c.nic_sent = take->nic_sent;
-	e->c.nic_received = take->nic_received;
-	e->c.nic_dropped = take->nic_dropped;
-	memset(take, 0, sizeof(*take));
-	e->path = v->path;
-	dp_pairs_flush(&e->pairs); /* their paths went with the flows */
-	dp_refused_flush(&e->refused);
-	e->ver = v;
-	dp_engine_totals(e, &e->base);
-	__atomic_store_n(&old->left[e->tid], true, __ATOMIC_RELEASE);
 }

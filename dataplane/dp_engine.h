@@ -7,6 +7,7 @@
 #ifndef DP_ENGINE_H
 #define DP_ENGINE_H
 
+#include "dp_counters.h"
 #include "dp_flow.h"
 #include "dp_frag.h"
 #include "dp_pair.h"
@@ -29,20 +30,6 @@ struct dp_outcome {
 	uint64_t tsc_in;      /* the TSC when the engine took the packet's burst (hops carry theirs) */
 	/* Meaningful when the item was parsed; without hop_trace, see struct dp_engine_conf. */
 	struct path_result r;
-};
-
-/* Written by the worker that owns the engine only; the control thread reads them. */
-struct dp_counters {
-	uint64_t received, received_bytes;
-	uint64_t delivered[PATH_END_COUNT], delivered_bytes[PATH_END_COUNT];
-	uint64_t dropped[PATH_DROP_COUNT], dropped_bytes[PATH_DROP_COUNT];
-	uint64_t unparsed[DP_UNPARSED_COUNT], unparsed_bytes[DP_UNPARSED_COUNT];
-	uint64_t stateful, flows_admitted, flow_table_full, fragments_unmatched;
-	uint64_t flows_expired; /* left the table after DP_FLOW_IDLE_S without a packet */
-	uint64_t flows_reset;   /* left the table when a new policy version came in */
-	uint64_t *rule_hits;                                /* per rule, indexed by topo_rule.id */
-	uint64_t *rule_drops;                               /* packets each deny rule dropped */
-	uint64_t *nic_sent, *nic_received, *nic_dropped;    /* per NIC */
 };
 
 /*
@@ -152,7 +139,5 @@ void dp_engine_totals(const struct dp_engine *e, struct dp_policy_tally *t);
 /* What the engine counted since it took its current version. */
 void dp_engine_tally(const struct dp_engine *e, struct dp_policy_tally *t);
 
-/* dst += src, for the summary of several workers. */
-void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics);
 
 #endif

@@ -12,6 +12,8 @@ import json
 import random
 import sys
 
+import classbench
+
 TYPES = ["VirtualAppliance", "VnetLocal", "Internet", "None", "VirtualNetworkGateway"]
 
 
@@ -20,16 +22,12 @@ def main():
     rng = random.Random(int(sys.argv[5]) if len(sys.argv) > 5 else 1)
     prefixes = []
     seen = set()
-    with open(rules_path) as f:
-        for line in f:
-            t = line.split()
-            if not t or not t[0].startswith("@"):
-                continue
-            net = ipaddress.ip_network(t[1], strict=False)
-            if net.prefixlen == 0 or net in seen:
-                continue
-            seen.add(net)
-            prefixes.append(net)
+    for f in classbench.read(rules_path):
+        net = f.dst
+        if net.prefixlen == 0 or net in seen:
+            continue
+        seen.add(net)
+        prefixes.append(net)
     routes = []
     for i, net in enumerate(prefixes):
         r = {"name": "r%05d" % i, "addressPrefix": str(net), "nextHopType": TYPES[i % len(TYPES)]}

@@ -8,29 +8,22 @@ packet inside it, so they land all over the rule list.
 
 usage: classbench2topo.py RULES TOPOLOGY.json QUERIES.txt N-QUERIES [SEED]
 """
-import ipaddress
 import json
 import random
 import sys
+
+import classbench
 
 PROTO = {0x06: "Tcp", 0x11: "Udp", 0x01: "Icmp", 0x32: "Esp", 0x33: "Ah"}
 
 
 def parse(path):
     rules = []
-    with open(path) as f:
-        for line in f:
-            t = line.split()
-            if not t or not t[0].startswith("@"):
-                continue
-            src, dst = t[0][1:], t[1]
-            sp = (int(t[2]), int(t[4]))
-            dp = (int(t[5]), int(t[7]))
-            pv, pm = (int(x, 16) for x in t[8].split("/"))
-            proto = "*" if pm == 0 else PROTO.get(pv)
-            if proto is None:
-                continue  # a protocol NSGs cannot name
-            rules.append((ipaddress.ip_network(src, strict=False), sp, dp, proto))
+    for f in classbench.read(path):
+        proto = "*" if f.proto_mask == 0 else PROTO.get(f.proto)
+        if proto is None:
+            continue  # a protocol NSGs cannot name
+        rules.append((f.src, f.sport, f.dport, proto))
     return rules
 
 

@@ -8,24 +8,11 @@ usage: classbench2trace.py RULES OUTPUT N [SEED]
 import random
 import sys
 
-
-def field(s):
-    a, b = s.split("/")
-    return a, int(b)
-
+import classbench
 
 def main():
-    rules = []
-    for line in open(sys.argv[1]):
-        f = line.rstrip("\n").split("\t")
-        if len(f) < 5 or not f[0].startswith("@"):
-            continue
-        (sa, sl), (da, dl) = field(f[0][1:]), field(f[1])
-        sp = [int(x) for x in f[2].split(":")]
-        dp = [int(x) for x in f[3].split(":")]
-        pv, pm = (int(x, 16) for x in f[4].split("/"))
-        ip = lambda a: sum(int(o) << (24 - 8 * i) for i, o in enumerate(a.split(".")))
-        rules.append((ip(sa), sl, ip(da), dl, sp, dp, pv, pm))
+    rules = [(int(f.src.network_address), f.src.prefixlen, int(f.dst.network_address), f.dst.prefixlen, f.sport, f.dport,
+              f.proto, f.proto_mask) for f in classbench.read(sys.argv[1])]
     rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
     with open(sys.argv[2], "w") as out:
         for _ in range(int(sys.argv[3])):
