@@ -1,9 +1,7 @@
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_rcu_qsbr.h>
 
 #include "dp_engine.h"
 #include "dp_pathcache.h"
