@@ -6,9 +6,6 @@
 #include "dp_engine.h"
 #include "dp_pathcache.h"
 
-#define ALL_MODES                                                                                               \
-	(DP_ENGINE_PAIR_CACHE | DP_ENGINE_REFUSED_CACHE | DP_ENGINE_BACK_AT_ADMISSION | DP_ENGINE_HOP_TRACE |     \
-	 DP_ENGINE_FLOW_INFO)
 #define HAS(mode, flag) (((mode) & (flag)) != 0)
 
 /*
@@ -397,13 +394,6 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, con
 		dp_refused_put(&e->refused, &b->key[i], b->hash[i], b->lo[i], b->it[i]->pkt.flow.has_ports, r);
 }
 
-/* The same flow the other way: its replies' 5-tuple. */
-static inline struct nws_flow flow_back(const struct nws_flow *x)
-{
-	return (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
-				  .sport = x->dport, .dport = x->sport };
-}
-
 /*
  * The way back of the flows the round admitted, walked now rather than when their first reply
  * comes, as a host's flow table sets up both directions of a connection at once: the reply is
@@ -428,7 +418,7 @@ static void walk_back(struct dp_engine *e, struct burst *b)
 			x->path[1] = b->back_id[i];
 			continue;
 		}
-		f[n] = flow_back(&b->it[i]->pkt.flow);
+		f[n] = dp_flow_reply(&b->it[i]->pkt.flow);
 		skip[n] = true;
 		r[n] = &e->back_room[n];
 		fe[n++] = x;
@@ -647,24 +637,24 @@ static inline __attribute__((always_inline)) void engine_burst(struct dp_engine 
 		engine_burst(e, it, out, n, mode);                                                              \
 	}
 /* replay with verdicts or flow logs; replay without either; replay --verdicts alone; run and bench. */
-MODE_VARIANT(burst_full, ALL_MODES)
-MODE_VARIANT(burst_no_info, ALL_MODES & ~DP_ENGINE_FLOW_INFO)
-MODE_VARIANT(burst_no_hops, ALL_MODES & ~DP_ENGINE_HOP_TRACE)
-MODE_VARIANT(burst_verdicts, ALL_MODES & ~DP_ENGINE_HOP_TRACE & ~DP_ENGINE_FLOW_INFO)
+MODE_VARIANT(burst_full, DP_ENGINE_ALL_MODES)
+MODE_VARIANT(burst_no_info, DP_ENGINE_ALL_MODES & ~DP_ENGINE_FLOW_INFO)
+MODE_VARIANT(burst_no_hops, DP_ENGINE_ALL_MODES & ~DP_ENGINE_HOP_TRACE)
+MODE_VARIANT(burst_verdicts, DP_ENGINE_ALL_MODES & ~DP_ENGINE_HOP_TRACE & ~DP_ENGINE_FLOW_INFO)
 
 void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
 {
 	switch (e->mode) {
-	case ALL_MODES:
+	case DP_ENGINE_ALL_MODES:
 		burst_full(e, it, out, n);
 		break;
-	case ALL_MODES & ~DP_ENGINE_FLOW_INFO:
+	case DP_ENGINE_ALL_MODES & ~DP_ENGINE_FLOW_INFO:
 		burst_no_info(e, it, out, n);
 		break;
-	case ALL_MODES & ~DP_ENGINE_HOP_TRACE:
+	case DP_ENGINE_ALL_MODES & ~DP_ENGINE_HOP_TRACE:
 		burst_no_hops(e, it, out, n);
 		break;
-	case ALL_MODES & ~DP_ENGINE_HOP_TRACE & ~DP_ENGINE_FLOW_INFO:
+	case DP_ENGINE_ALL_MODES & ~DP_ENGINE_HOP_TRACE & ~DP_ENGINE_FLOW_INFO:
 		burst_verdicts(e, it, out, n);
 		break;
 	default: /* the tests' other combinations: the modes tested as they go */

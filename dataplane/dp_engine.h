@@ -73,6 +73,7 @@ enum dp_engine_mode {
 	DP_ENGINE_BACK_AT_ADMISSION = 1u << 2,
 	DP_ENGINE_HOP_TRACE = 1u << 3,
 	DP_ENGINE_FLOW_INFO = 1u << 4,
+	DP_ENGINE_ALL_MODES = (1u << 5) - 1,
 };
 
 /* One per worker: its own flow and fragment tables, caches and counters. */

@@ -30,6 +30,13 @@ struct dp_flow_key {
 _Static_assert(sizeof(struct dp_flow_key) == 40, "dp_flow_key is five words");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dp_flow_key writes the key a word at a time");
 
+/* The same flow the other way: its replies' 5-tuple. */
+static inline struct nws_flow dp_flow_reply(const struct nws_flow *x)
+{
+	return (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
+				  .sport = x->dport, .dport = x->sport };
+}
+
 /* Whether two keys are equal (both built by dp_flow_key, so padding compares equal too). */
 static inline bool dp_flow_key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
 {

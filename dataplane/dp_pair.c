@@ -40,13 +40,6 @@ void dp_pairs_flush(struct dp_pairs *pt)
 
 #define PAIR_CHECKS 4 /* NSG points a kept pair may have: a source, an appliance's two, a destination */
 
-/* The same flow the other way: its replies' 5-tuple. */
-static struct nws_flow flow_back(const struct nws_flow *x)
-{
-	return (struct nws_flow){ .proto = x->proto, .has_ports = x->has_ports, .src = x->dst, .dst = x->src,
-				  .sport = x->dport, .dport = x->sport };
-}
-
 /* Each packet's pair as found (copied: another pair of the batch may take its slot); misses listed. */
 static unsigned find_pairs(struct dp_pairs *pt, struct dp_pair_walk *w, unsigned n, struct dp_pair **slot,
 			   struct dp_pair *got, uint8_t *miss)
@@ -91,7 +84,7 @@ static void learn_pairs(const struct dp_path *p, struct dp_flow_table *ft, struc
 
 		ff[j] = x->f;
 		fr[j] = x->r;
-		bf[j] = flow_back(&x->f);
+		bf[j] = dp_flow_reply(&x->f);
 		br[j] = &back_room[j];
 	}
 	dp_path_walk_marks(p, ff, fr, fm, nmiss, false);
