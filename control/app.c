@@ -18,6 +18,11 @@ int app_open(struct app *a, const struct cli_common *c, struct nws_err *err)
 	a->t = cli_load_topology(c, err);
 	if (!a->t)
 		return CLI_INPUT;
+	return app_model(a, err);
+}
+
+int app_model(struct app *a, struct nws_err *err)
+{
 	if (nsg_model_build(&a->m, a->t, err) < 0)
 		return CLI_FAIL;
 	if (route_model_build(&a->rm, a->t, err) < 0) {

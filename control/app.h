@@ -24,6 +24,8 @@ enum app_tables { APP_ACL = 1, APP_ROUTES = 2, APP_PATH = 4 | APP_ACL | APP_ROUT
 
 /* Loads and validates the topology; scope_nic -1. Returns an exit code (CLI_OK on success). */
 int app_open(struct app *a, const struct cli_common *c, struct nws_err *err);
+/* The NSG and route models of a->t, a topology the command loaded or made itself. */
+int app_model(struct app *a, struct nws_err *err);
 /* Starts DPDK and compiles what is asked (APP_ACL, APP_ROUTES); done after user input is validated. */
 int app_compile(struct app *a, const struct cli_common *c, unsigned tables, struct nws_err *err);
 void app_close(struct app *a);

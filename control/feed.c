@@ -39,14 +39,7 @@ static void send_pending(struct feeder *fd, unsigned w)
 	if (fd->pace)
 		fd->pace(fd->ctx, n);
 	if (fd->inline_engine) {
-		struct dp_item *it[DP_PATH_BURST];
-		struct dp_outcome *out[DP_PATH_BURST];
-
-		for (unsigned i = 0; i < n; i++) {
-			it[i] = &fd->pend[w][i]->item;
-			out[i] = &fd->pend[w][i]->out;
-		}
-		dp_engine_burst(&fd->w[0].eng, it, out, n);
+		dp_worker_inline(&fd->w[0].eng, fd->pend[w], n);
 		for (unsigned i = 0; i < n; i++)
 			answered(fd, fd->pend[w][i]);
 	} else {

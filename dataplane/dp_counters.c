@@ -1,46 +1,36 @@
 #include "dp_counters.h"
 
-void dp_counters_add_burst(struct dp_counters *c, const struct dp_burst_count *n)
+/* What a burst counts, as (field, words): the part of the counters a burst and a summary both add. */
+#define PER_BURST(X)                                                                                    \
+	X(received_bytes, 1)                                                                           \
+	X(stateful, 1)                                                                                 \
+	X(flows_admitted, 1)                                                                           \
+	X(flow_table_full, 1)                                                                          \
+	X(fragments_unmatched, 1)                                                                      \
+	X(delivered, PATH_END_COUNT)                                                                   \
+	X(delivered_bytes, PATH_END_COUNT)                                                             \
+	X(dropped, PATH_DROP_COUNT)                                                                    \
+	X(dropped_bytes, PATH_DROP_COUNT)                                                              \
+	X(unparsed, DP_UNPARSED_COUNT)                                                                 \
+	X(unparsed_bytes, DP_UNPARSED_COUNT)
+
+static inline void add_words(uint64_t *d, const uint64_t *s, size_t n)
 {
-	c->received_bytes += n->received_bytes;
-	c->stateful += n->stateful;
-	c->flows_admitted += n->flows_admitted;
-	c->flow_table_full += n->flow_table_full;
-	c->fragments_unmatched += n->fragments_unmatched;
-	for (int i = 0; i < PATH_END_COUNT; i++) {
-		c->delivered[i] += n->delivered[i];
-		c->delivered_bytes[i] += n->delivered_bytes[i];
-	}
-	for (int i = 0; i < PATH_DROP_COUNT; i++) {
-		c->dropped[i] += n->dropped[i];
-		c->dropped_bytes[i] += n->dropped_bytes[i];
-	}
-	for (int i = 0; i < DP_UNPARSED_COUNT; i++) {
-		c->unparsed[i] += n->unparsed[i];
-		c->unparsed_bytes[i] += n->unparsed_bytes[i];
-	}
+	for (size_t i = 0; i < n; i++)
+		d[i] += s[i];
+}
+
+#define ADD(f, n) add_words((uint64_t *)&dst->f, (const uint64_t *)&src->f, n);
+
+void dp_counters_add_burst(struct dp_counters *dst, const struct dp_burst_count *src)
+{
+	PER_BURST(ADD)
 }
 
 void dp_counters_add(struct dp_counters *dst, const struct dp_counters *src, size_t nrules, size_t nnics)
 {
+	PER_BURST(ADD)
 	dst->received += src->received;
-	dst->received_bytes += src->received_bytes;
-	for (int i = 0; i < PATH_END_COUNT; i++) {
-		dst->delivered[i] += src->delivered[i];
-		dst->delivered_bytes[i] += src->delivered_bytes[i];
-	}
-	for (int i = 0; i < PATH_DROP_COUNT; i++) {
-		dst->dropped[i] += src->dropped[i];
-		dst->dropped_bytes[i] += src->dropped_bytes[i];
-	}
-	for (int i = 0; i < DP_UNPARSED_COUNT; i++) {
-		dst->unparsed[i] += src->unparsed[i];
-		dst->unparsed_bytes[i] += src->unparsed_bytes[i];
-	}
-	dst->stateful += src->stateful;
-	dst->flows_admitted += src->flows_admitted;
-	dst->flow_table_full += src->flow_table_full;
-	dst->fragments_unmatched += src->fragments_unmatched;
 	dst->flows_expired += src->flows_expired;
 	dst->flows_reset += src->flows_reset;
 	for (size_t r = 0; r <= nrules; r++) {

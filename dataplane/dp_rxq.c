@@ -5,9 +5,8 @@
 #include <rte_launch.h>
 #include <rte_mbuf.h>
 
+#include "dp_loop.h"
 #include "dp_rxq.h"
-
-#define RXQ_BURST 32
 
 void dp_rxq_init(struct dp_rxq *r, struct dp_engine *eng, const struct dp_ports *ports, const uint16_t *egress,
 		 unsigned w, unsigned nw, uint64_t tsc0)
@@ -34,52 +33,58 @@ static void rxq_send(struct dp_rxq *r, unsigned p, struct rte_mbuf **m, unsigned
 	r->tx_failed += n - k;
 }
 
-static void burst(struct dp_rxq *r, unsigned p, struct rte_mbuf **mb, unsigned n)
+/*
+ * The source: the next receive queue, in turn over ports and queues, with packets waiting; its
+ * burst parsed, stamped with the time since tsc0.
+ */
+static unsigned rxq_take(void *ctx, struct dp_item **it, struct dp_outcome **out, bool *ended)
 {
-	struct dp_item items[RXQ_BURST], *it[RXQ_BURST];
-	struct dp_outcome outs[RXQ_BURST], *out[RXQ_BURST];
-	struct rte_mbuf *tx[RXQ_BURST];
-	unsigned ntx = 0;
+	struct dp_rxq *r = ctx;
+	unsigned n = 0, polls = r->ports->n * r->nq;
+
+	*ended = r->stop;
+	for (unsigned tried = 0; tried < polls && !n; tried++) {
+		r->port = r->next / r->nq;
+		n = rte_eth_rx_burst(r->ports->id[r->port], r->q[r->next % r->nq], r->mb, DP_RXQ_BURST);
+		r->next = (r->next + 1) % polls;
+	}
+	if (!n)
+		return 0;
+	r->rx[r->port] += n;
 	uint64_t c = rte_get_tsc_cycles() - r->tsc0, ts = c / r->hz * 1000000000ull + c % r->hz * 1000000000ull / r->hz;
 
 	for (unsigned i = 0; i < n; i++) {
-		dp_port_item(&items[i], mb[i], ts);
-		it[i] = &items[i];
-		out[i] = &outs[i];
+		dp_port_item(&r->items[i], r->mb[i], ts);
+		it[i] = &r->items[i];
+		out[i] = &r->outs[i];
 	}
-	dp_engine_burst(r->eng, it, out, n);
-	/* One port's burst goes out on one egress port. */
+	return n;
+}
+
+/* The sink: a port's burst goes out on its one egress port, what was not delivered is freed. */
+static void rxq_put(void *ctx, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
+{
+	struct dp_rxq *r = ctx;
+	struct rte_mbuf *tx[DP_RXQ_BURST];
+	unsigned ntx = 0;
+
 	for (unsigned i = 0; i < n; i++) {
-		if (items[i].unparsed < 0 && outs[i].r.delivered)
-			tx[ntx++] = mb[i];
+		if (it[i]->unparsed < 0 && out[i]->r.delivered)
+			tx[ntx++] = r->mb[i];
 		else
-			rte_pktmbuf_free(mb[i]);
+			rte_pktmbuf_free(r->mb[i]);
 	}
 	if (ntx)
-		rxq_send(r, r->egress[p], tx, ntx);
+		rxq_send(r, r->egress[r->port], tx, ntx);
 }
 
 static int rxq_main(void *arg)
 {
 	struct dp_rxq *r = arg;
-	struct rte_mbuf *mb[RXQ_BURST];
+	const struct dp_source src = { rxq_take, r };
+	const struct dp_sink snk = { rxq_put, r };
 
-	dp_engine_online(r->eng);
-	while (!r->stop) {
-		/* A new policy version is taken between bursts, and never in the middle of one. */
-		dp_engine_sync(r->eng);
-		for (unsigned p = 0; p < r->ports->n; p++)
-			for (unsigned k = 0; k < r->nq; k++) {
-				unsigned n = rte_eth_rx_burst(r->ports->id[p], r->q[k], mb, RXQ_BURST);
-
-				if (n) {
-					r->rx[p] += n;
-					burst(r, p, mb, n);
-				}
-			}
-		dp_engine_quiescent(r->eng);
-	}
-	dp_engine_offline(r->eng);
+	dp_loop_run(r->eng, &src, &snk);
 	return 0;
 }
 

@@ -14,7 +14,8 @@
 #include "dp_port.h"
 #include "nws_err.h"
 
-#define DP_RXQ_MAX 16 /* receive queues one worker polls per port */
+#define DP_RXQ_MAX 16   /* receive queues one worker polls per port */
+#define DP_RXQ_BURST 32 /* packets one poll takes */
 
 struct dp_rxq {
 	struct dp_engine *eng;
@@ -28,6 +29,11 @@ struct dp_rxq {
 	volatile bool stop;
 	unsigned lcore;
 	bool running;
+	/* The worker's own: the next queue to poll (port * nq + queue), the burst in the engine. */
+	unsigned next, port;
+	struct rte_mbuf *mb[DP_RXQ_BURST];
+	struct dp_item items[DP_RXQ_BURST];
+	struct dp_outcome outs[DP_RXQ_BURST];
 };
 
 /*

@@ -4,12 +4,12 @@
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
-#include <rte_pause.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "dp_eal.h"
 #include "dp_crc.h"
+#include "dp_loop.h"
 #include "dp_worker.h"
 
 int dp_worker_init(struct dp_worker *w, const struct dp_path *p, const struct dp_engine_conf *conf, unsigned ring_size,
@@ -44,42 +44,78 @@ void dp_worker_free(struct dp_worker *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* The worker's loop: bursts in, the engine, the same slots out. No lock, no allocation. */
+/* The worker's source: slots from its in ring, their items and the places for their outcomes. */
+static unsigned ring_take(void *ctx, struct dp_item **it, struct dp_outcome **out, bool *ended)
+{
+	struct dp_worker *w = ctx;
+	unsigned n = rte_ring_dequeue_burst(w->in, (void **)w->held, DP_PATH_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		rte_prefetch0(&w->held[i]->item);
+		it[i] = &w->held[i]->item;
+		out[i] = &w->held[i]->out;
+	}
+	/* The reader stops a worker only after the last slot is in the ring. */
+	*ended = n == 0 && w->stop && rte_ring_empty(w->in);
+	return n;
+}
+
+/* Its sink: the same slots back through the done ring. */
+static void ring_put(void *ctx, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
+{
+	struct dp_worker *w = ctx;
+	unsigned k = 0;
+
+	(void)it;
+	(void)out;
+	/* The done ring is as large as the number of slots, so this cannot fill. */
+	while (k < n)
+		k += rte_ring_enqueue_burst(w->done, (void **)w->held + k, n - k, NULL);
+}
+
 static int worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
-	struct dp_slot *s[DP_PATH_BURST];
-	struct dp_item *it[DP_PATH_BURST];
-	struct dp_outcome *out[DP_PATH_BURST];
+	const struct dp_source src = { ring_take, w };
+	const struct dp_sink snk = { ring_put, w };
 
-	dp_engine_online(&w->eng);
-	for (;;) {
-		/* A new policy version is taken between bursts, and never in the middle of one. */
-		dp_engine_sync(&w->eng);
-		unsigned n = rte_ring_dequeue_burst(w->in, (void **)s, DP_PATH_BURST, NULL);
-
-		if (n == 0) {
-			if (w->stop && rte_ring_empty(w->in))
-				break;
-			dp_engine_quiescent(&w->eng);
-			rte_pause();
-			continue;
-		}
-		for (unsigned i = 0; i < n; i++) {
-			rte_prefetch0(&s[i]->item);
-			it[i] = &s[i]->item;
-			out[i] = &s[i]->out;
-		}
-		dp_engine_burst(&w->eng, it, out, n);
-		/* The done ring is as large as the number of slots, so this cannot fill. */
-		unsigned k = 0;
-
-		while (k < n)
-			k += rte_ring_enqueue_burst(w->done, (void **)s + k, n - k, NULL);
-		dp_engine_quiescent(&w->eng);
-	}
-	dp_engine_offline(&w->eng);
+	dp_loop_run(&w->eng, &src, &snk);
 	return 0;
+}
+
+struct slots {
+	struct dp_slot **s;
+	unsigned n;
+};
+
+static unsigned slots_take(void *ctx, struct dp_item **it, struct dp_outcome **out, bool *ended)
+{
+	const struct slots *b = ctx;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		it[i] = &b->s[i]->item;
+		out[i] = &b->s[i]->out;
+	}
+	*ended = true;
+	return b->n;
+}
+
+static void slots_put(void *ctx, struct dp_item *const *it, struct dp_outcome *const *out, unsigned n)
+{
+	(void)ctx;
+	(void)it;
+	(void)out;
+	(void)n;
+}
+
+void dp_worker_inline(struct dp_engine *e, struct dp_slot **s, unsigned n)
+{
+	struct slots b = { s, n };
+	const struct dp_source src = { slots_take, &b };
+	const struct dp_sink snk = { slots_put, NULL };
+	bool ended;
+
+	dp_loop_step(e, &src, &snk, &ended);
 }
 
 int dp_worker_launch(struct dp_worker *w, unsigned lcore, struct nws_err *err)

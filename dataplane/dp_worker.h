@@ -28,6 +28,8 @@ struct dp_worker {
 	volatile bool stop;
 	unsigned lcore;
 	bool running;
+	/* The burst in the engine: written by the worker alone, on lines of its own. */
+	struct dp_slot *held[DP_PATH_BURST] __attribute__((aligned(64)));
 	char pad[64];
 };
 
@@ -37,6 +39,11 @@ void dp_worker_free(struct dp_worker *w);
 int dp_worker_launch(struct dp_worker *w, unsigned lcore, struct nws_err *err);
 /* Tell the worker to finish what it has and return; waits for it. */
 void dp_worker_stop(struct dp_worker *w);
+/*
+ * n slots (at most DP_PATH_BURST) answered by e on the calling thread, through the same loop
+ * step a worker runs: queries and a replay without worker lcores.
+ */
+void dp_worker_inline(struct dp_engine *e, struct dp_slot **s, unsigned n);
 /* Which of n workers a packet goes to (symmetric in source and destination). */
 unsigned dp_worker_pick(const struct dp_item *it, unsigned n);
 
