@@ -4,6 +4,8 @@
 
 int cmd_test_ip_flow(int argc, char **argv);
 int cmd_list_effective_nsg(int argc, char **argv);
+int cmd_run_configuration_diagnostic(int argc, char **argv);
+int cmd_show_security_group_view(int argc, char **argv);
 int cmd_show_next_hop(int argc, char **argv);
 int cmd_show_effective_route_table(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -10,17 +10,20 @@
 #include "dp_verify.h"
 #include "jw.h"
 #include "names.h"
+#include "nsg_set.h"
 #include "query.h"
 #include "target.h"
 
 static const char usage_text[] =
 	"usage: nwsim test-ip-flow -t TOPOLOGY --vm VM [--nic NIC] --direction Inbound|Outbound\n"
-	"                          --protocol TCP|UDP|ICMP|ESP|AH --local IP[:PORT] --remote IP[:PORT]\n"
+	"                          --protocol TCP|UDP|ICMP|ESP|AH --local IP[:PORT|*] --remote IP[:PORT|*]\n"
 	"                          [-o json|table] [-v] [--progress|-q] [-- EAL-OPTIONS]\n"
 	"       nwsim test-ip-flow -t TOPOLOGY --batch FILE [--strict] [-o json|table]\n"
 	"\n"
 	"Whether the NSGs of the VM's NIC (subnet NSG and NIC NSG) allow the flow, and the rule that\n"
-	"decided. Local is the VM's side: the destination of Inbound traffic, the source of Outbound.\n"
+	"decided (ruleId: a user rule's ARM id, \"\" for a default rule). Local is the VM's side: the\n"
+	"destination of Inbound traffic, the source of Outbound. A port of '*' stands for every port: the\n"
+	"rule that decides, per NSG, is the first that matches some of them, as Azure answers.\n"
 	"IPv6 endpoints are written [addr]:port. --batch reads one query per line (the options above,\n"
 	"without -t) and prints one JSON line per query, with its line number; '-' reads standard\n"
 	"input. A line that is not a query is answered {\"error\": ..., \"line\": N}, the others still\n"
@@ -56,8 +59,8 @@ static int parse_proto(const char *s, uint8_t *p, bool *ports)
 	return -1;
 }
 
-/* "IP:PORT", "[IPv6]:PORT", or a bare address for protocols without ports. */
-static int parse_endpoint(const char *opt, const char *s, bool ports, struct nws_ip *ip, uint16_t *port,
+/* "IP:PORT", "[IPv6]:PORT", or a bare address for protocols without ports; PORT may be '*'. */
+static int parse_endpoint(const char *opt, const char *s, bool ports, struct nws_ip *ip, uint16_t *port, bool *any,
 			  struct nws_err *err)
 {
 	char addr[NWS_IP_STRLEN];
@@ -91,7 +94,13 @@ static int parse_endpoint(const char *opt, const char *s, bool ports, struct nws
 	addr[alen] = 0;
 	if (nws_ip_parse(addr, ip) < 0)
 		return nws_err_set(err, "%s: '%s' is not an IPv4 or IPv6 address", opt, addr);
+	*any = false;
 	if (!ports) {
+		/* '*' is what az sends for a protocol without ports. */
+		if (ps && !strcmp(ps, "*")) {
+			*port = 0;
+			return 0;
+		}
 		if (ps)
 			return nws_err_set(err, "%s: ports apply only to TCP and UDP; give the address alone", opt);
 		*port = 0;
@@ -99,6 +108,11 @@ static int parse_endpoint(const char *opt, const char *s, bool ports, struct nws
 	}
 	if (!ps)
 		return nws_err_set(err, "%s: '%s' needs a port (IP:PORT)", opt, s);
+	*any = !strcmp(ps, "*");
+	if (*any) {
+		*port = 0;
+		return 0;
+	}
 	char *end;
 
 	errno = 0;
@@ -138,8 +152,10 @@ static int build_query(const struct topo *t, const struct ipf_args *a, struct ns
 		return nws_err_set(err, "--direction: '%s' is not Inbound or Outbound", a->dir);
 	if (parse_proto(a->proto, &q->flow.proto, &ports) < 0)
 		return nws_err_set(err, "--protocol: '%s' is not TCP, UDP, ICMP, ESP or AH", a->proto);
-	if (parse_endpoint("--local", a->local, ports, &local, &lport, err) < 0 ||
-	    parse_endpoint("--remote", a->remote, ports, &remote, &rport, err) < 0)
+	bool lany, rany;
+
+	if (parse_endpoint("--local", a->local, ports, &local, &lport, &lany, err) < 0 ||
+	    parse_endpoint("--remote", a->remote, ports, &remote, &rport, &rany, err) < 0)
 		return -1;
 	if (local.fam != remote.fam)
 		return nws_err_set(err, "--remote: %s and --local %s are not the same IP version", a->remote, a->local);
@@ -152,18 +168,45 @@ static int build_query(const struct topo *t, const struct ipf_args *a, struct ns
 		q->flow.sport = rport;
 		q->flow.dst = local;
 		q->flow.dport = lport;
+		q->any_sport = rany;
+		q->any_dport = lany;
 	} else {
 		q->flow.src = local;
 		q->flow.sport = lport;
 		q->flow.dst = remote;
 		q->flow.dport = rport;
+		q->any_sport = lany;
+		q->any_dport = rany;
 	}
 	return 0;
 }
 
-static void print_json(struct jw *w, const struct nsg_verdict *v)
+int ipf_verify(const struct dp_acl *acl, const struct nsg_model *m, const struct nsg_query *q, struct nsg_verdict *v, size_t n)
 {
-	char buf[256];
+	dp_verify(acl, m, q, v, n);
+	/* The tables answer one flow; '*' as a port makes the query a set of them. */
+	for (size_t i = 0; i < n; i++)
+		if (q[i].any_sport || q[i].any_dport) {
+			struct nsg_flowset s;
+
+			nsg_flowset_of(&q[i].flow, &s);
+			if (q[i].any_sport) {
+				s.sport_lo = 0;
+				s.sport_hi = 65535;
+			}
+			if (q[i].any_dport) {
+				s.dport_lo = 0;
+				s.dport_hi = 65535;
+			}
+			if (nsg_set_verify(m, q[i].nic, q[i].ipcfg, q[i].dir, &s, &v[i]) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+static void print_json(struct jw *w, const struct nsg_model *m, const struct nsg_verdict *v)
+{
+	char buf[256], id[1024];
 	const char *rn = names_verdict_rule(v, buf, sizeof(buf));
 
 	jw_obj(w);
@@ -174,6 +217,8 @@ static void print_json(struct jw *w, const struct nsg_verdict *v)
 		jw_str(w, rn);
 	else
 		jw_null(w);
+	jw_key(w, "ruleId");
+	jw_str(w, names_rule_id(m, v, id, sizeof(id)));
 	jw_end_obj(w);
 	jw_done(w);
 }
@@ -197,7 +242,7 @@ static void print_table_row(const struct nsg_verdict *v)
 }
 
 /* One batch answer: its line number first in the table, last in JSON. */
-static void ob_verdict(struct obuf *o, const struct nsg_verdict *v, size_t line, bool table)
+static void ob_verdict(struct obuf *o, const struct nsg_model *m, const struct nsg_verdict *v, size_t line, bool table)
 {
 	/* The rule name is written in two pieces to keep snprintf off the per-query path. */
 	const char *head = NULL, *name = NULL;
@@ -228,6 +273,14 @@ static void ob_verdict(struct obuf *o, const struct nsg_verdict *v, size_t line,
 	} else {
 		ob_str(o, "null");
 	}
+	/* A user rule's id is its NSG's and its name: no formatting on the per-query path. */
+	ob_str(o, ", \"ruleId\": \"");
+	if (v->platform < 0 && v->rule && !v->rule->is_default && v->inst >= 0) {
+		ob_json_str(o, m->t->nsgs[m->inst[v->inst].nsg].id);
+		ob_str(o, "/securityRules/");
+		ob_json_str(o, v->rule->name);
+	}
+	ob_put(o, "\"", 1);
 	ob_line_json(o, line);
 }
 
@@ -272,9 +325,13 @@ static int run_batch(const struct app *app, struct batch *b, bool table, bool ve
 		n = ipf_batch_read(b, app->t, q, BATCH_BLOCK, &bad, err);
 		if (n < 0)
 			break;
-		dp_verify(&app->acl, &app->m, q, v, (size_t)n);
+		if (ipf_verify(&app->acl, &app->m, q, v, (size_t)n) < 0) {
+			nws_err_set(err, "out of memory");
+			n = -1;
+			break;
+		}
 		for (ssize_t i = 0; i < n; i++)
-			ob_verdict(o, &v[i], b->lines[i], table);
+			ob_verdict(o, &app->m, &v[i], b->lines[i], table);
 		total += (size_t)n;
 		if (bad && batch_bad(b, o, table, err) < 0) {
 			n = -1;
@@ -305,7 +362,10 @@ static void ipf_answer(const struct app *app, const void *query, bool table)
 {
 	struct nsg_verdict v;
 
-	dp_verify(&app->acl, &app->m, query, &v, 1);
+	if (ipf_verify(&app->acl, &app->m, query, &v, 1) < 0) {
+		fputs("nwsim: test-ip-flow: out of memory\n", stderr);
+		exit(CLI_FAIL);
+	}
 	if (table) {
 		print_table_head(false);
 		print_table_row(&v);
@@ -313,7 +373,7 @@ static void ipf_answer(const struct app *app, const void *query, bool table)
 		struct jw w;
 
 		jw_init(&w, stdout, true);
-		print_json(&w, &v);
+		print_json(&w, &app->m, &v);
 	}
 }
 

@@ -13,6 +13,8 @@ static const struct {
 } cmds[] = {
 	{ "test-ip-flow", cmd_test_ip_flow, "is a 5-tuple allowed at a VM's NIC, and by which NSG rule" },
 	{ "list-effective-nsg", cmd_list_effective_nsg, "effective security rules of a NIC (subnet and NIC NSGs)" },
+	{ "run-configuration-diagnostic", cmd_run_configuration_diagnostic, "NSG diagnostics: the rule of each NSG that decides a profile of traffic" },
+	{ "show-security-group-view", cmd_show_security_group_view, "security group view: a VM's NICs' rules, per NIC and subnet, and in effect" },
 	{ "show-next-hop", cmd_show_next_hop, "where the effective routes send a packet from a VM" },
 	{ "show-effective-route-table", cmd_show_effective_route_table, "effective routes of a NIC's subnet" },
 	{ "test-connectivity", cmd_test_connectivity, "connection troubleshoot: probes from a VM to a VM, name, URI or address" },

@@ -8,6 +8,26 @@ const char *names_rule(const struct topo_rule *r, char *buf, size_t len)
 	return buf;
 }
 
+const char *names_rule_id(const struct nsg_model *m, const struct nsg_verdict *v, char *buf, size_t len)
+{
+	if (v->platform >= 0 || !v->rule || v->rule->is_default || v->inst < 0)
+		return "";
+	snprintf(buf, len, "%s/securityRules/%s", m->t->nsgs[m->inst[v->inst].nsg].id, v->rule->name);
+	return buf;
+}
+
+const char *names_next_hop_type(enum az_nexthop type)
+{
+	switch (type) {
+	case AZ_NH_VNETLOCAL:
+		return "VirtualNetwork";
+	case AZ_NH_VNETPEERING:
+		return "VirtualNetworkPeering";
+	default:
+		return az_nexthop_name[type];
+	}
+}
+
 const char *names_verdict_rule(const struct nsg_verdict *v, char *buf, size_t len)
 {
 	if (v->platform >= 0)

@@ -9,5 +9,9 @@
 /* "securityRules/X", "defaultSecurityRules/X", nwsim's platform name, or NULL when no NSG applied. */
 const char *names_verdict_rule(const struct nsg_verdict *v, char *buf, size_t len);
 const char *names_rule(const struct topo_rule *r, char *buf, size_t len);
+/* The next-hop API's type names (VirtualNetwork, VirtualNetworkPeering), not effective routes' (VnetLocal, VNetPeering). */
+const char *names_next_hop_type(enum az_nexthop type);
+/* IP flow verify's ruleId: a user rule's full ARM id; "" for a default rule or none. */
+const char *names_rule_id(const struct nsg_model *m, const struct nsg_verdict *v, char *buf, size_t len);
 
 #endif

@@ -35,6 +35,8 @@ int query_open_nic(struct app *a, const char *name, const char *usage, int argc,
  * The batch readers: up to max lines of a --batch file into queries, each checked against the
  * topology (batch_read's return and errors).
  */
+/* IP flow verify of n queries: the compiled tables, and the set evaluator for '*' ports. -1: out of memory. */
+int ipf_verify(const struct dp_acl *acl, const struct nsg_model *m, const struct nsg_query *q, struct nsg_verdict *v, size_t n);
 ssize_t ipf_batch_read(struct batch *b, const struct topo *t, struct nsg_query *q, size_t max, bool *bad,
 		       struct nws_err *err);
 

@@ -158,7 +158,7 @@ static void write_verdict(FILE *f, const struct topo *t, const char *file, uint6
 		}
 		if (hp->route) {
 			jw_key(&w, "nextHopType");
-			jw_str(&w, az_nexthop_name[hp->route->type]);
+			jw_str(&w, names_next_hop_type(hp->route->type));
 			jw_key(&w, "routeTableId");
 			jw_str(&w, hp->route->rt >= 0 ? t->rts[hp->route->rt].id : AZ_SYSTEM_ROUTE);
 		}

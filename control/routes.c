@@ -11,6 +11,7 @@
 #include "query.h"
 #include "cmds.h"
 #include "jw.h"
+#include "names.h"
 #include "target.h"
 
 static const char nh_usage[] =
@@ -18,7 +19,8 @@ static const char nh_usage[] =
 	"                           [-o json|table] [-v] [--progress|-q] [-- EAL-OPTIONS]\n"
 	"       nwsim show-next-hop -t TOPOLOGY --batch FILE [--strict] [-o json|table]\n"
 	"\n"
-	"Where the effective routes of the VM's subnet send a packet from the VM's address --source-ip\n"
+	"Where the effective routes of the VM's subnet send a packet from --source-ip (any address:\n"
+	"the routes of the NIC with that address decide, else those of the named or primary NIC)\n"
 	"to --dest-ip: the next hop type, its address, and the route table that decided ('System Route'\n"
 	"for Azure's own routes). --batch reads one query per line (the options above, without -t) and\n"
 	"prints one JSON line per query, with its line number; '-' reads standard input. A line that is\n"
@@ -60,6 +62,29 @@ static int nh_build(const struct topo *t, const struct nh_args *a, struct dp_rou
 		return nws_err_set(err, "--dest-ip: '%s' is not an IPv4 or IPv6 address", a->dst);
 	if (src.fam != q->dst.fam)
 		return nws_err_set(err, "--dest-ip: %s and --source-ip %s are not the same IP version", a->dst, a->src);
+	/*
+	 * Any source address: Azure answers from the NIC's subnet's routes whether or not the address
+	 * is the VM's. One that is not stands for the named NIC, or the VM's primary one.
+	 */
+	const struct topo_vm *v = &t->vms[vm];
+	int named = a->nic ? topo_find_nic(t, a->nic) : -1, ours = -1;
+
+	for (size_t i = v->first_nic; i < v->first_nic + v->nnics && ours < 0; i++)
+		ours = topo_find_ipcfg(t, (int)i, &src);
+	if (ours < 0) {
+		int pick = named >= 0 && t->nics[named].vm == vm ? named : (int)v->first_nic;
+
+		bool family = false;
+
+		for (size_t k = 0; k < t->nics[pick].nipcfgs && !family; k++)
+			if (t->nics[pick].ipcfgs[k].ip.fam == src.fam) {
+				src = t->nics[pick].ipcfgs[k].ip;
+				family = true;
+			}
+		if (!family)
+			return nws_err_set(err, "--source-ip: %s is IPv%c and network interface '%s' has no IPv%c address", a->src,
+					   src.fam == NWS_AF4 ? '4' : '6', t->nics[pick].name, src.fam == NWS_AF4 ? '4' : '6');
+	}
 	if (target_resolve(t, vm, a->nic, "--source-ip", a->src, &src, &nic, &ipcfg, err) < 0)
 		return -1;
 	q->subnet = t->nics[nic].ipcfgs[ipcfg].subnet;
@@ -143,21 +168,20 @@ static void ob_hop_fmt(struct obuf *o, const struct topo *t, const struct route_
 	if (table) {
 		char line[512];
 
-		snprintf(line, sizeof(line), "%-18s  %-21s  %s\n", h->has_ip ? ip : "", az_nexthop_name[h->type],
+		snprintf(line, sizeof(line), "%-18s  %-21s  %s\n", h->has_ip ? ip : "", names_next_hop_type(h->type),
 			 hop_table_id(t, h));
 		ob_str(o, line);
 		return;
 	}
-	ob_str(o, "{\"nextHopIpAddress\": ");
+	/* As the next-hop API answers: no nextHopIpAddress when there is none. */
+	ob_str(o, "{");
 	if (h->has_ip) {
-		ob_put(o, "\"", 1);
+		ob_str(o, "\"nextHopIpAddress\": \"");
 		ob_str(o, ip);
-		ob_put(o, "\"", 1);
-	} else {
-		ob_str(o, "null");
+		ob_str(o, "\", ");
 	}
-	ob_str(o, ", \"nextHopType\": \"");
-	ob_str(o, az_nexthop_name[h->type]);
+	ob_str(o, "\"nextHopType\": \"");
+	ob_str(o, names_next_hop_type(h->type));
 	ob_str(o, "\", \"routeTableId\": \"");
 	ob_json_str(o, hop_table_id(t, h));
 	ob_put(o, "\"", 1);
@@ -225,13 +249,12 @@ static void print_hop_json(const struct topo *t, const struct route_hop *h)
 
 	jw_init(&w, stdout, true);
 	jw_obj(&w);
-	jw_key(&w, "nextHopIpAddress");
-	if (h->has_ip)
+	if (h->has_ip) {
+		jw_key(&w, "nextHopIpAddress");
 		jw_str(&w, nws_ip_str(&h->ip, ip));
-	else
-		jw_null(&w);
+	}
 	jw_key(&w, "nextHopType");
-	jw_str(&w, az_nexthop_name[h->type]);
+	jw_str(&w, names_next_hop_type(h->type));
 	jw_key(&w, "routeTableId");
 	jw_str(&w, hop_table_id(t, h));
 	jw_end_obj(&w);
@@ -330,29 +353,37 @@ static void route_json(struct jw *w, const struct route_entry *r, bool disable_b
 {
 	char b[NWS_PREFIX_STRLEN];
 
+	/* As a real answer has them: a name only on user routes, hasBgpOverride, tags empty. */
 	jw_obj(w);
-	jw_key(w, "name");
-	if (r->name)
+	if (r->name) {
+		jw_key(w, "name");
 		jw_str(w, r->name);
-	else
-		jw_null(w);
+	}
 	jw_key(w, "disableBgpRoutePropagation");
 	jw_bool(w, disable_bgp);
 	jw_key(w, "source");
 	jw_str(w, route_source_name[r->source]);
 	jw_key(w, "state");
 	jw_str(w, route_state_name[r->state]);
+	jw_key(w, "hasBgpOverride");
+	jw_bool(w, false);
 	jw_key(w, "addressPrefix");
 	jw_arr(w);
 	jw_str(w, nws_prefix_str(&r->prefix, b));
 	jw_end_arr(w);
+	jw_key(w, "nextHopType");
+	jw_str(w, az_nexthop_name[r->type]);
 	jw_key(w, "nextHopIpAddress");
 	jw_arr(w);
 	if (r->has_ip)
 		jw_str(w, nws_ip_str(&r->ip, b));
 	jw_end_arr(w);
-	jw_key(w, "nextHopType");
-	jw_str(w, az_nexthop_name[r->type]);
+	jw_key(w, "destinationServiceTags");
+	jw_arr(w);
+	jw_end_arr(w);
+	jw_key(w, "tagMap");
+	jw_obj(w);
+	jw_end_obj(w);
 	jw_end_obj(w);
 }
 

@@ -239,15 +239,20 @@ static void sock_ipflow(struct reloader *r, const char *query, char *out, size_t
 		reply_error(out, cap, n < 0 || bad ? err.msg : "query: empty");
 		return;
 	}
-	dp_verify(&cur->acl, &cur->m, &q, &v, 1);
+	if (ipf_verify(&cur->acl, &cur->m, &q, &v, 1) < 0) {
+		reply_error(out, cap, "query: out of memory");
+		return;
+	}
 	cJSON *o = cJSON_CreateObject();
 	const char *rule = names_verdict_rule(&v, name, sizeof(name));
+	char id[1024];
 
 	cJSON_AddStringToObject(o, "access", v.access == AZ_ALLOW ? "Allow" : "Deny");
 	if (rule)
 		cJSON_AddStringToObject(o, "ruleName", rule);
 	else
 		cJSON_AddNullToObject(o, "ruleName");
+	cJSON_AddStringToObject(o, "ruleId", names_rule_id(&cur->m, &v, id, sizeof(id)));
 	cJSON_AddNumberToObject(o, "policyVersion", ver->version);
 	reply(out, cap, o);
 }

@@ -31,6 +31,10 @@ int dp_frames_init(struct dp_frames *fr, size_t cap, struct rte_mempool *pool, s
 	/* Frames right after their mbuf's header: nothing is prepended here. */
 	for (unsigned j = 0; j < DP_FRAMES_RING; j++)
 		fr->ring[j]->data_off = 0;
+	for (unsigned i = 0; i < DP_PATH_BURST; i++) {
+		fr->it[i] = &fr->items[i];
+		fr->out[i] = &fr->outs[i];
+	}
 	fr->cap = cap;
 	return 0;
 }
@@ -78,7 +82,7 @@ uint64_t dp_frames_lat_value(unsigned b)
 	return ((uint64_t)(8 + sub) << (lg - 3)) + ((uint64_t)1 << (lg - 3)) / 2;
 }
 
-static unsigned frames_take(void *ctx, struct dp_item **it, struct dp_outcome **out, bool *ended)
+static unsigned frames_take(void *ctx, struct dp_item *const **it, struct dp_outcome *const **out, bool *ended)
 {
 	struct dp_frames *fr = ctx;
 
@@ -130,11 +134,10 @@ static unsigned frames_take(void *ctx, struct dp_item **it, struct dp_outcome **
 	 */
 	uint64_t base = fr->base_ns;
 
-	for (unsigned j = 0; j < k; j++) {
+	for (unsigned j = 0; j < k; j++)
 		dp_port_item(&fr->items[j], mb[j], base + ts[j]);
-		it[j] = &fr->items[j];
-		out[j] = &fr->outs[j];
-	}
+	*it = fr->it;
+	*out = fr->out;
 	*ended = fr->packets + k >= fr->target;
 	return k;
 }

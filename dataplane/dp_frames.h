@@ -40,6 +40,8 @@ struct dp_frames {
 	uint64_t base_ns, last_tsc;
 	struct dp_item items[DP_PATH_BURST];
 	struct dp_outcome outs[DP_PATH_BURST];
+	struct dp_item *it[DP_PATH_BURST]; /* the places above, as the loop takes them */
+	struct dp_outcome *out[DP_PATH_BURST];
 	/* What it measured. */
 	uint64_t packets, cycles;
 	uint64_t lat[DP_FRAMES_LAT]; /* packets by their burst's cycles */

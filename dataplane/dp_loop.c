@@ -4,9 +4,9 @@
 
 unsigned dp_loop_step(struct dp_engine *e, const struct dp_source *src, const struct dp_sink *snk, bool *ended)
 {
-	struct dp_item *it[DP_PATH_BURST];
-	struct dp_outcome *out[DP_PATH_BURST];
-	unsigned n = src->take(src->ctx, it, out, ended);
+	struct dp_item *const *it;
+	struct dp_outcome *const *out;
+	unsigned n = src->take(src->ctx, &it, &out, ended);
 
 	if (n) {
 		dp_engine_burst(e, it, out, n);

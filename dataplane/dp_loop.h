@@ -14,10 +14,11 @@
 
 struct dp_source {
 	/*
-	 * Up to DP_PATH_BURST packets into it[] and the places for their outcomes into out[]; 0 when
+	 * Up to DP_PATH_BURST packets: *it and *out point to the source's arrays of the packets and
+	 * the places for their outcomes (a source whose places never move fills them once); 0 when
 	 * none is there now. Sets *ended once none will come again (the loop then returns).
 	 */
-	unsigned (*take)(void *ctx, struct dp_item **it, struct dp_outcome **out, bool *ended);
+	unsigned (*take)(void *ctx, struct dp_item *const **it, struct dp_outcome *const **out, bool *ended);
 	void *ctx;
 };
 

@@ -20,6 +20,10 @@ void dp_rxq_init(struct dp_rxq *r, struct dp_engine *eng, const struct dp_ports 
 		r->q[r->nq++] = (uint16_t)q;
 	r->tsc0 = tsc0;
 	r->hz = rte_get_tsc_hz();
+	for (unsigned i = 0; i < DP_RXQ_BURST; i++) {
+		r->it[i] = &r->items[i];
+		r->out[i] = &r->outs[i];
+	}
 }
 
 static void rxq_send(struct dp_rxq *r, unsigned p, struct rte_mbuf **m, unsigned n)
@@ -37,7 +41,7 @@ static void rxq_send(struct dp_rxq *r, unsigned p, struct rte_mbuf **m, unsigned
  * The source: the next receive queue, in turn over ports and queues, with packets waiting; its
  * burst parsed, stamped with the time since tsc0.
  */
-static unsigned rxq_take(void *ctx, struct dp_item **it, struct dp_outcome **out, bool *ended)
+static unsigned rxq_take(void *ctx, struct dp_item *const **it, struct dp_outcome *const **out, bool *ended)
 {
 	struct dp_rxq *r = ctx;
 	unsigned n = 0, polls = r->ports->n * r->nq;
@@ -53,11 +57,10 @@ static unsigned rxq_take(void *ctx, struct dp_item **it, struct dp_outcome **out
 	r->rx[r->port] += n;
 	uint64_t c = rte_get_tsc_cycles() - r->tsc0, ts = c / r->hz * 1000000000ull + c % r->hz * 1000000000ull / r->hz;
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		dp_port_item(&r->items[i], r->mb[i], ts);
-		it[i] = &r->items[i];
-		out[i] = &r->outs[i];
-	}
+	*it = r->it;
+	*out = r->out;
 	return n;
 }
 

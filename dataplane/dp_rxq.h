@@ -34,6 +34,8 @@ struct dp_rxq {
 	struct rte_mbuf *mb[DP_RXQ_BURST];
 	struct dp_item items[DP_RXQ_BURST];
 	struct dp_outcome outs[DP_RXQ_BURST];
+	struct dp_item *it[DP_RXQ_BURST]; /* the places above, as the loop takes them */
+	struct dp_outcome *out[DP_RXQ_BURST];
 };
 
 /*

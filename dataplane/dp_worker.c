@@ -45,16 +45,18 @@ void dp_worker_free(struct dp_worker *w)
 }
 
 /* The worker's source: slots from its in ring, their items and the places for their outcomes. */
-static unsigned ring_take(void *ctx, struct dp_item **it, struct dp_outcome **out, bool *ended)
+static unsigned ring_take(void *ctx, struct dp_item *const **it, struct dp_outcome *const **out, bool *ended)
 {
 	struct dp_worker *w = ctx;
 	unsigned n = rte_ring_dequeue_burst(w->in, (void **)w->held, DP_PATH_BURST, NULL);
 
 	for (unsigned i = 0; i < n; i++) {
 		rte_prefetch0(&w->held[i]->item);
-		it[i] = &w->held[i]->item;
-		out[i] = &w->held[i]->out;
+		w->it[i] = &w->held[i]->item;
+		w->out[i] = &w->held[i]->out;
 	}
+	*it = w->it;
+	*out = w->out;
 	/* The reader stops a worker only after the last slot is in the ring. */
 	*ended = n == 0 && w->stop && rte_ring_empty(w->in);
 	return n;
@@ -86,16 +88,20 @@ static int worker_main(void *arg)
 struct slots {
 	struct dp_slot **s;
 	unsigned n;
+	struct dp_item *it[DP_PATH_BURST];
+	struct dp_outcome *out[DP_PATH_BURST];
 };
 
-static unsigned slots_take(void *ctx, struct dp_item **it, struct dp_outcome **out, bool *ended)
+static unsigned slots_take(void *ctx, struct dp_item *const **it, struct dp_outcome *const **out, bool *ended)
 {
-	const struct slots *b = ctx;
+	struct slots *b = ctx;
 
 	for (unsigned i = 0; i < b->n; i++) {
-		it[i] = &b->s[i]->item;
-		out[i] = &b->s[i]->out;
+		b->it[i] = &b->s[i]->item;
+		b->out[i] = &b->s[i]->out;
 	}
+	*it = b->it;
+	*out = b->out;
 	*ended = true;
 	return b->n;
 }
@@ -110,7 +116,7 @@ static void slots_put(void *ctx, struct dp_item *const *it, struct dp_outcome *c
 
 void dp_worker_inline(struct dp_engine *e, struct dp_slot **s, unsigned n)
 {
-	struct slots b = { s, n };
+	struct slots b = { .s = s, .n = n };
 	const struct dp_source src = { slots_take, &b };
 	const struct dp_sink snk = { slots_put, NULL };
 	bool ended;

@@ -30,6 +30,8 @@ struct dp_worker {
 	bool running;
 	/* The burst in the engine: written by the worker alone, on lines of its own. */
 	struct dp_slot *held[DP_PATH_BURST] __attribute__((aligned(64)));
+	struct dp_item *it[DP_PATH_BURST];
+	struct dp_outcome *out[DP_PATH_BURST];
 	char pad[64];
 };
 

@@ -159,7 +159,11 @@ int nsg_model_build(struct nsg_model *m, const struct topo *t, struct nws_err *e
 	cap = 0;
 	struct nws_prefix host = { .ip = m->host, .len = 32 };
 
-	if (plist_add(a, &m->alb, &cap, &host) < 0)
+	struct nws_prefix alb6;
+
+	/* AzureLoadBalancer for IPv6: the address Azure's probes come from (docs/semantics.md). */
+	nws_prefix_parse("fe80::1234:5678:9abc/128", &alb6);
+	if (plist_add(a, &m->alb, &cap, &host) < 0 || plist_add(a, &m->alb, &cap, &alb6) < 0)
 		goto oom;
 	for (size_t i = 0; i < t->ntags; i++) {
 		if (t->tags[i].builtin == AZ_TAG_AZURELOADBALANCER)

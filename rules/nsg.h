@@ -131,6 +131,8 @@ struct nsg_query {
 	int nic, ipcfg;
 	enum az_dir dir;
 	struct nws_flow flow;
+	/* '*' as the source or destination port: every port (see nsg_set.h); the flow's port is 0. */
+	bool any_sport, any_dport;
 };
 
 #endif

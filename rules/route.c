@@ -8,6 +8,14 @@ const char *const route_state_name[2] = { "Active", "Invalid" };
 
 /* Azure's reserved ranges that get a None system route. */
 static const char *const reserved_none[] = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10" };
+/*
+ * More None system routes that real effective route tables list (a 2023 answer; no doc names
+ * them: docs/semantics.md). Unlike the four above, a user default route does not remove them.
+ */
+static const char *const listed_none[] = {
+	"25.48.0.0/12", "25.4.0.0/14", "198.18.0.0/15", "157.59.0.0/16", "25.33.0.0/16", "40.109.0.0/16",
+	"104.147.0.0/16", "104.146.0.0/17", "40.108.0.0/17", "23.103.0.0/18", "25.41.0.0/20", "20.35.252.0/22",
+};
 
 struct rlist {
 	struct route_entry *e;
@@ -106,10 +114,12 @@ static int subnet_routes(const struct topo *t, size_t s, struct rlist *l)
 	nws_prefix_parse("::/0", &p);
 	if (v6 && add_sys(l, &p, AZ_NH_INTERNET, ROUTE_SRC_DEFAULT, NULL) < 0)
 		return -1;
-	for (size_t k = 0; k < sizeof(reserved_none) / sizeof(reserved_none[0]); k++) {
+	const size_t nres = sizeof(reserved_none) / sizeof(reserved_none[0]);
+
+	for (size_t k = 0; k < nres + sizeof(listed_none) / sizeof(listed_none[0]); k++) {
 		bool replaced = false;
 
-		nws_prefix_parse(reserved_none[k], &p);
+		nws_prefix_parse(k < nres ? reserved_none[k] : listed_none[k - nres], &p);
 		/*
 		 * An address space equal to or containing the range replaces its None route; nwsim
 		 * treats a peered network's space the same way, since both are system routes.
@@ -171,6 +181,23 @@ static bool is_reserved_none(const struct route_entry *r)
 
 /* qsort has no context argument; selection runs on the control thread only. */
 static const struct route_entry *sort_base;
+static const bool *sort_inside; /* per route: BGP inside a network's range (never selected) */
+
+/* A system route for the network's own ranges or a peering's: preferred over any BGP route. */
+static bool network_route(const struct route_entry *r)
+{
+	return r->source == ROUTE_SRC_DEFAULT && (r->type == AZ_NH_VNETLOCAL || r->type == AZ_NH_VNETPEERING);
+}
+
+/* Same prefix: user, then the network's own and peered ranges, then BGP, then other system routes. */
+static int preference(const struct route_entry *r)
+{
+	if (r->source == ROUTE_SRC_USER)
+		return 3;
+	if (network_route(r))
+		return 2;
+	return r->source == ROUTE_SRC_GATEWAY ? 1 : 0;
+}
 
 static int by_prefix_then_preference(const void *a, const void *b)
 {
@@ -183,8 +210,10 @@ static int by_prefix_then_preference(const void *a, const void *b)
 		return x->prefix.ip.v < y->prefix.ip.v ? -1 : 1;
 	if (x->prefix.len != y->prefix.len)
 		return x->prefix.len < y->prefix.len ? -1 : 1;
-	if (x->source != y->source)
-		return x->source > y->source ? -1 : 1; /* preferred first */
+	int px = sort_inside[i] ? -1 : preference(x), py = sort_inside[j] ? -1 : preference(y);
+
+	if (px != py)
+		return px > py ? -1 : 1; /* preferred first */
 	return i < j ? -1 : (i > j);
 }
 
@@ -206,19 +235,33 @@ int route_table_select(struct nws_arena *a, const struct route_entry *in, size_t
 		out->e[out->n].state = ROUTE_ACTIVE;
 		out->n++;
 	}
-	/* Same prefix: User beats the gateway beats the system; the first listed wins a tie. */
+	/*
+	 * A BGP route inside the network's own or a peered range never wins, however specific: it is
+	 * out of the running before the routes of one prefix are compared. Of the rest, the user's
+	 * route, then the network's own and peered ranges, then BGP, then the other system routes;
+	 * the first listed wins a tie.
+	 */
 	size_t *ix = malloc((out->n ? out->n : 1) * sizeof(*ix));
+	bool *inside = calloc(out->n ? out->n : 1, sizeof(*inside));
 
-	if (!ix)
+	if (!ix || !inside) {
+		free(ix);
+		free(inside);
 		return -1;
-	for (size_t i = 0; i < out->n; i++)
+	}
+	for (size_t i = 0; i < out->n; i++) {
 		ix[i] = i;
+		for (size_t j = 0; j < out->n && out->e[i].source == ROUTE_SRC_GATEWAY && !inside[i]; j++)
+			inside[i] = network_route(&out->e[j]) && covers(&out->e[j].prefix, &out->e[i].prefix);
+	}
 	sort_base = out->e;
+	sort_inside = inside;
 	qsort(ix, out->n, sizeof(*ix), by_prefix_then_preference);
-	for (size_t i = 1; i < out->n; i++)
-		if (same_prefix(&out->e[ix[i]].prefix, &out->e[ix[i - 1]].prefix))
+	for (size_t i = 0; i < out->n; i++)
+		if (inside[ix[i]] || (i && same_prefix(&out->e[ix[i]].prefix, &out->e[ix[i - 1]].prefix)))
 			out->e[ix[i]].state = ROUTE_INVALID;
 	free(ix);
+	free(inside);
 	return 0;
 }
 
@@ -272,8 +315,14 @@ void route_ref_lookup(const struct route_table *tb, const struct nws_ip *dst, st
 
 		if (!nws_prefix_contains(&r->prefix, dst))
 			continue;
+		bool inside = false; /* a BGP route inside the network's own or a peered range */
+
+		for (size_t j = 0; j < tb->n && r->source == ROUTE_SRC_GATEWAY && !inside; j++)
+			inside = network_route(&tb->e[j]) && covers(&tb->e[j].prefix, &r->prefix);
+		if (inside)
+			continue;
 		if (!best || r->prefix.len > best->prefix.len ||
-		    (r->prefix.len == best->prefix.len && r->source > best->source))
+		    (r->prefix.len == best->prefix.len && preference(r) > preference(best)))
 			best = r;
 	}
 	if (!best) {

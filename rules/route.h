@@ -62,8 +62,10 @@ void route_model_free(struct route_model *m);
 int route_table_select(struct nws_arena *a, const struct route_entry *in, size_t n, struct route_table *out);
 
 /*
- * Reference next hop: a linear scan over every listed route (Invalid included) that applies
- * longest prefix first and then User > gateway > system, without trusting the states.
+ * Reference next hop: a linear scan over every listed route (Invalid included) that leaves out
+ * BGP routes inside the network's own or a peered range, then applies longest prefix first and
+ * User > the network's and peerings' system routes > BGP > other system routes, without
+ * trusting the states.
  */
 void route_ref_lookup(const struct route_table *tb, const struct nws_ip *dst, struct route_hop *hop);
 /* The hop a route gives. */

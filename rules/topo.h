@@ -265,6 +265,11 @@ struct topo *topo_load_sources(const struct topo_sources *s, struct nws_err *err
 /* Same, from a buffer; name is used in messages. */
 struct topo *topo_load_buf(const char *name, const char *buf, size_t len, struct nws_err *err);
 void topo_free(struct topo *t);
+/*
+ * A whole input file in memory (malloc'd; not NUL-terminated), "-" being standard input, named
+ * "stdin" in messages (*shown). Reading stops a byte past the 256 MiB an input may be.
+ */
+char *topo_read_file(const char *path, size_t *len, const char **shown, struct nws_err *err);
 
 /* Builds the name indexes (done by topo_load); -1 when out of memory. */
 int topo_index_build(struct topo *t);

@@ -2681,8 +2681,7 @@ out:
 	return NULL;
 }
 
-/* A whole file in memory; "-" is standard input, named "stdin" in messages. */
-static char *read_all(const char *path, size_t *lenp, const char **shown, struct nws_err *err)
+char *topo_read_file(const char *path, size_t *lenp, const char **shown, struct nws_err *err)
 {
 	bool in = !strcmp(path, "-");
 	FILE *f = in ? stdin : fopen(path, "rb");
@@ -2804,7 +2803,7 @@ struct topo *topo_load_sources(const struct topo_sources *s, struct nws_err *err
 	for (; got < nall; got++) {
 		const char *path = got < s->nfiles ? s->files[got] : s->param_files[got - s->nfiles], *shown;
 		size_t len;
-		char *buf = read_all(path, &len, &shown, err);
+		char *buf = topo_read_file(path, &len, &shown, err);
 
 		if (!buf)
 			goto out;

@@ -122,7 +122,10 @@ def run(nwsim, check, procs):
         r = ask(f2, {"command": "reload"})
         got = ask(f2, {"command": "test-ip-flow", "query": QUERY})
         check("reload: version 2 runs, and denies what version 1 allowed",
-              r == {"policyVersion": 2} and got == {"access": "Deny", "ruleName": "securityRules/web-80", "policyVersion": 2},
+              r == {"policyVersion": 2} and got == {"access": "Deny", "ruleName": "securityRules/web-80",
+                                               "ruleId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/nwsim"
+                                               "/providers/Microsoft.Network/networkSecurityGroups/nsg1/securityRules/web-80",
+                                               "policyVersion": 2},
               json.dumps([r, got]))
         open(tpath, "w").write("{ broken")
         r = ask(f2, {"command": "reload"})

@@ -16,6 +16,10 @@ from tcheck import Checks
 IFV = ["--vm", "vm1", "--direction", "Inbound", "--protocol", "TCP"]
 
 
+# The NSG's ARM id as nwsim makes it for a topology without ids (the default subscription and group).
+NSG1 = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/nwsim/providers/Microsoft.Network/networkSecurityGroups/nsg1"
+
+
 def topo(nrules, nprefix=1):
     """One NSG of nrules rules (rule i: source 10.X.Y.0/24, port i+1, deny when even), or
     one rule with nprefix source prefixes."""
@@ -79,7 +83,7 @@ def main():
                                                            "--remote", "10.%d.%d.9:1000" % (8 + i // 256, i % 256)])
             got = json.loads(p.stdout) if p.returncode == 0 else {}
             check("4,000 rules: rule r%d decides (%s)" % (i, access),
-                  got == {"access": access, "ruleName": "securityRules/r%d" % i}, p.stdout + p.stderr)
+                  got == {"access": access, "ruleName": "securityRules/r%d" % i, "ruleId": NSG1 + "/securityRules/r%d" % i}, p.stdout + p.stderr)
         t4001 = os.path.join(tmp, "rules-4001.json")
         json.dump(topo(4001), open(t4001, "w"))
         p = run(["test-ip-flow", "-t", t4001] + IFV + ["--local", "10.0.0.4:1", "--remote", "10.8.0.9:1000"])

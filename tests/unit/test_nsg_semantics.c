@@ -65,6 +65,11 @@ static void test_default_allow_alb_inbound(void **s)
 	/* With AzureLoadBalancer given outside the virtual network, 65001 is the one that matches. */
 	expect(&ovr, "vm-a", "Inbound", "TCP", "10.0.0.4:80", "100.64.0.7:5000",
 	       "Allow defaultSecurityRules/AllowAzureLoadBalancerInBound");
+	/* IPv6: the tag is fe80::1234:5678:9abc, outside VirtualNetwork, so 65001 admits it; its neighbour is denied. */
+	expect(&sem, "vm-def", "Inbound", "TCP", "[fd00:0:0:4::4]:80", "[fe80::1234:5678:9abc]:5000",
+	       "Allow defaultSecurityRules/AllowAzureLoadBalancerInBound");
+	expect(&sem, "vm-def", "Inbound", "TCP", "[fd00:0:0:4::4]:80", "[fe80::1234:5678:9abd]:5000",
+	       "Deny defaultSecurityRules/DenyAllInBound");
 }
 
 static void test_default_deny_all_inbound(void **s)

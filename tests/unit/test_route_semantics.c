@@ -172,6 +172,30 @@ static void test_gateway_routes(void **s)
 	hop("vm-plain", "172.20.0.1", "VirtualNetworkGateway 20.50.60.70 System Route");
 }
 
+/*
+ * Today's Azure: system routes for the network's own ranges and peered ranges are preferred over
+ * BGP routes, even more specific ones (azure-semantics.md, "Route selection"). The office
+ * network announces 10.0.0.128/25 (inside the hub), 10.1.0.0/24 (inside the spoke) and
+ * 192.168.0.0/16 (the hub's own range, the same prefix).
+ */
+static void test_network_routes_beat_bgp(void **s)
+{
+	(void)s;
+	HAS("vm-plain", "VirtualNetworkGateway Invalid 10.0.0.128/25 VirtualNetworkGateway 20.50.60.70");
+	hop("vm-plain", "10.0.0.200", "VnetLocal - System Route");
+	HAS("vm-plain", "VirtualNetworkGateway Invalid 10.1.0.0/24 VirtualNetworkGateway 20.50.60.70");
+	hop("vm-plain", "10.1.0.4", "VNetPeering - System Route");
+	HAS("vm-plain", "Default Active 192.168.0.0/16 VnetLocal -");
+	HAS("vm-plain", "VirtualNetworkGateway Invalid 192.168.0.0/16 VirtualNetworkGateway 20.50.60.70");
+	hop("vm-plain", "192.168.7.7", "VnetLocal - System Route");
+	/* In the spoke, which learns the hub gateway's routes: its own range and the peered hub's. */
+	HAS("vm-spoke", "VirtualNetworkGateway Invalid 10.1.0.0/24 VirtualNetworkGateway 20.50.60.70");
+	hop("vm-spoke", "10.1.0.9", "VnetLocal - System Route");
+	hop("vm-spoke", "10.0.0.200", "VNetPeering - System Route");
+	/* A user route still overrides: rt-types sends 10.10/16 to the appliance, not the gateway. */
+	hop("vm-udr", "10.10.1.1", "VirtualAppliance 10.0.100.4 rt-types");
+}
+
 static void test_disable_bgp_route_propagation(void **s)
 {
 	(void)s;
@@ -236,6 +260,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ipv6_routes),
 		cmocka_unit_test(test_peering_routes),
 		cmocka_unit_test(test_gateway_routes),
+		cmocka_unit_test(test_network_routes_beat_bgp),
 		cmocka_unit_test(test_disable_bgp_route_propagation),
 		cmocka_unit_test(test_user_route_types),
 		cmocka_unit_test(test_selection),

@@ -1,0 +1,1 @@
+list-effective-nsg -t long-names.json --nic web1-nic -o table

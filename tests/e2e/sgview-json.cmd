@@ -1,0 +1,1 @@
+show-security-group-view -t nsg-diagnostics-fixed.json --vm myVM

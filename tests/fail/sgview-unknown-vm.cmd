@@ -1,0 +1,1 @@
+show-security-group-view -t diag-net.json --vm nosuch
