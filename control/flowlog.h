@@ -1,7 +1,9 @@
 /*
- * NSG flow logs in Azure's version 2 format: one record per NSG and minute, flows grouped by rule
- * and by NIC MAC address, each flow a tuple
- * "time,src,dst,sport,dport,T|U,I|O,A|D,B|C|E|D,packets out,bytes out,packets back,bytes back".
+ * Flow logs, collected once and written in either of Azure's formats: NSG flow logs (version 2:
+ * a record per NSG, NIC and minute, flows by rule, each a tuple
+ * "time,src,dst,sport,dport,T|U,I|O,A|D,B|C|E,packets out,bytes out,packets back,bytes back") and
+ * virtual network flow logs (version 4: a record per NIC and minute, flows by NSG and rule, each
+ * "time ms,src,dst,sport,dport,protocol,I|O,B|C|E|D,NX,packets out,bytes out,packets back,bytes back").
  */
 #ifndef FLOWLOG_H
 #define FLOWLOG_H
@@ -11,10 +13,16 @@
 #include "dp_engine.h"
 
 struct flowlog_tuple {
-	int nsg, nic;
+	int nsg, nic, vnet; /* vnet: the network the NSG instance judged in */
 	const struct topo_rule *rule;
-	uint64_t minute;
-	char text[200];
+	uint64_t minute, ts_ns;
+	struct nws_flow f;
+	enum az_dir dir;
+	bool allow;
+	char state;     /* B, C or E (a denied flow: B, not allow) */
+	bool counts;    /* C and E: pk and by */
+	uint64_t pk[2], by[2];
+	char text[200]; /* the version 2 tuple, which also orders tuples within a group */
 };
 
 /*
@@ -45,5 +53,7 @@ void flowlog_flows(struct flowlog *fl, const struct dp_engine *e);
 /* Append what a worker's flowlog collected. */
 void flowlog_merge(struct flowlog *fl, struct flowlog *from);
 int flowlog_write(struct flowlog *fl, const char *path, struct nws_err *err);
+/* The same flows as a virtual network flow log (version 4). */
+int flowlog_write_vnet(struct flowlog *fl, const char *path, struct nws_err *err);
 
 #endif

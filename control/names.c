@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "names.h"
@@ -14,6 +15,18 @@ const char *names_rule_id(const struct nsg_model *m, const struct nsg_verdict *v
 		return "";
 	snprintf(buf, len, "%s/securityRules/%s", m->t->nsgs[m->inst[v->inst].nsg].id, v->rule->name);
 	return buf;
+}
+
+void names_guid(const char *text, char out[37])
+{
+	uint64_t h = 1469598103934665603ull, g;
+
+	for (const char *p = text; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	g = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+	g ^= g >> 32;
+	snprintf(out, 37, "%08x-%04x-4%03x-8%03x-%012" PRIx64, (unsigned)(h >> 32), (unsigned)(h >> 16) & 0xffff,
+		 (unsigned)h & 0xfff, (unsigned)(g >> 52) & 0xfff, (uint64_t)(g & 0xffffffffffffull));
 }
 
 const char *names_next_hop_type(enum az_nexthop type)

@@ -29,7 +29,7 @@
 #include "names.h"
 
 static const char usage_text[] =
-	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--flow-log FILE]\n"
+	"usage: nwsim replay -t TOPOLOGY [--report FILE] [--verdicts FILE] [--flow-log FILE] [--vnet-flow-log FILE]\n"
 	"                    [--write-allowed FILE] [--write-denied FILE] [--at NIC] [--loop N] [--rate PPS]\n"
 	"                    [--flows N] [--workers N]\n"
 	"                    [-o table|json] [-v] [--progress|-q]\n"
@@ -46,7 +46,8 @@ static const char usage_text[] =
 	"--verdicts FILE writes one JSON line per packet: what happened to it, where, and which rule or\n"
 	"route decided. --write-allowed and --write-denied write the delivered and the dropped packets,\n"
 	"as captured, to pcap files. --flow-log FILE writes NSG flow logs in Azure's version 2 JSON\n"
-	"format. --loop N reads the captures into memory and replays them N times (-v reports the packet\n"
+	"format; --vnet-flow-log FILE the same flows as virtual network flow logs (version 4), which\n"
+	"replace NSG flow logs in Azure. --loop N reads the captures into memory and replays them N times (-v reports the packet\n"
 	"rate). --at NIC judges a capture taken on one VM: only that NIC's NSGs, and its subnet's route\n"
 	"for what it sends. --rate PPS paces the replay to that many packets per second. --flows N sizes\n"
 	"the flow table (default 524288 flows, per worker). --workers N sets the worker lcores (default:\n"
@@ -228,7 +229,7 @@ struct sinks {
 	const struct capture *caps;
 	uint32_t file_idx;
 	FILE *verdicts;
-	struct flowlog *flowlog; /* NULL without --flow-log */
+	struct flowlog *flowlog; /* NULL without --flow-log or --vnet-flow-log */
 	struct cap_writer allowed, denied;
 	bool writers;
 	int write_failed;   /* a capture writer failed: errno */
@@ -466,7 +467,7 @@ static int close_outputs(struct sinks *sk, const char *verdicts, struct nws_err 
 int cmd_replay(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
-	const char *report = NULL, *verdicts = NULL, *flowlog = NULL, *loop = NULL, *at = NULL, *flows = NULL,
+	const char *report = NULL, *verdicts = NULL, *flowlog = NULL, *vnetlog = NULL, *loop = NULL, *at = NULL, *flows = NULL,
 		   *rate = NULL, *workers = NULL;
 	unsigned long nflows = DP_FLOW_DEFAULT_CAPACITY;
 	struct memcap mem = { 0 };
@@ -476,6 +477,7 @@ int cmd_replay(int argc, char **argv)
 	const struct cli_opt opts[] = { { "--report", 0, &report, NULL, NULL }, { "--verdicts", 0, &verdicts, NULL, NULL },
 					{ "--write-allowed", 0, &sk.allowed.path, NULL, NULL },
 					{ "--write-denied", 0, &sk.denied.path, NULL, NULL }, { "--flow-log", 0, &flowlog, NULL, NULL },
+					{ "--vnet-flow-log", 0, &vnetlog, NULL, NULL },
 					{ "--loop", 0, &loop, NULL, NULL }, { "--at", 0, &at, NULL, NULL }, { "--flows", 0, &flows, NULL, NULL },
 					{ "--rate", 0, &rate, NULL, NULL }, { "--workers", 0, &workers, NULL, NULL },
 					{ NULL, 0, NULL, NULL, NULL } };
@@ -602,8 +604,10 @@ int cmd_replay(int argc, char **argv)
 	struct dp_engine_conf ec = dp_engine_conf_full((uint32_t)nflows);
 
 	/* Per-packet verdicts show every hop; flow logs name the NSG at the hop that denied. */
-	ec.hop_trace = verdicts || flowlog;
-	ec.flow_info = flowlog != NULL;
+	bool logs = flowlog || vnetlog;
+
+	ec.hop_trace = verdicts || logs;
+	ec.flow_info = logs;
 	if (feed_init(&fd, &app.path, nworkers, &ec, sk.writers, &err) < 0)
 		goto out;
 	if (verdicts && !(sk.verdicts = fopen(verdicts, "w"))) {
@@ -616,7 +620,7 @@ int cmd_replay(int argc, char **argv)
 	fd.answered = answered;
 	fd.pace = pace_cb;
 	fd.ctx = &sk;
-	if (flowlog) {
+	if (logs) {
 		flowlog_init(&fl, app.t, &app.m);
 		sk.flowlog = &fl;
 		if (!(parts = calloc(fd.nw, sizeof(*parts)))) {
@@ -652,12 +656,12 @@ int cmd_replay(int argc, char **argv)
 	}
 	feed_stop(&fd, app.t->nnics, true);
 	progress_clear(&sk);
-	if (flowlog) {
+	if (logs) {
 		for (unsigned i = 0; i < fd.nw; i++) {
 			flowlog_flows(&fl, &fd.w[i].eng);
 			flowlog_merge(&fl, &parts[i]);
 		}
-		if (flowlog_write(&fl, flowlog, &err) < 0) {
+		if ((flowlog && flowlog_write(&fl, flowlog, &err) < 0) || (vnetlog && flowlog_write_vnet(&fl, vnetlog, &err) < 0)) {
 			rc = CLI_FAIL;
 			goto out;
 		}

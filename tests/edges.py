@@ -2,7 +2,7 @@
 """Nothing lost at the edges, end to end:
 - a refused run (no capture readable, a link type nwsim cannot read, a bad topology, a bad
   option) leaves none of its output files behind;
-- a write that fails (standard output, --report, --verdicts, --flow-log, the capture writers,
+- a write that fails (standard output, --report, --verdicts, --flow-log, --vnet-flow-log, the capture writers,
   topology's --output-file, all on /dev/full) fails the command with status 1 and one line;
 - more workers than the CPUs this process may use are refused in one line (status 2);
 - a gzip-compressed capture, and one read from standard input, replay exactly as the file does;
@@ -71,7 +71,7 @@ def main():
                 p = subprocess.run([nwsim] + args, stdout=full, stderr=subprocess.PIPE, text=True)
             check("%s on a full disk: status 1, one line" % name,
                   one_line(p, 1, r"^nwsim: standard output: cannot write: No space left on device$"), p.stderr)
-        for opt in ("--report", "--verdicts", "--flow-log", "--write-allowed", "--write-denied"):
+        for opt in ("--report", "--verdicts", "--flow-log", "--vnet-flow-log", "--write-allowed", "--write-denied"):
             p = run(["replay", "-t", hub, "--workers", "0", opt, "/dev/full", cap])
             check("replay %s /dev/full: status 1, one line" % opt,
                   one_line(p, 1, r"^nwsim: /dev/full: cannot write: No space left on device$"), p.stderr)
