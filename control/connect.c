@@ -26,11 +26,11 @@ static const char *const hint_of[][2] = {
 	{ "DnsResolution", "add the name to the topology's dns, or check its spelling" },
 	{ "CPU", "the VM is busy: scale it up or find what uses the CPU" },
 	{ "Memory", "the VM is short of memory: scale it up or find what uses it" },
-	{ "NoListener", "start a server on the destination port, or probe the port it listens on" },
+	{ "NoListenerOnDestination", "start a server on the destination port, or probe the port it listens on" },
 	{ "SocketBind", "pick another source port: this one is already in use on the source VM" },
 	{ "ApplianceNotForwarding", "turn IP forwarding on in the appliance's guest (and on its NIC)" },
 	{ "ArpEntryMissing", "the ExpressRoute circuit has no ARP entry for the next hop: check the peering's addresses" },
-	{ "VmStopped", "start the VM" },
+	{ "VmStopped", "start the VM" }, /* a stopped appliance; a stopped destination is Unreachable without an issue */
 	{ "AgentStopped", "start the source VM: a stopped VM sends no probes" },
 	{ "ForwardedTrafficBlocked", "allow forwarded traffic on the virtual network peering" },
 	{ "RoutingLoop", "the routes send the packet in a circle: fix the route tables" },
@@ -58,6 +58,13 @@ static void hop_guid(char out[37], const char *resource, const struct nws_ip *ip
 	g = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
 	snprintf(out, 37, "%08x-%04x-4%03x-8%03x-%012" PRIx64, (unsigned)(h >> 32), (unsigned)(h >> 16) & 0xffff,
 		 (unsigned)h & 0xfff, (unsigned)(g >> 52), (uint64_t)(g & 0xffffffffffffull));
+}
+
+const char *conn_issue_label(const struct conn_issue_rec *x)
+{
+	const char *rule = strstr(x->value, "/securityRules/");
+
+	return rule && x->value[0] == '/' ? rule + strlen("/securityRules/") : x->value;
 }
 
 void conn_issue(struct conn_hop *h, const char *origin, const char *severity, const char *type, const char *key,
@@ -391,8 +398,9 @@ static int visit(const struct app *app, struct conn_result *cr, const struct pro
 }
 
 /* The issue a dropped probe leaves, on the hop that dropped it. */
-static void drop_issue(const struct topo *t, struct conn_hop *h, const struct path_result *r, bool reply)
+static void drop_issue(const struct app *app, struct conn_hop *h, const struct path_result *r, bool reply)
 {
+	const struct topo *t = app->t;
 	char buf[256];
 	const struct path_hop *x = &r->hops[r->drop_hop];
 	/* On the reply, the link out of a hop is the forward path's link into it. */
@@ -404,8 +412,11 @@ static void drop_issue(const struct topo *t, struct conn_hop *h, const struct pa
 	case PATH_DROP_NSG_INBOUND: {
 		const struct nsg_verdict *nv2 = r->reason == PATH_DROP_NSG_INBOUND ? &x->nsg_in : &x->nsg_out;
 
-		if (nv2->rule)
-			snprintf(buf, sizeof(buf), "%s%s", nv2->rule->is_default ? "DefaultRule_" : "UserRule_", nv2->rule->name);
+		/* As Azure names it: a user rule's full ARM id, DefaultRule_NAME for a default rule. */
+		if (nv2->rule && nv2->rule->is_default)
+			snprintf(buf, sizeof(buf), "DefaultRule_%s", nv2->rule->name);
+		else if (nv2->rule && nv2->inst >= 0)
+			snprintf(buf, sizeof(buf), "%s/securityRules/%s", t->nsgs[app->m.inst[nv2->inst].nsg].id, nv2->rule->name);
 		else
 			snprintf(buf, sizeof(buf), "%s", "-");
 		conn_issue(h, r->reason == PATH_DROP_NSG_INBOUND ? in : out, "Error", "NetworkSecurityRule", "RuleName", buf);
@@ -426,8 +437,12 @@ static void drop_issue(const struct topo *t, struct conn_hop *h, const struct pa
 									 : "the appliance does not forward");
 		break;
 	case PATH_DROP_VM_STOPPED:
-		conn_issue(h, "Local", "Error", "VmStopped", "VirtualMachine",
-			   x->nic >= 0 && t->nics[x->nic].vm >= 0 ? t->vms[t->nics[x->nic].vm].name : "-");
+		/* Azure answers a stopped destination Unreachable with no issue; a stopped appliance keeps one. */
+		if (x->kind == PATH_HOP_DESTINATION)
+			h->vm_stopped = true;
+		else
+			conn_issue(h, "Local", "Error", "VmStopped", "VirtualMachine",
+				   x->nic >= 0 && t->nics[x->nic].vm >= 0 ? t->vms[t->nics[x->nic].vm].name : "-");
 		break;
 	case PATH_DROP_FORWARDED_TRAFFIC_BLOCKED:
 		conn_issue(h, in, "Error", "ForwardedTrafficBlocked", "Reason", "the peering does not allow forwarded traffic");
@@ -609,7 +624,7 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 				vm_warnings(t, &cr->hops[p->v[k].hop], p->r[0].hops[p->v[k].path_hop].nic);
 		}
 		if (!p->r[0].delivered) {
-			drop_issue(t, fwd_hop(cr, p, p->r[0].drop_hop), &p->r[0], false);
+			drop_issue(app, fwd_hop(cr, p, p->r[0].drop_hop), &p->r[0], false);
 			continue;
 		}
 		if (arp >= 0) {
@@ -636,7 +651,7 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 				continue;
 			}
 			if (p->f.proto == AZ_PROTO_TCP && dvm->nlisten && !sock_has(dvm->listen, dvm->nlisten, AZ_PROTO_TCP, p->f.dport)) {
-				conn_issue(last, "Local", "Error", "NoListener", "Port", b);
+				conn_issue(last, "Local", "Error", "NoListenerOnDestination", "Port", b);
 				last->dropped++;
 				continue;
 			}
@@ -644,7 +659,7 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 			const struct topo_host *hh = p->dest_host >= 0 ? &t->hosts[p->dest_host] : NULL;
 
 			if (!hh || (p->f.proto == AZ_PROTO_TCP && !sock_has(hh->listen, hh->nlisten, AZ_PROTO_TCP, p->f.dport))) {
-				conn_issue(last, "Local", "Error", "NoListener", hh ? "Port" : "Address",
+				conn_issue(last, "Local", "Error", "NoListenerOnDestination", hh ? "Port" : "Address",
 					   hh ? b : "no externalHosts entry answers at this address");
 				last->no_facts |= !hh;
 				last->dropped++;
@@ -668,7 +683,7 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 			continue;
 		}
 		if (!p->r[1].delivered) {
-			drop_issue(t, reply_hop(cr, p, src_hop), &p->r[1], true);
+			drop_issue(app, reply_hop(cr, p, src_hop), &p->r[1], true);
 			cr->probes_failed++;
 			continue;
 		}

@@ -33,8 +33,11 @@ struct conn_query {
 
 struct conn_issue_rec {
 	const char *origin, *severity, *type;
-	char key[32], value[200];
+	char key[32], value[512]; /* value: up to a rule's full ARM id */
 };
+
+/* An issue's value for a drawing's label: a rule's name where the value is its full ARM id. */
+const char *conn_issue_label(const struct conn_issue_rec *x);
 
 struct conn_hop {
 	char type[24], resource[512], id[37];
@@ -46,6 +49,7 @@ struct conn_hop {
 	struct conn_issue_rec issues[CONN_MAX_ISSUES];
 	int nissues;
 	bool no_facts; /* an end the probes reached of which the topology says nothing (no host answers) */
+	bool vm_stopped; /* the destination VM is stopped: Unreachable, no issue (the table says why) */
 	unsigned reached, dropped; /* probes (and replies) that got here, and that were dropped here */
 	double rtt_sum;            /* round trip to this hop over the probes that made it back */
 	unsigned rtt_n;

@@ -159,6 +159,8 @@ static void print_table(const struct conn_result *cr)
 				printf(" %d", h->next[k]);
 		}
 		printf("\n");
+		if (h->vm_stopped)
+			printf("      the virtual machine is stopped (Azure reports no issue)\n      hint: start the VM\n");
 		for (int k = 0; k < h->nissues; k++) {
 			const struct conn_issue_rec *x = &h->issues[k];
 
@@ -211,14 +213,20 @@ static int parse_ports(const char *s, uint16_t *out, size_t *n)
 /* What stopped one port's probe: the first Error of the path, and where. */
 struct port_answer {
 	bool open;
-	char hop_type[24], hop_res[512], type[24], key[32], value[200];
+	char hop_type[24], hop_res[512], type[24], key[32], value[512];
 };
 
 static void port_answer(const struct conn_result *cr, struct port_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->open = cr->reachable > 0;
-	for (int i = 0; !a->open && i < cr->nhops; i++)
+	for (int i = 0; !a->open && i < cr->nhops; i++) {
+		if (cr->hops[i].vm_stopped) { /* no issue in Azure's answer; scan-ports names it */
+			snprintf(a->hop_type, sizeof(a->hop_type), "%s", cr->hops[i].type);
+			snprintf(a->hop_res, sizeof(a->hop_res), "%s", cr->hops[i].resource);
+			snprintf(a->type, sizeof(a->type), "VmStopped");
+			return;
+		}
 		for (int k = 0; k < cr->hops[i].nissues; k++) {
 			const struct conn_issue_rec *x = &cr->hops[i].issues[k];
 
@@ -234,6 +242,7 @@ static void port_answer(const struct conn_result *cr, struct port_answer *a)
 			}
 			return;
 		}
+	}
 }
 
 static bool same_answer(const struct port_answer *a, const struct port_answer *b)

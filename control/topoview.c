@@ -415,7 +415,7 @@ static void svg_path(FILE *f, const struct topo *t, const struct layout *L, cons
 				   "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">?</text></g>\n",
 				e->type, i + 1, mx, my, mx, my + 4);
 		if (m == MARK_BLOCKED)
-			snprintf(buf, sizeof(buf), "\u2715 hop %d: %s %s=%s", i + 1, e->type, e->key, e->value);
+			snprintf(buf, sizeof(buf), "\u2715 hop %d: %s %s=%s", i + 1, e->type, e->key, conn_issue_label(e));
 		else
 			snprintf(buf, sizeof(buf), "? hop %d: routed here; no externalHosts entry says how this host answers", i + 1);
 		fprintf(f, "<text class=\"%s\" data-kind=\"note\" x=\"%d\" y=\"%d\">", m == MARK_BLOCKED ? "issue" : "note",
@@ -440,7 +440,7 @@ static void write_svg(FILE *f, const struct topo *t, const struct layout *L, con
 		if (hop_mark(&cr->hops[i], &e) != MARK_BLOCKED)
 			continue;
 		/* The note's width: about 6.5 pixels a character at 11 px, from the left margin. */
-		int right = MARGIN - 40 + (int)(6.5 * (double)(strlen(e->type) + strlen(e->key) + strlen(e->value) + 14)) + 20;
+		int right = MARGIN - 40 + (int)(6.5 * (double)(strlen(e->type) + strlen(e->key) + strlen(conn_issue_label(e)) + 14)) + 20;
 
 		if (right > w)
 			w = right;
@@ -649,7 +649,7 @@ static void write_dot(FILE *f, const struct topo *t, const struct conn_result *c
 					h->no_facts ? "? " : "", i + 1);
 				esc(f, e->type);
 				fputs(" ", f);
-				esc(f, e->value);
+				esc(f, conn_issue_label(e));
 				fputs("\"];\n", f);
 			}
 			snprintf(last, sizeof(last), "%s", cur);
@@ -705,7 +705,7 @@ static void write_html(FILE *f, const struct topo *t, const struct layout *L, co
 			fprintf(f, "%s\"%s %s: ", k ? "," : "", h->issues[k].severity, h->issues[k].type);
 			esc(f, h->issues[k].key);
 			fputs("=", f);
-			esc(f, h->issues[k].value);
+			esc(f, conn_issue_label(&h->issues[k]));
 			fputs("\"", f);
 		}
 		fputs("]}", f);

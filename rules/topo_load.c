@@ -1825,7 +1825,13 @@ static int load_fw_rule(struct ld *ld, const cJSON *e, struct topo_fw_rule *r)
 	if (opt_array(ld, e, "remoteAddresses", &arr, &m) < 0)
 		return -1;
 	if (arr) {
-		if (prefix_array(ld, arr, &r->remote) < 0)
+		const cJSON *x;
+		bool any = false;
+
+		/* '*' among the addresses: any remote address, as an empty list is. */
+		cJSON_ArrayForEach(x, arr)
+			any |= cJSON_IsString(x) && !strcmp(x->valuestring, "*");
+		if (!any && prefix_array(ld, arr, &r->remote) < 0)
 			return -1;
 		pop(ld, m);
 	}

@@ -159,7 +159,8 @@ def main():
               str(len(rows)))
         check("the path is drawn, unreachable, in two steps, the NSG that blocks it marked at hop 5",
               'data-status="Unreachable"' in d and len(re.findall(r'data-kind="path"', d)) == 2 and
-              'data-kind="blocked" data-issue="NetworkSecurityRule" data-hop="5"' in d and "UserRule_DenyVnetInbound" in d,
+              'data-kind="blocked" data-issue="NetworkSecurityRule" data-hop="5"' in d and
+              "NetworkSecurityRule: RuleName=DenyVnetInbound" in d,
               d[-800:])
         for size in ("1400,900", "800,600"):
             g = geometry(dom(b, probe, tmp, size))
