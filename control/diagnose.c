@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "jw.h"
+#include "names.h"
 #include "nsg_set.h"
 #include "target.h"
 
@@ -173,11 +174,6 @@ static int read_queries(const char *path, cJSON **root, struct profile **out, si
 	return 0;
 }
 
-static void rule_name(const struct topo_rule *r, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s", r->is_default ? "DefaultRule_" : "UserRule_", r->name);
-}
-
 /* One NSG's evaluation: the rules examined up to the one that decides. */
 struct evaluated {
 	int inst;
@@ -218,7 +214,7 @@ static int json_nsg(struct jw *w, const struct nsg_model *m, int nic, const stru
 	jw_kstr(w, "appliedTo", e->lvl == NSG_LEVEL_SUBNET ? t->subnets[t->nics[nic].ipcfgs[0].subnet].id : t->nics[nic].id);
 	jw_key(w, "matchedRule");
 	jw_obj(w);
-	rule_name(e->matched, name, sizeof(name));
+	names_logged_rule(e->matched, name, sizeof(name));
 	jw_kstr(w, "ruleName", name);
 	jw_kstr(w, "action", az_access_name[e->matched->access]);
 	jw_end_obj(w);
@@ -230,7 +226,7 @@ static int json_nsg(struct jw *w, const struct nsg_model *m, int nic, const stru
 
 		if (nsg_set_rule_matches(m, m->inst[e->inst].vnet, r, &p->set, &f) < 0)
 			return -1;
-		rule_name(r, name, sizeof(name));
+		names_logged_rule(r, name, sizeof(name));
 		jw_obj(w);
 		jw_kstr(w, "name", name);
 		jw_key(w, "protocolMatched");
@@ -313,7 +309,7 @@ static int answer_table(const struct nsg_model *m, int nic, const struct profile
 		if (!nev)
 			printf("  (no NSG)\n");
 		for (int i = 0; i < nev; i++) {
-			rule_name(ev[i].matched, name, sizeof(name));
+			names_logged_rule(ev[i].matched, name, sizeof(name));
 			if (i)
 				printf("%-7s  %-9s  %-8s  %-20s  %-20s  %-11s  %-6s", "", "", "", "", "", "", "");
 			printf("  %-9s  %-20s  %s (%s)\n", ev[i].lvl == NSG_LEVEL_SUBNET ? "subnet" : "nic",

@@ -211,7 +211,7 @@ static size_t nsg_record(const struct flowlog *fl, size_t i, struct jw *w)
 	while (j < fl->n && fl->v[j].nsg == r0->nsg && fl->v[j].minute == r0->minute && fl->v[j].nic == r0->nic) {
 		const struct topo_rule *rule = fl->v[j].rule;
 
-		snprintf(name, sizeof(name), "%s%s", rule->is_default ? "DefaultRule_" : "UserRule_", rule->name);
+		names_logged_rule(rule, name, sizeof(name));
 		jw_obj(w);
 		jw_key(w, "rule");
 		jw_str(w, name);
@@ -306,7 +306,7 @@ static size_t vnet_record(const struct flowlog *fl, size_t i, struct jw *w)
 		while (j < fl->n && fl->v[j].nic == r0->nic && fl->v[j].minute == r0->minute && fl->v[j].nsg == nsg) {
 			const struct topo_rule *rule = fl->v[j].rule;
 
-			snprintf(name, sizeof(name), "%s%s", rule->is_default ? "DefaultRule_" : "UserRule_", rule->name);
+			names_logged_rule(rule, name, sizeof(name));
 			jw_obj(w);
 			jw_kstr(w, "rule", name);
 			jw_key(w, "flowTuples");

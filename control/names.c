@@ -41,6 +41,12 @@ const char *names_next_hop_type(enum az_nexthop type)
 	}
 }
 
+const char *names_logged_rule(const struct topo_rule *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", r->is_default ? "DefaultRule_" : "UserRule_", r->name);
+	return buf;
+}
+
 const char *names_verdict_rule(const struct nsg_verdict *v, char *buf, size_t len)
 {
 	if (v->platform >= 0)
