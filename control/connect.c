@@ -242,6 +242,7 @@ struct probe {
 	uint64_t tsc_in[2], tsc_out[2]; /* forward [0], reply [1]: handed over, answered */
 	uint64_t eng_in[2];             /* when the engine took it: the hops' stamps count from here */
 	struct path_result r[2];
+	uint64_t hop_tsc[2][PATH_MAX_HOPS]; /* when the engine took each hop (its trace's stamps) */
 	bool done[2], sent_reply;
 	struct vhop v[CONN_MAX_HOPS]; /* the forward leg's hops in the response */
 	int nv;
@@ -260,7 +261,8 @@ static void on_answer(void *ctx, struct dp_slot *s)
 
 	p->tsc_out[leg] = rte_rdtsc();
 	p->eng_in[leg] = s->out.tsc_in;
-	p->r[leg] = s->out.r;
+	p->r[leg] = s->out.trace->r;
+	memcpy(p->hop_tsc[leg], s->out.trace->tsc, sizeof(p->hop_tsc[leg]));
 	p->done[leg] = true;
 	rc->answered++;
 }
@@ -695,7 +697,7 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 			uint64_t prev = p->eng_in[leg];
 
 			for (int k = 0; k < p->r[leg].nhops; k++) {
-				uint64_t at = p->r[leg].hops[k].tsc;
+				uint64_t at = p->hop_tsc[leg][k];
 
 				if (at > prev)
 					proc += (double)(at - prev) * 1e3 / (double)hz;

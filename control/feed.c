@@ -127,6 +127,15 @@ int feed_init(struct feeder *fd, const struct dp_path *p, unsigned nworkers, con
 	}
 	for (size_t i = 0; i < fd->nslots; i++)
 		fd->free[fd->nfree++] = &fd->slots[fd->nslots - 1 - i];
+	if (conf->hop_trace) { /* each slot's own, for as long as the feeder lives */
+		fd->traces = calloc(fd->nslots, sizeof(*fd->traces));
+		if (!fd->traces) {
+			nws_err_set(err, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < fd->nslots; i++)
+			fd->slots[i].out.trace = &fd->traces[i];
+	}
 	if (raw) {
 		fd->raw = calloc(fd->nslots, sizeof(*fd->raw));
 		if (!fd->raw) {
@@ -177,6 +186,7 @@ void feed_free(struct feeder *fd)
 	free(fd->raw);
 	free(fd->w);
 	free(fd->slots);
+	free(fd->traces);
 	free(fd->free);
 	memset(fd, 0, sizeof(*fd));
 }

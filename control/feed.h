@@ -30,6 +30,7 @@ struct feeder {
 	unsigned nw;
 	bool inline_engine;
 	struct dp_slot *slots;
+	struct dp_trace *traces; /* the slots' hop traces, when the engines have hop_trace */
 	size_t nslots;
 	struct dp_slot **free;
 	size_t nfree;

@@ -85,7 +85,7 @@ static void put(struct flowlog *fl, int inst, int nic, const struct topo_rule *r
 
 void flowlog_denied(struct flowlog *fl, const struct dp_item *it, const struct dp_outcome *o)
 {
-	const struct path_result *r = &o->r;
+	const struct path_result *r = &o->trace->r;
 
 	if (it->unparsed >= 0 || r->delivered || (r->reason != PATH_DROP_NSG_INBOUND && r->reason != PATH_DROP_NSG_OUTBOUND))
 		return;

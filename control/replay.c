@@ -103,7 +103,7 @@ static void write_verdict(FILE *f, const struct topo *t, const char *file, uint6
 		return;
 	}
 	const struct nws_flow *fl = &it->pkt.flow;
-	const struct path_result *r = &o->r;
+	const struct path_result *r = &o->trace->r;
 
 	char pb[8];
 
@@ -269,7 +269,7 @@ static void answered(void *ctx, struct dp_slot *s)
 	if (sk->flowlog)
 		flowlog_denied(sk->flowlog, &s->item, &s->out);
 	if (fd->raw && s->item.unparsed < 0) {
-		struct cap_writer *w = s->out.r.delivered ? &sk->allowed : &sk->denied;
+		struct cap_writer *w = s->out.v.delivered ? &sk->allowed : &sk->denied;
 		const struct feed_raw *r = &fd->raw[idx];
 
 		if (w->f && cap_writer_put(w, r->ts_ns, r->len, r->data, r->caplen) < 0 && !sk->write_failed)

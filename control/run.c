@@ -434,7 +434,7 @@ static void answered(void *ctx, struct dp_slot *s)
 
 	if (!s->m)
 		return;
-	if (s->item.unparsed < 0 && s->out.r.delivered) {
+	if (s->item.unparsed < 0 && s->out.v.delivered) {
 		unsigned p = rs->egress[s->file];
 
 		rs->tx[p][rs->ntx[p]++] = s->m;

@@ -43,8 +43,9 @@ int dp_engine_init(struct dp_engine *e, const struct dp_path *p, const struct dp
 	e->c.nic_received = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->c.nic_dropped = calloc(t->nnics + 1, sizeof(uint64_t));
 	e->back_room = calloc(DP_PATH_BURST, sizeof(*e->back_room));
+	e->walked = calloc(DP_PATH_BURST, sizeof(*e->walked));
 	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped ||
-	    !e->back_room) {
+	    !e->back_room || !e->walked) {
 		dp_engine_free(e);
 		return nws_err_set(err, "out of memory for a worker's tables");
 	}
@@ -68,6 +69,7 @@ void dp_engine_free(struct dp_engine *e)
 	dp_refused_free(&e->refused);
 	dp_frags_free(&e->frags);
 	free(e->back_room);
+	free(e->walked);
 	free(e->c.rule_hits);
 	free(e->c.rule_drops);
 	free(e->c.nic_sent);
@@ -122,7 +124,7 @@ struct burst {
 	unsigned nwalks, nfollowers;
 	uint8_t walk[DP_PATH_BURST], follower[DP_PATH_BURST];
 	bool walk_stateful[DP_PATH_BURST];
-	uint64_t tsc; /* the round's TSC, for hops answered without a walk (with hop_trace) */
+	uint64_t tsc; /* the round's TSC, for a trace's hops answered without a walk */
 	struct dp_burst_count n;
 };
 
@@ -146,20 +148,30 @@ static inline __attribute__((always_inline)) void count_fate(struct dp_engine *e
 	}
 }
 
-/* Count one walked packet: its fate, and the rules that judged it on the way. */
-static void count_walked(struct dp_engine *e, struct burst *b, const struct dp_item *it, const struct path_result *r)
+/*
+ * Where packet i's walk goes: its trace, or the engine's room for the burst's walks. A packet
+ * that follows another's walk reads it there.
+ */
+static inline __attribute__((always_inline)) struct path_result *walk_room(struct dp_engine *e, struct burst *b, int i,
+									   const unsigned mode)
+{
+	return HAS(mode, DP_ENGINE_HOP_TRACE) ? &b->out[i]->trace->r : &e->walked[i];
+}
+
+static inline __attribute__((always_inline)) uint64_t *walk_tsc(struct burst *b, int i, const unsigned mode)
+{
+	return HAS(mode, DP_ENGINE_HOP_TRACE) ? b->out[i]->trace->tsc : NULL;
+}
+
+/* Count one walked packet: its fate (its verdict v), and the rules that judged it on the way. */
+static void count_walked(struct dp_engine *e, struct burst *b, const struct dp_item *it, const struct dp_verdict *v,
+			 const struct path_result *r)
 {
 	int nnics = e->path->t->nnics;
 
-	count_fate(e, b, it->wire_len, r->delivered, r->delivered ? (int)r->end : (int)r->reason,
-		   dp_nic_slot(dp_fate_sent(r), nnics), dp_nic_slot(dp_fate_at(r), nnics));
-	if (!r->delivered && (r->reason == PATH_DROP_NSG_INBOUND || r->reason == PATH_DROP_NSG_OUTBOUND)) {
-		const struct path_hop *h = &r->hops[r->drop_hop];
-		const struct nsg_verdict *v = r->reason == PATH_DROP_NSG_INBOUND ? &h->nsg_in : &h->nsg_out;
-
-		if (v->rule)
-			e->c.rule_drops[v->rule_id]++;
-	}
+	count_fate(e, b, it->wire_len, v->delivered, v->code, dp_nic_slot(v->sent, nnics), dp_nic_slot(v->at, nnics));
+	if (v->rule_id)
+		e->c.rule_drops[v->rule_id]++;
 	for (int h = 0; h < r->nhops; h++) {
 		const struct path_hop *hp = &r->hops[h];
 
@@ -223,12 +235,17 @@ static inline __attribute__((always_inline)) void use_cached(struct dp_engine *e
 {
 	const struct dp_flow_path *c = dp_flow_path_get(&e->flows, fe->path[dir]);
 
-	dp_pathcache_load(c, &o->r, b->tsc, HAS(mode, DP_ENGINE_HOP_TRACE));
+	o->v = c->v;
+	if (HAS(mode, DP_ENGINE_HOP_TRACE)) {
+		dp_pathcache_load(c, &o->trace->r);
+		for (int h = 0; h < c->v.nhops; h++)
+			o->trace->tsc[h] = b->tsc;
+	}
 	o->stateful = true;
 	o->flow_dir = dir;
 	b->n.stateful++;
 	/* Never an NSG's drop: no rule was evaluated. */
-	count_fate(e, b, it->wire_len, c->delivered, c->code, c->sent, c->at);
+	count_fate(e, b, it->wire_len, c->v.delivered, c->v.code, c->sent_slot, c->at_slot);
 }
 
 /* Packet i, walked with NSGs, got through: it starts a flow (when the table has room). */
@@ -336,10 +353,10 @@ static void walk_round(struct dp_engine *e, struct burst *b, const unsigned mode
 	struct nws_flow f[DP_PATH_BURST];
 	bool skip[DP_PATH_BURST];
 	struct path_result *r[DP_PATH_BURST];
+	uint64_t *tsc[DP_PATH_BURST];
 	struct dp_pair_walk pw[DP_PATH_BURST];
 	uint8_t pw_pkt[DP_PATH_BURST];
 	unsigned n = 0, npw = 0;
-	bool hops = HAS(mode, DP_ENGINE_HOP_TRACE);
 
 	for (unsigned w = 0; w < b->nwalks; w++) {
 		int i = b->walk[w];
@@ -348,7 +365,8 @@ static void walk_round(struct dp_engine *e, struct burst *b, const unsigned mode
 			struct dp_pair_walk *x = &pw[npw];
 
 			x->f = b->it[i]->pkt.flow;
-			x->r = &b->out[i]->r;
+			x->r = walk_room(e, b, i, mode);
+			x->tsc = walk_tsc(b, i, mode);
 			x->keyed = b->pair_keyed[i];
 			if (x->keyed) {
 				memcpy(x->key, b->pair_key[i], sizeof(x->key));
@@ -359,17 +377,18 @@ static void walk_round(struct dp_engine *e, struct burst *b, const unsigned mode
 		}
 		f[n] = b->it[i]->pkt.flow;
 		skip[n] = b->walk_stateful[w];
-		r[n++] = &b->out[i]->r;
+		tsc[n] = walk_tsc(b, i, mode);
+		r[n++] = walk_room(e, b, i, mode);
 	}
 	if (npw) {
-		dp_pairs_judge(&e->pairs, e->path, &e->flows, pw, npw, e->back_room, hops);
+		dp_pairs_judge(&e->pairs, e->path, &e->flows, pw, npw, e->back_room);
 		for (unsigned k = 0; k < npw; k++) {
 			b->fwd_id[pw_pkt[k]] = pw[k].fwd; /* admit reads it for a walk that got through only */
 			b->back_id[pw_pkt[k]] = pw[k].back;
 		}
 	}
 	if (n)
-		dp_path_walk_into(e->path, f, skip, r, n, hops);
+		dp_path_walk_into(e->path, f, skip, r, HAS(mode, DP_ENGINE_HOP_TRACE) ? tsc : NULL, n);
 }
 
 /* What a leader's walk means: a known flow's direction cached, a new flow admitted or refused. */
@@ -377,15 +396,16 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, con
 {
 	int i = b->walk[w];
 	struct dp_outcome *o = b->out[i];
-	const struct path_result *r = &o->r;
+	const struct path_result *r = walk_room(e, b, i, mode);
 
+	dp_verdict_of(&o->v, r);
 	o->stateful = b->walk_stateful[w];
 	if (o->stateful) {
 		b->n.stateful++;
 		o->flow_dir = b->dir[i];
 		b->flow[i]->path[b->dir[i]] = dp_pathcache_put(&e->flows, e->path->t->nnics, r);
 	}
-	count_walked(e, b, b->it[i], r);
+	count_walked(e, b, b->it[i], &o->v, r);
 	if (o->stateful)
 		return;
 	if (r->delivered)
@@ -425,7 +445,7 @@ static void walk_back(struct dp_engine *e, struct burst *b)
 	}
 	if (!n)
 		return;
-	dp_path_walk_into(e->path, f, skip, r, n, false);
+	dp_path_walk_into(e->path, f, skip, r, NULL, n);
 	for (unsigned k = 0; k < n; k++)
 		fe[k]->path[1] = dp_pathcache_put(&e->flows, e->path->t->nnics, r[k]);
 }
@@ -446,10 +466,16 @@ static void resolve_follower(struct dp_engine *e, struct burst *b, int k, const 
 		return;
 	}
 	/* Denied or dropped (or admitted into a full table): the same walk, the same answer. */
-	dp_result_copy(&o->r, &b->out[j]->r);
-	count_walked(e, b, b->it[k], &o->r);
-	if (o->r.delivered)
-		b->flow[j] = admit(e, b, k, &o->r, mode);
+	const struct path_result *r = walk_room(e, b, j, mode);
+
+	o->v = b->out[j]->v;
+	if (HAS(mode, DP_ENGINE_HOP_TRACE)) {
+		dp_result_copy(&o->trace->r, r);
+		memcpy(o->trace->tsc, b->out[j]->trace->tsc, (size_t)r->nhops * sizeof(o->trace->tsc[0]));
+	}
+	count_walked(e, b, b->it[k], &o->v, r);
+	if (o->v.delivered)
+		b->flow[j] = admit(e, b, k, r, mode);
 }
 
 /* A packet outside any flow whose tuple was walked and refused before: the same answer again. */
@@ -457,18 +483,17 @@ static bool refused_again(struct dp_engine *e, struct burst *b, int i, const uns
 {
 	const struct path_result *c =
 		dp_refused_find(&e->refused, &b->key[i], b->hash[i], b->lo[i], b->it[i]->pkt.flow.has_ports);
-	struct path_result *r = &b->out[i]->r;
+	struct dp_outcome *o = b->out[i];
 
 	if (!c)
 		return false;
+	dp_verdict_of(&o->v, c);
 	if (HAS(mode, DP_ENGINE_HOP_TRACE)) {
-		dp_result_copy(r, c);
-		for (int h = 0; h < r->nhops; h++)
-			r->hops[h].tsc = b->tsc;
-	} else {
-		dp_result_summary(r, c);
+		dp_result_copy(&o->trace->r, c);
+		for (int h = 0; h < c->nhops; h++)
+			o->trace->tsc[h] = b->tsc;
 	}
-	count_walked(e, b, b->it[i], c);
+	count_walked(e, b, b->it[i], &o->v, c);
 	return true;
 }
 
@@ -569,7 +594,7 @@ static void resolve_groups(struct dp_engine *e, struct burst *b, const unsigned 
 {
 	for (bool more = b->ngroups > 0; more;) {
 		b->nwalks = b->nfollowers = 0;
-		/* Cached hops' stamp: one TSC read a round, not a packet; none without hops (~25 cycles). */
+		/* Cached hops' stamp: one TSC read a round, not a packet; none without a trace (~25 cycles). */
 		if (HAS(mode, DP_ENGINE_HOP_TRACE))
 			b->tsc = rte_rdtsc();
 		for (unsigned g = 0; g < b->ngroups; g++)

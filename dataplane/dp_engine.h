@@ -15,6 +15,7 @@
 #include "dp_parse.h"
 #include "dp_path.h"
 #include "dp_policy.h"
+#include "dp_verdict.h"
 
 /* One packet handed to the engine, already parsed (or not: unparsed >= 0). */
 struct dp_item {
@@ -24,12 +25,19 @@ struct dp_item {
 	int unparsed; /* enum dp_unparsed, or -1 */
 };
 
-struct dp_outcome {
-	bool stateful;        /* passed as part of an admitted flow, without rule evaluation */
-	int flow_dir;         /* 0 initiator to responder, 1 back; -1 no flow */
-	uint64_t tsc_in;      /* the TSC when the engine took the packet's burst (hops carry theirs) */
-	/* Meaningful when the item was parsed; without hop_trace, see struct dp_engine_conf. */
+/* A packet's hops as the walk gives them, in a buffer the caller owns (see hop_trace). */
+struct dp_trace {
 	struct path_result r;
+	uint64_t tsc[PATH_MAX_HOPS]; /* per hop: the TSC at the end of the round that took it */
+};
+
+struct dp_outcome {
+	bool stateful;   /* passed as part of an admitted flow, without rule evaluation */
+	int flow_dir;    /* 0 initiator to responder, 1 back; -1 no flow */
+	uint64_t tsc_in; /* the TSC when the engine took the packet's burst (a trace's hops carry theirs) */
+	struct dp_verdict v; /* meaningful when the item was parsed */
+	/* The caller's, set before the burst: filled for a parsed packet when the engine has hop_trace. */
+	struct dp_trace *trace;
 };
 
 /*
@@ -47,9 +55,8 @@ struct dp_engine_conf {
 	/* A flow's way back walked as it is admitted, not when its first reply comes. */
 	bool back_at_admission;
 	/*
-	 * Every outcome carries its hops, stamped with the TSC. Off, a packet answered without a walk
-	 * gets the summary only (delivered, end, reason, drop_hop, origin, nhops), and walked hops no
-	 * time: a forwarding loop that reads r.delivered alone skips ~1 KB a packet.
+	 * Every outcome's trace gets the packet's hops, stamped with the TSC: each outcome handed to
+	 * the engine must point at a dp_trace. Off, outcomes get their verdict only.
 	 */
 	bool hop_trace;
 	/*
@@ -84,6 +91,7 @@ struct dp_engine {
 	struct dp_pairs pairs;         /* DP_ENGINE_PAIR_CACHE */
 	struct dp_refused refused;     /* DP_ENGINE_REFUSED_CACHE */
 	struct path_result *back_room; /* DP_PATH_BURST results: ways back walked aside */
+	struct path_result *walked;    /* DP_PATH_BURST results: a burst's walks, without hop_trace */
 	struct dp_frags frags;
 	struct dp_counters c;
 	/*

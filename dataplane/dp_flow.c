@@ -328,7 +328,7 @@ _Static_assert(offsetof(struct dp_flow_path, hop) % 8 == 0 && sizeof(((struct dp
 uint32_t dp_flow_path_intern(struct dp_flow_table *ft, const struct dp_flow_path *path, uint64_t fp)
 {
 	struct dp_flow_paths *ps = &ft->paths;
-	size_t len = offsetof(struct dp_flow_path, hop) + (size_t)path->nhops * sizeof(path->hop[0]);
+	size_t len = offsetof(struct dp_flow_path, hop) + (size_t)path->v.nhops * sizeof(path->hop[0]);
 	uint32_t mask = 2 * ps->cap - 1, slot, id;
 
 	/*

@@ -12,6 +12,7 @@
 
 #include <rte_prefetch.h>
 
+#include "dp_verdict.h"
 #include "nsg.h"
 
 /*
@@ -64,18 +65,9 @@ struct dp_flow_nsg {
  * share a path, so each table keeps each distinct path once and flows point at it.
  */
 struct dp_flow_path {
-	/*
-	 * The summary laid out as struct path_result begins (end 0 when dropped, reason 0 when
-	 * delivered), so that an answer copies it whole; code (end or reason) sits in what is
-	 * padding there.
-	 */
-	uint8_t delivered, code, pad[2];
-	int32_t end, reason, drop_hop, origin, nhops;
-	/*
-	 * For a packet's counters, from the hops: the NIC that sent it, the one it reached or was
-	 * dropped at. Indices into the owner's per-NIC counters, which keep a spare slot for none.
-	 */
-	int32_t sent, at;
+	struct dp_verdict v; /* what a packet that takes it gets (no NSG is evaluated: rule_id 0) */
+	/* v's NICs as the owner's per-NIC counters index them (dp_nic_slot): counting needs no test. */
+	int32_t sent_slot, at_slot;
 	struct {
 		int16_t nic, vnet; /* -1 none */
 		uint8_t kind;
@@ -85,14 +77,14 @@ struct dp_flow_path {
 };
 
 /* dp_pathcache_put writes it as words: these offsets are the words' layout. */
-_Static_assert(offsetof(struct dp_flow_path, code) == 1 && offsetof(struct dp_flow_path, end) == 4 &&
-		       offsetof(struct dp_flow_path, reason) == 8 && offsetof(struct dp_flow_path, drop_hop) == 12 &&
-		       offsetof(struct dp_flow_path, origin) == 16 && offsetof(struct dp_flow_path, nhops) == 20 &&
-		       offsetof(struct dp_flow_path, sent) == 24 && offsetof(struct dp_flow_path, at) == 28 &&
-		       offsetof(struct dp_flow_path, hop) == 32 && sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 &&
-		       offsetof(struct dp_flow_path, hop[0].vnet) == 34 && offsetof(struct dp_flow_path, hop[0].kind) == 36 &&
-		       offsetof(struct dp_flow_path, hop[0].ipcfg) == 37 && offsetof(struct dp_flow_path, hop[0].route) == 40 &&
-		       sizeof(void *) == 8,
+_Static_assert(offsetof(struct dp_flow_path, v.code) == 1 && offsetof(struct dp_flow_path, v.drop_hop) == 2 &&
+		       offsetof(struct dp_flow_path, v.origin) == 3 && offsetof(struct dp_flow_path, v.nhops) == 4 &&
+		       offsetof(struct dp_flow_path, v.sent) == 8 && offsetof(struct dp_flow_path, v.at) == 12 &&
+		       offsetof(struct dp_flow_path, v.rule_id) == 16 && offsetof(struct dp_flow_path, sent_slot) == 20 &&
+		       offsetof(struct dp_flow_path, at_slot) == 24 && offsetof(struct dp_flow_path, hop) == 32 &&
+		       sizeof(((struct dp_flow_path *)0)->hop[0]) == 16 && offsetof(struct dp_flow_path, hop[0].vnet) == 34 &&
+		       offsetof(struct dp_flow_path, hop[0].kind) == 36 && offsetof(struct dp_flow_path, hop[0].ipcfg) == 37 &&
+		       offsetof(struct dp_flow_path, hop[0].route) == 40 && sizeof(void *) == 8,
 	       "struct dp_flow_path is written as words");
 
 /*

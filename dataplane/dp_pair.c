@@ -87,8 +87,8 @@ static void learn_pairs(const struct dp_path *p, struct dp_flow_table *ft, struc
 		bf[j] = dp_flow_reply(&x->f);
 		br[j] = &back_room[j];
 	}
-	dp_path_walk_marks(p, ff, fr, fm, nmiss, false);
-	dp_path_walk_marks(p, bf, br, bm, nmiss, false);
+	dp_path_walk_marks(p, ff, fr, fm, nmiss);
+	dp_path_walk_marks(p, bf, br, bm, nmiss);
 	for (unsigned j = 0; j < nmiss; j++) {
 		unsigned k = miss[j];
 		struct dp_pair *g = &got[k];
@@ -149,7 +149,7 @@ static unsigned pair_queries(const struct path_result *r, const struct nws_flow 
 }
 
 void dp_pairs_judge(struct dp_pairs *pt, const struct dp_path *p, struct dp_flow_table *ft, struct dp_pair_walk *w,
-		    unsigned n, struct path_result *back_room, bool stamp)
+		    unsigned n, struct path_result *back_room)
 {
 	struct dp_pair *slot[DP_PATH_BURST], got[DP_PATH_BURST];
 	uint8_t miss[DP_PATH_BURST];
@@ -158,6 +158,8 @@ void dp_pairs_judge(struct dp_pairs *pt, const struct dp_path *p, struct dp_flow
 	uint16_t first_q[DP_PATH_BURST];
 	struct nws_flow plain_f[DP_PATH_BURST];
 	struct path_result *plain_r[DP_PATH_BURST];
+	uint64_t *plain_tsc[DP_PATH_BURST];
+	bool stamp = false;
 	bool plain_skip[DP_PATH_BURST] = { false };
 	unsigned nmiss = find_pairs(pt, w, n, slot, got, miss), nq = 0, nplain = 0;
 	bool fresh[DP_PATH_BURST] = { false }; /* its result holds the walk without NSGs already */
@@ -169,27 +171,29 @@ void dp_pairs_judge(struct dp_pairs *pt, const struct dp_path *p, struct dp_flow
 	for (unsigned k = 0; k < n; k++) {
 		w[k].fwd = got[k].back ? got[k].fwd : 0;
 		w[k].back = got[k].back;
+		stamp |= w[k].tsc != NULL;
 		if (!got[k].back) {
 			plain_f[nplain] = w[k].f;
+			plain_tsc[nplain] = w[k].tsc;
 			plain_r[nplain++] = w[k].r;
 			continue;
 		}
 		if (!fresh[k])
-			dp_pathcache_load(dp_flow_path_get(ft, got[k].fwd), w[k].r, 0, true);
+			dp_pathcache_load(dp_flow_path_get(ft, got[k].fwd), w[k].r);
 		first_q[k] = (uint16_t)nq;
 		nq += pair_queries(w[k].r, &w[k].f, got[k].marks, &q[nq]);
 	}
 	if (nq)
 		dp_verify(p->acl, p->nsg, q, v, nq);
 	if (nplain)
-		dp_path_walk_into(p, plain_f, plain_skip, plain_r, nplain, stamp);
+		dp_path_walk_into(p, plain_f, plain_skip, plain_r, stamp ? plain_tsc : NULL, nplain);
 	uint64_t now = stamp ? rte_rdtsc() : 0;
 
 	for (unsigned k = 0; k < n; k++) {
 		if (!got[k].back)
 			continue;
 		apply_verdicts(w[k].r, got[k].marks, &v[first_q[k]]);
-		for (int h = 0; stamp && h < w[k].r->nhops; h++)
-			w[k].r->hops[h].tsc = now;
+		for (int h = 0; w[k].tsc && h < w[k].r->nhops; h++)
+			w[k].tsc[h] = now;
 	}
 }

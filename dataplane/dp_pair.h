@@ -88,6 +88,7 @@ static inline void dp_pairs_put(struct dp_pair *s, const struct dp_pair *p)
 struct dp_pair_walk {
 	struct nws_flow f;
 	struct path_result *r; /* where its result goes */
+	uint64_t *tsc;         /* where its hops' TSC goes (a trace's), or NULL */
 	bool keyed;            /* key and hash are set (else dp_pairs_judge computes them) */
 	uint64_t key[5];
 	uint32_t hash;
@@ -99,10 +100,9 @@ struct dp_pair_walk {
  * a known pair's walk without NSGs is taken from ft's path store and cut short at the first of
  * its NSG points that refuses (all points of the batch in one dp_verify); an unknown pair is
  * walked without NSGs both ways first (the way back into back_room, n results) and kept; a pair
- * that cannot be kept (too many NSG points, or the store is full) is walked with NSGs. stamp:
- * hops get the TSC.
+ * that cannot be kept (too many NSG points, or the store is full) is walked with NSGs.
  */
 void dp_pairs_judge(struct dp_pairs *pt, const struct dp_path *p, struct dp_flow_table *ft, struct dp_pair_walk *w,
-		    unsigned n, struct path_result *back_room, bool stamp);
+		    unsigned n, struct path_result *back_room);
 
 #endif

@@ -349,26 +349,26 @@ void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool 
 
 	for (unsigned i = 0; i < n; i++)
 		rp[i] = &res[i];
-	dp_path_walk_into(p, f, skip, rp, n, true);
+	dp_path_walk_into(p, f, skip, rp, NULL, n);
 }
 
 /*
  * The hops taken since the last stamp get the TSC now: one read a round of the walk, not one
  * a hop (connection troubleshoot's per-hop time needs no finer grain).
  */
-static void stamp_hops(struct path_result *const *r, unsigned n, uint8_t *stamped)
+static void stamp_hops(struct path_result *const *r, uint64_t *const *tsc, unsigned n, uint8_t *stamped)
 {
 	uint64_t now = rte_rdtsc();
 
 	for (unsigned i = 0; i < n; i++) {
-		for (int h = stamped[i]; h < r[i]->nhops; h++)
-			r[i]->hops[h].tsc = now;
+		for (int h = stamped[i]; tsc[i] && h < r[i]->nhops; h++)
+			tsc[i][h] = now;
 		stamped[i] = (uint8_t)r[i]->nhops;
 	}
 }
 
 static void walk(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
-		 unsigned n, bool stamp, uint16_t *marks)
+		 uint64_t *const *tsc, unsigned n, uint16_t *marks)
 {
 	struct walk w[DP_PATH_BURST];
 	struct nsg_query q[DP_PATH_BURST];
@@ -395,8 +395,8 @@ static void walk(const struct dp_path *p, const struct nws_flow *f, const bool *
 			dp_routes_prefetch(p->routes, p->t->nics[h->nic].ipcfgs[h->ipcfg].subnet, &f[i].dst);
 		}
 	}
-	if (stamp)
-		stamp_hops(r, n, stamped);
+	if (tsc)
+		stamp_hops(r, tsc, n, stamped);
 	/* Every round moves each packet at least one phase on; hops are bounded, so this ends. */
 	while (active) {
 		unsigned k = 0;
@@ -429,8 +429,8 @@ static void walk(const struct dp_path *p, const struct nws_flow *f, const bool *
 			dp_routes_lookup(p->routes, rq, rh, k);
 		for (unsigned j = 0; j < k; j++)
 			after_route(p, &w[idx[j]], r[idx[j]], &f[idx[j]], &rh[j]);
-		if (stamp)
-			stamp_hops(r, n, stamped);
+		if (tsc)
+			stamp_hops(r, tsc, n, stamped);
 		active = 0;
 		for (unsigned i = 0; i < n; i++)
 			active += w[i].phase != PH_DONE;
@@ -440,13 +440,13 @@ static void walk(const struct dp_path *p, const struct nws_flow *f, const bool *
 }
 
 void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
-		       unsigned n, bool stamp)
+		       uint64_t *const *tsc, unsigned n)
 {
-	walk(p, f, skip, r, n, stamp, NULL);
+	walk(p, f, skip, r, tsc, n, NULL);
 }
 
 void dp_path_walk_marks(const struct dp_path *p, const struct nws_flow *f, struct path_result *const *r, uint16_t *marks,
-			unsigned n, bool stamp)
+			unsigned n)
 {
-	walk(p, f, NULL, r, n, stamp, marks);
+	walk(p, f, NULL, r, NULL, n, marks);
 }

@@ -44,11 +44,12 @@ void dp_path_free(struct dp_path *p);
 void dp_path_walk(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *r,
 		  unsigned n);
 /*
- * The same, writing each result where the caller points (no copies of ~1 KB results). stamp:
- * whether hops get their TSC (false: a caller that reads no hop's time leaves it unset).
+ * The same, writing each result where the caller points (no copies of ~1 KB results). tsc: NULL,
+ * or where each walk's hops get the TSC at the end of the round that took them (tsc[i][h]; a
+ * NULL tsc[i] is not stamped).
  */
 void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const bool *skip, struct path_result *const *r,
-		       unsigned n, bool stamp);
+		       uint64_t *const *tsc, unsigned n);
 /*
  * Walks without NSGs (as return traffic) that also say where the walk with them would evaluate
  * NSGs, in marks[i]: bit 2h for the inbound NSGs at hop h, bit 2h + 1 for the outbound ones, so
@@ -57,6 +58,6 @@ void dp_path_walk_into(const struct dp_path *p, const struct nws_flow *f, const 
  * refusal.
  */
 void dp_path_walk_marks(const struct dp_path *p, const struct nws_flow *f, struct path_result *const *r, uint16_t *marks,
-			unsigned n, bool stamp);
+			unsigned n);
 
 #endif

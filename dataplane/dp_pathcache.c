@@ -2,12 +2,6 @@
 
 #include "dp_pathcache.h"
 
-_Static_assert(offsetof(struct path_result, delivered) == 0 && sizeof(bool) == 1 && offsetof(struct path_result, end) == 4 &&
-		       offsetof(struct path_result, reason) == 8 && offsetof(struct path_result, drop_hop) == 12 &&
-		       offsetof(struct path_result, origin) == 16 && offsetof(struct path_result, nhops) == 20 &&
-		       sizeof(enum path_end) == 4 && sizeof(enum path_drop) == 4 && sizeof(enum path_origin) == 4 &&
-		       offsetof(struct path_result, hops) >= DP_PATHCACHE_SUMMARY,
-	       "struct dp_flow_path begins as struct path_result does (dp_pathcache_load copies it whole)");
 _Static_assert(PATH_MAX_HOPS == 8, "struct dp_flow_path holds PATH_MAX_HOPS hops");
 
 /*
@@ -31,8 +25,8 @@ static bool hop_words(const struct path_hop *hp, uint64_t *a, uint64_t *b)
 /*
  * Written a word at a time, as dp_flow_path_intern compares it: words read back from narrower
  * stores would wait for them to drain. Only the words of its nhops hops are written: the store
- * reads no further. Its sent and at are dp_nic_slot's, so that counting a cached packet needs no
- * test of them.
+ * reads no further. Its sent_slot and at_slot are dp_nic_slot's, so that counting a cached packet
+ * needs no test of them.
  */
 uint32_t dp_pathcache_put(struct dp_flow_table *ft, int nnics, const struct path_result *r)
 {
@@ -48,13 +42,14 @@ uint32_t dp_pathcache_put(struct dp_flow_table *ft, int nnics, const struct path
 		w[5 + 2 * h] = b;
 		fp = dp_flow_path_fp(dp_flow_path_fp(fp, a), b);
 	}
-	int code = r->delivered ? (int)r->end : (int)r->reason;
+	struct dp_verdict v;
 
-	w[0] = (uint64_t)r->delivered | (uint64_t)(uint8_t)code << 8 | (uint64_t)(uint32_t)(r->delivered ? code : 0) << 32;
-	w[1] = (uint64_t)(uint32_t)(r->delivered ? 0 : code) | (uint64_t)(uint32_t)r->drop_hop << 32;
-	w[2] = (uint64_t)(uint32_t)r->origin | (uint64_t)(uint32_t)r->nhops << 32;
-	w[3] = (uint64_t)(uint32_t)dp_nic_slot(dp_fate_sent(r), nnics) |
-	       (uint64_t)(uint32_t)dp_nic_slot(dp_fate_at(r), nnics) << 32;
+	dp_verdict_of(&v, r);
+	w[0] = (uint64_t)v.delivered | (uint64_t)v.code << 8 | (uint64_t)(uint8_t)v.drop_hop << 16 |
+	       (uint64_t)v.origin << 24 | (uint64_t)v.nhops << 32;
+	w[1] = (uint64_t)(uint32_t)v.sent | (uint64_t)(uint32_t)v.at << 32;
+	w[2] = (uint64_t)v.rule_id | (uint64_t)(uint32_t)dp_nic_slot(v.sent, nnics) << 32;
+	w[3] = (uint64_t)(uint32_t)dp_nic_slot(v.at, nnics);
 	for (int i = 0; i < 4; i++)
 		fp = dp_flow_path_fp(fp, w[i]);
 	return dp_flow_path_intern(ft, &c, fp);

@@ -72,7 +72,7 @@ static void rxq_put(void *ctx, struct dp_item *const *it, struct dp_outcome *con
 	unsigned ntx = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (it[i]->unparsed < 0 && out[i]->r.delivered)
+		if (it[i]->unparsed < 0 && out[i]->v.delivered)
 			tx[ntx++] = r->mb[i];
 		else
 			rte_pktmbuf_free(r->mb[i]);

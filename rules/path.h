@@ -53,7 +53,6 @@ struct path_hop {
 	const struct route_entry *route; /* the route that left this hop; NULL at the last hop */
 	struct nsg_verdict nsg_in, nsg_out;
 	bool has_in, has_out;
-	uint64_t tsc; /* the compiled walk: the TSC at the end of the round that took this hop (per-hop time) */
 };
 
 struct path_result {
@@ -62,7 +61,7 @@ struct path_result {
 	enum path_drop reason;  /* when dropped */
 	int drop_hop;           /* index into hops of the hop that dropped it */
 	enum path_origin origin;
-	int nhops; /* before hops: a summary (see dp_engine) fills the first cache line only */
+	int nhops;
 	struct path_hop hops[PATH_MAX_HOPS];
 };
 

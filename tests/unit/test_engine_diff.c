@@ -183,12 +183,19 @@ static struct oflow *oracle_find(struct oracle *o, const struct nws_flow *f, int
 	return NULL;
 }
 
+/* The NICs a packet's fate names, as the counters' documentation says: -1 none. */
+static void oracle_nics(const struct path_result *r, int *sent, int *at)
+{
+	*sent = r->hops[0].kind == PATH_HOP_SOURCE ? r->hops[0].nic : -1;
+	*at = !r->delivered ? r->hops[r->drop_hop].nic : r->end == PATH_END_VM ? r->hops[r->nhops - 1].nic : -1;
+}
+
 /* Where a packet's fate is counted, as the counters' documentation says. */
 static void oracle_count(struct oracle *o, const struct dp_item *it, const struct path_result *r)
 {
-	int nn = o->env.t->nnics;
-	int sent = r->hops[0].kind == PATH_HOP_SOURCE ? r->hops[0].nic : -1;
-	int at = !r->delivered ? r->hops[r->drop_hop].nic : r->end == PATH_END_VM ? r->hops[r->nhops - 1].nic : -1;
+	int nn = o->env.t->nnics, sent, at;
+
+	oracle_nics(r, &sent, &at);
 
 	o->c.nic_sent[sent < 0 ? nn : sent]++;
 	if (r->delivered) {
@@ -277,8 +284,8 @@ static void oracle_packet(struct oracle *o, struct dp_item *it, struct dp_outcom
 		fl = NULL;
 	}
 	/* NSGs are stateful: a packet of an admitted flow, either way, meets no rule. */
-	path_walk(&o->env, &it->pkt.flow, fl != NULL, &out->r);
-	oracle_count(o, it, &out->r);
+	path_walk(&o->env, &it->pkt.flow, fl != NULL, &out->trace->r);
+	oracle_count(o, it, &out->trace->r);
 	if (fl) {
 		out->stateful = true;
 		out->flow_dir = dir;
@@ -288,8 +295,8 @@ static void oracle_packet(struct oracle *o, struct dp_item *it, struct dp_outcom
 		fl->rec.last_ns = o->now;
 		if (it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & (DP_TCP_FIN | DP_TCP_RST)))
 			fl->rec.ended = true;
-	} else if (out->r.delivered) {
-		oracle_admit(o, it, &out->r);
+	} else if (out->trace->r.delivered) {
+		oracle_admit(o, it, &out->trace->r);
 		out->flow_dir = 0;
 	}
 }
@@ -417,16 +424,37 @@ static struct dp_item *make_items(uint64_t *r, const struct topo *t, size_t n)
 	return it;
 }
 
-static size_t summaries, small_pairs, refused_hits, pair_hits, pair_misses, runs_by_mode[DP_ENGINE_ALL_MODES + 1];
+static size_t verdicts_only, small_pairs, refused_hits, pair_hits, pair_misses, runs_by_mode[DP_ENGINE_ALL_MODES + 1];
 
-/* What an outcome without hops still says: the same as the full one. */
-static bool same_summary(const struct path_result *a, const struct path_result *b, char *why, size_t len)
+/* The verdict every outcome gets says what the oracle's walk r says. */
+static bool verdict_says(const struct dp_verdict *v, const struct path_result *r, char *why, size_t len)
 {
-	if (a->delivered != b->delivered || a->origin != b->origin || a->nhops != b->nhops ||
-	    (a->delivered ? a->end != b->end : (a->reason != b->reason || a->drop_hop != b->drop_hop))) {
-		snprintf(why, len, "summaries differ: delivered %d/%d hops %d/%d", a->delivered, b->delivered, a->nhops, b->nhops);
+	int sent, at;
+	uint32_t rule = 0;
+
+	oracle_nics(r, &sent, &at);
+	if (!r->delivered && r->reason == PATH_DROP_NSG_INBOUND && r->hops[r->drop_hop].nsg_in.rule)
+		rule = r->hops[r->drop_hop].nsg_in.rule_id;
+	if (!r->delivered && r->reason == PATH_DROP_NSG_OUTBOUND && r->hops[r->drop_hop].nsg_out.rule)
+		rule = r->hops[r->drop_hop].nsg_out.rule_id;
+	if (v->delivered != r->delivered || v->origin != r->origin || v->nhops != r->nhops || v->sent != sent ||
+	    v->at != at || v->rule_id != rule ||
+	    (r->delivered ? v->code != r->end || v->drop_hop != -1 : v->code != r->reason || v->drop_hop != r->drop_hop)) {
+		snprintf(why, len, "verdicts differ: delivered %d/%d code %d hops %d/%d NICs %d,%d/%d,%d rule %u/%u",
+			 v->delivered, r->delivered, v->code, v->nhops, r->nhops, v->sent, v->at, sent, at, v->rule_id, rule);
 		return false;
 	}
+	return true;
+}
+
+/* A trace's hops carry the TSC of the round that took them: none before the burst was taken. */
+static bool stamped(const struct dp_outcome *o, char *why, size_t len)
+{
+	for (int h = 0; h < o->trace->r.nhops; h++)
+		if (o->trace->tsc[h] < o->tsc_in) {
+			snprintf(why, len, "hop %d stamped before its burst was taken", h);
+			return false;
+		}
 	return true;
 }
 
@@ -472,11 +500,14 @@ static int compare_packets(uint64_t seed, const struct dp_item *items, const str
 			continue;
 		packets++;
 		stateful += oo[i].stateful;
-		if (oo[i].r.delivered)
-			seen_end[oo[i].r.end]++;
+		const struct path_result *ro = &oo[i].trace->r;
+
+		if (ro->delivered)
+			seen_end[ro->end]++;
 		else
-			seen_reason[oo[i].r.reason]++;
-		bool same = hops ? tu_same_path(&oe[i].r, &oo[i].r, why, sizeof(why)) : same_summary(&oe[i].r, &oo[i].r, why, sizeof(why));
+			seen_reason[ro->reason]++;
+		bool same = verdict_says(&oe[i].v, ro, why, sizeof(why)) &&
+			    (!hops || (tu_same_path(&oe[i].trace->r, ro, why, sizeof(why)) && stamped(&oe[i], why, sizeof(why))));
 
 		if ((!same || oe[i].stateful != oo[i].stateful || oe[i].flow_dir != oo[i].flow_dir) && bad++ < 10)
 			fprintf(stderr, "seed %#llx packet %zu: the engine and the oracle differ: %s (stateful %d/%d, flow_dir %d/%d)\n",
@@ -510,13 +541,19 @@ static int run(uint64_t seed, size_t n, char *json, unsigned mode, bool small_pa
 	e.gone_arg = &re;
 	oracle_init(&orc, &tp, IDLE_NS);
 	runs_by_mode[mode]++;
-	summaries += !conf.hop_trace;
+	verdicts_only += !conf.hop_trace;
 	small_pairs += conf.pair_cache && small_pair_table;
 
 	struct dp_item *items = make_items(&r, t, n), *ie = calloc(n, sizeof(*ie)), *io = calloc(n, sizeof(*io));
 	struct dp_outcome *oe = calloc(n, sizeof(*oe)), *oo = calloc(n, sizeof(*oo));
+	/* The oracle's walks are its traces; the engine gets traces only when it makes them. */
+	struct dp_trace *te = conf.hop_trace ? calloc(n, sizeof(*te)) : NULL, *to = calloc(n, sizeof(*to));
 
-	assert_true(items && ie && io && oe && oo);
+	assert_true(items && ie && io && oe && oo && to && (te || !conf.hop_trace));
+	for (size_t i = 0; i < n; i++) {
+		oe[i].trace = te ? &te[i] : NULL;
+		oo[i].trace = &to[i];
+	}
 	/* The engine joins fragments in place: each side gets its own copy. */
 	memcpy(ie, items, n * sizeof(*ie));
 	memcpy(io, items, n * sizeof(*io));
@@ -545,6 +582,8 @@ static int run(uint64_t seed, size_t n, char *json, unsigned mode, bool small_pa
 	free(io);
 	free(oe);
 	free(oo);
+	free(te);
+	free(to);
 	oracle_free(&orc);
 	dp_engine_free(&e);
 	tu_path_close(&tp);
@@ -578,7 +617,7 @@ static void test_engine_matches_oracle(void **s)
 	assert_int_equal(bad, 0);
 	for (unsigned m = 0; m <= ALL_MODES; m++)
 		assert_true(runs_by_mode[m] >= 2);
-	assert_true(summaries >= 32);
+	assert_true(verdicts_only >= 32);
 	printf("  %zu packets answered as refused again without a walk\n", refused_hits);
 	assert_true(refused_hits > 1000);
 	printf("  %zu new flows' NSGs evaluated on their pair's known walk, %zu pairs walked first\n", pair_hits, pair_misses);
@@ -607,8 +646,11 @@ static void test_full_table(void **s)
 	size_t n = 20000;
 	struct dp_item *items = make_items(&r, tp.net.t, n);
 	struct dp_outcome *out = calloc(n, sizeof(*out));
+	struct dp_trace *tr = calloc(n, sizeof(*tr));
 
-	assert_non_null(out);
+	assert_true(out && tr);
+	for (size_t i = 0; i < n; i++)
+		out[i].trace = &tr[i];
 	for (size_t done = 0; done < n; done += DP_PATH_BURST) {
 		struct dp_item *it[DP_PATH_BURST];
 		struct dp_outcome *o2[DP_PATH_BURST];
@@ -625,6 +667,7 @@ static void test_full_table(void **s)
 	assert_true(e.c.flow_table_full > 0);
 	free(items);
 	free(out);
+	free(tr);
 	dp_engine_free(&e);
 	tu_path_close(&tp);
 	free(json);
@@ -662,6 +705,7 @@ static void test_many_ip_configurations(void **s)
 	for (int cfg = 250; cfg < 256; cfg++) {
 		struct dp_item items[4];
 		struct dp_outcome outs[4];
+		struct dp_trace tr[4];
 		struct dp_item *it[4];
 		struct dp_outcome *out[4];
 		char addr[32];
@@ -682,6 +726,7 @@ static void test_many_ip_configurations(void **s)
 			f->dport = k & 1 ? 40000 : 443;
 			items[k].pkt.tcp_flags = k == 0 ? DP_TCP_SYN : k == 1 ? DP_TCP_SYN | DP_TCP_ACK : DP_TCP_ACK;
 			it[k] = &items[k];
+			outs[k].trace = &tr[k];
 			out[k] = &outs[k];
 		}
 		/* One packet a burst: the first is walked, the rest are answered from the flow. */
@@ -693,10 +738,10 @@ static void test_many_ip_configurations(void **s)
 			dp_path_walk(&tp.dp, &items[k].pkt.flow, NULL, &ref, 1);
 			if (k > 0) /* a flow's later packets meet no NSG */
 				ref.hops[ref.nhops - 1].has_in = ref.hops[0].has_out = false;
-			if (!tu_same_path(&outs[k].r, &ref, why, sizeof(why)))
+			if (!tu_same_path(&tr[k].r, &ref, why, sizeof(why)))
 				fail_msg("configuration %d, packet %d: %s", cfg, k, why);
 			assert_int_equal(outs[k].stateful, k > 0);
-			assert_int_equal(outs[k].r.hops[k & 1 ? 0 : outs[k].r.nhops - 1].ipcfg, cfg);
+			assert_int_equal(tr[k].r.hops[k & 1 ? 0 : tr[k].r.nhops - 1].ipcfg, cfg);
 		}
 		/* ... and the flow keeps both ways, the last configuration too: its packets walk no more. */
 		struct dp_flow_key key;
