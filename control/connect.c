@@ -35,6 +35,8 @@ static const char *const hint_of[][2] = {
 	{ "ForwardedTrafficBlocked", "allow forwarded traffic on the virtual network peering" },
 	{ "RoutingLoop", "the routes send the packet in a circle: fix the route tables" },
 	{ "Platform", "the destination cannot be reached from this network" },
+	{ "RouteMissing", "the route for the destination sends it nowhere (None): route it, or remove the route" },
+	{ "HttpStatusCode", "the web server answered a status the check does not count as valid: fix the server or --valid-status-codes" },
 };
 
 const char *conn_hint(const char *type)
@@ -67,12 +69,13 @@ const char *conn_issue_label(const struct conn_issue_rec *x)
 	return rule && x->value[0] == '/' ? rule + strlen("/securityRules/") : x->value;
 }
 
-void conn_issue(struct conn_hop *h, const char *origin, const char *severity, const char *type, const char *key,
-		const char *value)
+/* An issue with up to two context pairs (k1 NULL: none, k2 NULL: one). */
+static void issue_ctx(struct conn_hop *h, const char *origin, const char *severity, const char *type, const char *k1,
+		      const char *v1, const char *k2, const char *v2)
 {
 	for (int i = 0; i < h->nissues; i++)
 		if (!strcmp(h->issues[i].type, type) && !strcmp(h->issues[i].origin, origin) &&
-		    !strcmp(h->issues[i].value, value))
+		    !strcmp(h->issues[i].value, k1 ? v1 : ""))
 			return;
 	if (h->nissues == CONN_MAX_ISSUES)
 		return;
@@ -81,8 +84,16 @@ void conn_issue(struct conn_hop *h, const char *origin, const char *severity, co
 	x->origin = origin;
 	x->severity = severity;
 	x->type = type;
-	snprintf(x->key, sizeof(x->key), "%s", key);
-	snprintf(x->value, sizeof(x->value), "%s", value);
+	snprintf(x->key, sizeof(x->key), "%s", k1 ? k1 : "");
+	snprintf(x->value, sizeof(x->value), "%s", k1 ? v1 : "");
+	snprintf(x->key2, sizeof(x->key2), "%s", k1 && k2 ? k2 : "");
+	snprintf(x->value2, sizeof(x->value2), "%s", k1 && k2 ? v2 : "");
+}
+
+void conn_issue(struct conn_hop *h, const char *origin, const char *severity, const char *type, const char *key,
+		const char *value)
+{
+	issue_ctx(h, origin, severity, type, key, value, NULL, NULL);
 }
 
 /* The hop of the response for (kind, resource, address), added when new. */
@@ -106,13 +117,25 @@ static int hop_get(struct conn_result *cr, const char *type, const char *resourc
 	return cr->nhops++;
 }
 
-static void link_next(struct conn_hop *h, int next)
+/* The link from hop a to hop b (added when new, with its type and resource); -1 when a has no room. */
+static int link_get(struct conn_result *cr, int a, int b, const char *type, const char *resource)
 {
-	for (int i = 0; i < h->nnext; i++)
-		if (h->next[i] == next)
-			return;
-	if (h->nnext < CONN_MAX_NEXT)
-		h->next[h->nnext++] = next;
+	struct conn_hop *h = &cr->hops[a], *n = &cr->hops[b];
+
+	for (int i = 0; i < h->nlinks; i++)
+		if (h->links[i].next == b)
+			return i;
+	if (h->nlinks == CONN_MAX_NEXT || n->nprev == CONN_MAX_NEXT)
+		return -1;
+	struct conn_link *l = &h->links[h->nlinks];
+
+	memset(l, 0, sizeof(*l));
+	l->next = b;
+	l->type = type;
+	snprintf(l->resource, sizeof(l->resource), "%s", resource);
+	n->prev[n->nprev] = a;
+	n->prev_link[n->nprev++] = h->nlinks;
+	return h->nlinks++;
 }
 
 /* First matching guest firewall rule, else the direction's default. */
@@ -231,9 +254,12 @@ size_t conn_frame(uint8_t *buf, const struct nws_flow *f, uint8_t tcp_flags, boo
 
 /* The Azure hops a walked probe visits, in order (at most CONN_MAX_HOPS), with the link kind into each. */
 struct vhop {
-	int hop;          /* index into the response's hops */
-	enum topo_link link; /* the link that led here */
-	int path_hop;     /* index into path_result hops, or -1 for hops nwsim inserts */
+	int hop;             /* index into the response's hops */
+	enum topo_link link; /* the link that led here (its latency model) */
+	const char *link_type;
+	char link_res[512];
+	int path_hop; /* index into path_result hops, or -1 for hops nwsim inserts */
+	int in_link;  /* the link into it, in the previous hop's links; -1 none */
 };
 
 struct probe {
@@ -242,8 +268,10 @@ struct probe {
 	uint64_t tsc_in[2], tsc_out[2]; /* forward [0], reply [1]: handed over, answered */
 	uint64_t eng_in[2];             /* when the engine took it: the hops' stamps count from here */
 	struct path_result r[2];
+	struct path_result routed; /* the forward leg's routed path: no NSG stops it */
 	uint64_t hop_tsc[2][PATH_MAX_HOPS]; /* when the engine took each hop (its trace's stamps) */
 	bool done[2], sent_reply;
+	bool end_ok; /* the routed path's end accepts it (guest firewall, listener) */
 	struct vhop v[CONN_MAX_HOPS]; /* the forward leg's hops in the response */
 	int nv;
 };
@@ -328,109 +356,176 @@ static double link_ms(const struct topo *t, enum topo_link k, uint64_t *rng)
 	return t->latency.mean[k] + (2 * u - 1) * t->latency.jitter[k];
 }
 
-static const char *nic_res(const struct topo *t, int nic)
+/* The peering's id from network a to network b. */
+static void peering_res(const struct topo *t, int a, int b, char *res, size_t len)
 {
-	return t->nics[nic].id;
+	const char *pname = t->vnets[b].name;
+
+	for (size_t k = 0; k < t->vnets[a].npeerings; k++)
+		if (t->vnets[a].peerings[k].remote == b)
+			pname = t->vnets[a].peerings[k].name;
+	snprintf(res, len, "%s/virtualNetworkPeerings/%s", t->vnets[a].id, pname);
 }
 
-static int visit(const struct app *app, struct conn_result *cr, const struct probe *p, const struct path_result *r,
-		 struct vhop *v)
+static void ipcfg_res(const struct topo *t, int nic, int ipcfg, char *res, size_t len)
+{
+	snprintf(res, len, "%s/ipConfigurations/%s", t->nics[nic].id, t->nics[nic].ipcfgs[ipcfg].name);
+}
+
+/* One hop of the response for a walked NIC hop: its type, resource, and the link that led to it. */
+static void nic_hop(const struct app *app, struct conn_result *cr, const struct conn_query *q, const struct path_hop *x,
+		    int prev_vnet, struct vhop *v)
+{
+	const struct topo *t = app->t;
+	const struct topo_nic *nic = &t->nics[x->nic];
+	int vnet = t->subnets[nic->ipcfgs[x->ipcfg].subnet].vnet;
+	char res[512];
+	const char *type;
+
+	if (x->kind == PATH_HOP_SOURCE) {
+		type = "Source";
+		snprintf(res, sizeof(res), "%s", nic->vm >= 0 ? t->vms[nic->vm].id : nic->id);
+	} else {
+		type = x->kind == PATH_HOP_APPLIANCE ? "VirtualAppliance" : q->dst_is_vm ? "VirtualMachine" : "VirtualNetwork";
+		ipcfg_res(t, x->nic, x->ipcfg, res, sizeof(res));
+	}
+	v->hop = hop_get(cr, type, res, &nic->ipcfgs[x->ipcfg].ip);
+	cr->hops[v->hop].nic = x->nic;
+	v->link = TOPO_LINK_VNET_LOCAL;
+	v->link_type = "VirtualNetwork";
+	snprintf(v->link_res, sizeof(v->link_res), "%s", t->vnets[vnet].id);
+	if (prev_vnet >= 0 && vnet != prev_vnet) {
+		v->link = TOPO_LINK_PEERING;
+		v->link_type = "VirtualNetworkPeering";
+		peering_res(t, prev_vnet, vnet, v->link_res, sizeof(v->link_res));
+	}
+}
+
+/* Whether a routed walk stopped before it placed its destination (the response adds it). */
+static bool stopped_short(const struct path_result *r)
+{
+	return !r->delivered && r->hops[r->drop_hop].kind != PATH_HOP_DESTINATION &&
+	       (r->reason == PATH_DROP_ROUTE_NONE || r->reason == PATH_DROP_NO_ROUTE || r->reason == PATH_DROP_UNKNOWN_DESTINATION ||
+		r->reason == PATH_DROP_OUTSIDE_TOPOLOGY || r->reason == PATH_DROP_GATEWAY_NO_ROUTE);
+}
+
+/* The destination a walk did not reach: its NIC's configuration when it has one, else Unknown. */
+static void unreached_hop(const struct app *app, struct conn_result *cr, const struct conn_query *q, const struct probe *p,
+			  struct vhop *v)
+{
+	const struct topo *t = app->t;
+	int ipcfg, nic = path_find_nic(t, -1, &p->f.dst, &ipcfg);
+	char res[512] = "Unknown";
+
+	if (nic >= 0)
+		ipcfg_res(t, nic, ipcfg, res, sizeof(res));
+	v->hop = hop_get(cr, nic < 0 ? "Destination" : q->dst_is_vm ? "VirtualMachine" : "VirtualNetwork", res, &p->f.dst);
+	cr->hops[v->hop].nic = nic;
+	v->link = TOPO_LINK_VNET_LOCAL;
+	v->link_type = "VirtualNetwork";
+	v->link_res[0] = 0;
+	v->path_hop = -1;
+}
+
+/* The response's hops and links for walk r: peerings are links, not hops. Returns how many. */
+static int visit(const struct app *app, struct conn_result *cr, const struct conn_query *q, const struct probe *p,
+		 const struct path_result *r, struct vhop *v)
 {
 	const struct topo *t = app->t;
 	int n = 0, prev_vnet = -1, gw_vnet = -1;
 
 	for (int h = 0; h < r->nhops && n < CONN_MAX_HOPS - 2; h++) {
 		const struct path_hop *x = &r->hops[h];
-		enum topo_link lk = TOPO_LINK_VNET_LOCAL;
+		struct vhop *y = &v[n++];
 		int vnet = -1;
 
+		y->path_hop = h;
 		switch (x->kind) {
 		case PATH_HOP_SOURCE:
 		case PATH_HOP_APPLIANCE:
-		case PATH_HOP_DESTINATION: {
-			const struct topo_nic *nic = &t->nics[x->nic];
-
-			vnet = t->subnets[nic->ipcfgs[x->ipcfg].subnet].vnet;
-			if (prev_vnet >= 0 && vnet != prev_vnet) {
-				char res[512];
-				struct nws_ip none = { 0 };
-
-				const char *pname = t->vnets[vnet].name;
-
-				for (size_t k = 0; k < t->vnets[prev_vnet].npeerings; k++)
-					if (t->vnets[prev_vnet].peerings[k].remote == vnet)
-						pname = t->vnets[prev_vnet].peerings[k].name;
-				snprintf(res, sizeof(res), "%s/virtualNetworkPeerings/%s", t->vnets[prev_vnet].id, pname);
-				/* The peering is a hop of the response, not a link of its own: no latency into it. */
-				v[n++] = (struct vhop){ hop_get(cr, "VNetPeering", res, &none), TOPO_LINK_COUNT, -1 };
-				lk = TOPO_LINK_PEERING;
-			}
-			const char *type = x->kind == PATH_HOP_SOURCE ? "Source" : x->kind == PATH_HOP_APPLIANCE ? "VirtualAppliance" : "VnetLocal";
-
-			v[n++] = (struct vhop){ hop_get(cr, type, nic_res(t, x->nic), &nic->ipcfgs[x->ipcfg].ip), lk, h };
-			cr->hops[v[n - 1].hop].nic = x->nic;
+		case PATH_HOP_DESTINATION:
+			nic_hop(app, cr, q, x, prev_vnet, y);
+			vnet = t->subnets[t->nics[x->nic].ipcfgs[x->ipcfg].subnet].vnet;
 			break;
-		}
 		case PATH_HOP_GATEWAY: {
 			const struct topo_gateway *g = t->vnets[x->vnet].gateway;
 			char res[512];
 
 			snprintf(res, sizeof(res), "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworkGateways/%s",
 				 AZ_SUBSCRIPTION, AZ_RESOURCE_GROUP, g ? g->name : "gateway");
-			v[n++] = (struct vhop){ hop_get(cr, "VirtualNetworkGateway", res, g && g->has_public_ip ? &g->public_ip : &(struct nws_ip){ 0 }),
-						TOPO_LINK_GATEWAY, h };
-			cr->hops[v[n - 1].hop].gw_vnet = gw_vnet = x->vnet;
-			vnet = x->vnet;
+			y->hop = hop_get(cr, "VirtualNetworkGateway", res, g && g->has_public_ip ? &g->public_ip : &(struct nws_ip){ 0 });
+			y->link = TOPO_LINK_GATEWAY;
+			y->link_type = "VirtualNetworkGateway";
+			snprintf(y->link_res, sizeof(y->link_res), "%s", res);
+			cr->hops[y->hop].gw_vnet = gw_vnet = vnet = x->vnet;
 			break;
 		}
 		case PATH_HOP_INTERNET:
-			v[n++] = (struct vhop){ hop_get(cr, "Internet", "Internet", &p->f.dst), TOPO_LINK_INTERNET, h };
+			y->hop = hop_get(cr, "Internet", "", &p->f.dst);
+			y->link = TOPO_LINK_INTERNET;
+			y->link_type = "Internet";
+			y->link_res[0] = 0;
 			break;
 		}
 		if (vnet >= 0)
 			prev_vnet = vnet;
 	}
 	if (r->delivered && r->end == PATH_END_ON_PREMISES && n < CONN_MAX_HOPS) {
-		v[n++] = (struct vhop){ hop_get(cr, "OnPremises", "OnPremises", &p->f.dst), TOPO_LINK_GATEWAY, -1 };
-		cr->hops[v[n - 1].hop].gw_vnet = gw_vnet; /* beyond the gateway it left by */
+		struct vhop *y = &v[n++];
+
+		y->hop = hop_get(cr, "OnPremises", "OnPremises", &p->f.dst);
+		y->link = TOPO_LINK_GATEWAY;
+		y->link_type = "VirtualNetworkGateway";
+		snprintf(y->link_res, sizeof(y->link_res), "%s", cr->hops[v[n - 2].hop].resource);
+		y->path_hop = -1;
+		cr->hops[y->hop].gw_vnet = gw_vnet; /* beyond the gateway it left by */
 	}
+	if (stopped_short(r) && n < CONN_MAX_HOPS)
+		unreached_hop(app, cr, q, p, &v[n++]);
+	v[0].in_link = -1;
 	for (int i = 0; i + 1 < n; i++)
-		link_next(&cr->hops[v[i].hop], v[i + 1].hop);
+		v[i + 1].in_link = link_get(cr, v[i].hop, v[i + 1].hop, v[i + 1].link_type, v[i + 1].link_res);
 	return n;
 }
 
-/* The issue a dropped probe leaves, on the hop that dropped it. */
+/* An NSG's refusal, as Azure names the rule: a user rule's full ARM id, DefaultRule_NAME for a default one. */
+static void nsg_issue(const struct app *app, struct conn_hop *h, const struct nsg_verdict *nv, const char *origin)
+{
+	const struct topo *t = app->t;
+	char buf[512];
+
+	if (nv->rule && nv->rule->is_default)
+		snprintf(buf, sizeof(buf), "DefaultRule_%s", nv->rule->name);
+	else if (nv->rule && nv->inst >= 0)
+		snprintf(buf, sizeof(buf), "%s/securityRules/%s", t->nsgs[app->m.inst[nv->inst].nsg].id, nv->rule->name);
+	else
+		snprintf(buf, sizeof(buf), "%s", "-");
+	conn_issue(h, origin, "Error", "NetworkSecurityRule", "RuleName", buf);
+}
+
+/* The issue a dropped walk leaves, on the hop that dropped it (reply: the probe's answer coming back). */
 static void drop_issue(const struct app *app, struct conn_hop *h, const struct path_result *r, bool reply)
 {
 	const struct topo *t = app->t;
-	char buf[256];
 	const struct path_hop *x = &r->hops[r->drop_hop];
 	/* On the reply, the link out of a hop is the forward path's link into it. */
 	const char *out = reply ? "Inbound" : "Outbound", *in = reply ? "Outbound" : "Inbound";
 
-	h->dropped++;
 	switch (r->reason) {
 	case PATH_DROP_NSG_OUTBOUND:
-	case PATH_DROP_NSG_INBOUND: {
-		const struct nsg_verdict *nv2 = r->reason == PATH_DROP_NSG_INBOUND ? &x->nsg_in : &x->nsg_out;
-
-		/* As Azure names it: a user rule's full ARM id, DefaultRule_NAME for a default rule. */
-		if (nv2->rule && nv2->rule->is_default)
-			snprintf(buf, sizeof(buf), "DefaultRule_%s", nv2->rule->name);
-		else if (nv2->rule && nv2->inst >= 0)
-			snprintf(buf, sizeof(buf), "%s/securityRules/%s", t->nsgs[app->m.inst[nv2->inst].nsg].id, nv2->rule->name);
-		else
-			snprintf(buf, sizeof(buf), "%s", "-");
-		conn_issue(h, r->reason == PATH_DROP_NSG_INBOUND ? in : out, "Error", "NetworkSecurityRule", "RuleName", buf);
+	case PATH_DROP_NSG_INBOUND:
+		nsg_issue(app, h, r->reason == PATH_DROP_NSG_INBOUND ? &x->nsg_in : &x->nsg_out,
+			  r->reason == PATH_DROP_NSG_INBOUND ? in : out);
 		break;
-	}
 	case PATH_DROP_ROUTE_NONE:
+		/* As Azure reports a route to None: missing here, and the route's own error on the way out. */
+		conn_issue(h, "Local", "Error", "RouteMissing", NULL, NULL);
+		issue_ctx(h, out, "Error", "UserDefinedRoute", "RouteType",
+			  x->route && x->route->source == ROUTE_SRC_USER ? "User" : "System", "ErrorMessage",
+			  "NextHop Type None, NextHop IP ");
+		break;
 	case PATH_DROP_NO_ROUTE:
-		if (x->route && x->route->name)
-			snprintf(buf, sizeof(buf), "%s", x->route->name);
-		else
-			snprintf(buf, sizeof(buf), "%s", r->reason == PATH_DROP_NO_ROUTE ? "no route" : "System Route");
-		conn_issue(h, out, "Error", "UserDefinedRoute", "RouteName", buf);
+		conn_issue(h, "Local", "Error", "RouteMissing", NULL, NULL);
 		break;
 	case PATH_DROP_APPLIANCE_NOT_FORWARDING:
 	case PATH_DROP_APPLIANCE_MISSING:
@@ -533,6 +628,161 @@ static int host_at(const struct topo *t, const struct nws_ip *ip)
 	return -1;
 }
 
+/* The destination's web server facts: the VM's or the external host's; NULL when it has none. */
+static const struct topo_web *dest_web(const struct topo *t, const struct probe *p)
+{
+	const struct path_hop *lh = &p->r[0].hops[p->r[0].nhops - 1];
+
+	if (p->r[0].end == PATH_END_VM)
+		return &t->vms[t->nics[lh->nic].vm].web;
+	return p->dest_host >= 0 ? &t->hosts[p->dest_host].web : NULL;
+}
+
+/* What the destination's web server answers for path (its query string aside): 0 when nothing says. */
+static int http_status(const struct topo_web *w, const char *path)
+{
+	size_t len = strcspn(path, "?#");
+
+	if (!w || !w->npaths)
+		return 0;
+	for (size_t i = 0; i < w->npaths; i++)
+		if (strlen(w->paths[i].path) == len && !strncmp(w->paths[i].path, path, len))
+			return w->paths[i].status;
+	return 404; /* a web server's answer for a path it does not serve */
+}
+
+static bool http_valid(const struct conn_http *h, int status)
+{
+	if (!h->nvalid)
+		return status >= 200 && status <= 299;
+	for (unsigned i = 0; i < h->nvalid; i++)
+		if (h->valid[i] == status)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the routed path's end accepts the probe (a VM's guest firewall and listener, an external
+ * host's); the issue when it does not, on the last hop.
+ */
+static bool end_accepts(const struct app *app, struct conn_result *cr, const struct probe *p)
+{
+	const struct topo *t = app->t;
+	const struct path_result *r = &p->routed;
+	struct conn_hop *last = &cr->hops[p->v[p->nv - 1].hop];
+	const struct path_hop *lh = &r->hops[r->nhops - 1];
+
+	if (!r->delivered)
+		return false;
+	if (r->end == PATH_END_VM) {
+		const struct topo_vm *dvm = &t->vms[t->nics[lh->nic].vm];
+		const char *fw_rule;
+
+		vm_warnings(t, last, lh->nic);
+		if (!conn_guest_allows(dvm, AZ_INBOUND, p->f.proto, p->f.dport, &p->f.src, &fw_rule)) {
+			conn_issue(last, "Local", "Error", "GuestFirewall", "RuleName", fw_rule ? fw_rule : "defaultInbound");
+			return false;
+		}
+		if (p->f.proto == AZ_PROTO_TCP && dvm->nlisten && !sock_has(dvm->listen, dvm->nlisten, AZ_PROTO_TCP, p->f.dport)) {
+			conn_issue(last, "Local", "Error", "NoListenerOnDestination", NULL, NULL);
+			return false;
+		}
+		return true;
+	}
+	if (r->end == PATH_END_INTERNET || r->end == PATH_END_ON_PREMISES) {
+		const struct topo_host *hh = p->dest_host >= 0 ? &t->hosts[p->dest_host] : NULL;
+
+		if (!hh) {
+			conn_issue(last, "Local", "Error", "NoListenerOnDestination", "Address",
+				   "no externalHosts entry answers at this address");
+			last->no_facts = true;
+			return false;
+		}
+		if (p->f.proto == AZ_PROTO_TCP && !sock_has(hh->listen, hh->nlisten, AZ_PROTO_TCP, p->f.dport)) {
+			conn_issue(last, "Local", "Error", "NoListenerOnDestination", NULL, NULL);
+			return false;
+		}
+		return true;
+	}
+	return false; /* --at style endings do not occur here */
+}
+
+/*
+ * The probe's path as its routes take it, walked without NSGs so that it goes on past a refusal;
+ * the NSGs it meets on the way (every one that refuses is an issue), what stops the walk itself,
+ * and whether its end accepts it: every issue on the path, as Azure lists them.
+ */
+static void routed_path(const struct app *app, struct conn_result *cr, const struct conn_query *q, struct probe *p)
+{
+	struct path_result *rp = &p->routed;
+	uint16_t marks;
+
+	dp_path_walk_marks(&app->path, &p->f, &rp, &marks, 1);
+	p->nv = visit(app, cr, q, p, rp, p->v);
+	for (; marks; marks &= (uint16_t)(marks - 1)) {
+		int bit = __builtin_ctz(marks);
+		const struct path_hop *x = &rp->hops[bit >> 1];
+		struct nsg_verdict nv;
+
+		nsg_ref_verify(&app->m, x->nic, x->ipcfg, bit & 1 ? AZ_OUTBOUND : AZ_INBOUND, &p->f, &nv);
+		if (nv.access != AZ_ALLOW)
+			nsg_issue(app, fwd_hop(cr, p, bit >> 1), &nv, bit & 1 ? "Outbound" : "Inbound");
+	}
+	if (!rp->delivered)
+		drop_issue(app, fwd_hop(cr, p, rp->drop_hop), rp, false);
+	p->end_ok = end_accepts(app, cr, p);
+}
+
+/*
+ * How far a probe's forward leg got (its walk with NSGs is the routed path cut short) and whether
+ * it is answered; the issue of an Http or Https answer that is not valid.
+ */
+static bool forward_answered(const struct app *app, struct conn_result *cr, const struct conn_query *q, struct probe *p)
+{
+	const struct topo *t = app->t;
+	int arp = arp_missing(t, p), reached = 0; /* without ARP, it stops at the gateway */
+
+	for (int k = 0; k < p->nv && (arp < 0 || k <= arp); k++) {
+		int h = p->v[k].path_hop;
+
+		if (h >= 0 ? h >= p->r[0].nhops : !p->r[0].delivered)
+			break;
+		reached = k + 1;
+		cr->hops[p->v[k].hop].reached++;
+		/* A busy appliance slows everything through it: its VM's warnings too. */
+		if (h >= 0 && p->r[0].hops[h].kind == PATH_HOP_APPLIANCE)
+			vm_warnings(t, &cr->hops[p->v[k].hop], p->r[0].hops[h].nic);
+	}
+	struct conn_hop *at = &cr->hops[p->v[reached > 0 ? reached - 1 : 0].hop];
+
+	if (!p->r[0].delivered) {
+		fwd_hop(cr, p, p->r[0].drop_hop)->dropped++;
+		return false;
+	}
+	if (arp >= 0) {
+		char b[NWS_IP_STRLEN];
+
+		conn_issue(at, "Outbound", "Error", "ArpEntryMissing", "Address", nws_ip_str(&p->f.dst, b));
+		at->dropped++;
+		return false;
+	}
+	if (!p->end_ok) {
+		at->dropped++;
+		return false;
+	}
+	int status = q->http.on ? http_status(dest_web(t, p), q->http.path) : 0;
+
+	if (status && !http_valid(&q->http, status)) {
+		char b[16];
+
+		snprintf(b, sizeof(b), "%d", status);
+		issue_ctx(at, "Local", "Error", "HttpStatusCode", "StatusCode", b, "Path", q->http.path);
+		at->dropped++;
+		return false;
+	}
+	return true;
+}
+
 int conn_feed_init(struct feeder *fd, const struct app *app, unsigned nworkers, struct nws_err *err)
 {
 	/* A check sends a few probes a second: a small flow table is plenty. */
@@ -547,7 +797,7 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 	const struct topo *t = app->t;
 	const struct topo_vm *svm = &t->vms[q->src_vm];
 	int snic = (int)svm->first_nic;
-	const struct nws_ip *sip = &t->nics[snic].ipcfgs[0].ip;
+	const struct nws_ip *sip = &t->nics[snic].ipcfgs[q->src_cfg].ip;
 	int src_hop;
 	unsigned n = q->probes;
 	struct probe *pr = calloc(n, sizeof(*pr));
@@ -565,7 +815,8 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 		nws_err_set(err, "out of memory");
 		goto out;
 	}
-	src_hop = hop_get(cr, "Source", nic_res(t, snic), sip);
+	src_hop = hop_get(cr, "Source", svm->id, sip);
+	cr->hops[src_hop].nic = snic;
 	vm_warnings(t, &cr->hops[src_hop], snic);
 	if (q->ndst == 0) {
 		conn_issue(&cr->hops[src_hop], "Outbound", "Error", "DnsResolution", "FQDN", q->dst_name);
@@ -607,69 +858,20 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 			cr->hops[src_hop].dropped++;
 		}
 	}
+	/* Every probe's routed path, with every issue on it, whether or not the probe gets that far. */
+	for (unsigned i = 0; i < n; i++)
+		routed_path(app, cr, q, &pr[i]);
 	if (send_leg(fd, &rc, want, n, 0, q->t0_ns, err) < 0)
 		goto out;
-	/* Forward legs: hops, issues; who answers. */
+	/* Forward legs: how far each probe got; who answers. */
 	for (unsigned i = 0; i < n; i++) {
 		struct probe *p = &pr[i];
 
 		if (!want[i])
 			continue;
 		want[i] = false;
-		p->nv = visit(app, cr, p, &p->r[0], p->v);
-		int arp = arp_missing(t, p), reached = arp >= 0 ? arp + 1 : p->nv; /* without ARP, it stops at the gateway */
-
-		for (int k = 0; k < reached; k++) {
-			cr->hops[p->v[k].hop].reached++;
-			/* A busy appliance slows everything through it: its VM's warnings too. */
-			if (p->v[k].path_hop >= 0 && p->r[0].hops[p->v[k].path_hop].kind == PATH_HOP_APPLIANCE)
-				vm_warnings(t, &cr->hops[p->v[k].hop], p->r[0].hops[p->v[k].path_hop].nic);
-		}
-		if (!p->r[0].delivered) {
-			drop_issue(app, fwd_hop(cr, p, p->r[0].drop_hop), &p->r[0], false);
+		if (!forward_answered(app, cr, q, p))
 			continue;
-		}
-		if (arp >= 0) {
-			char b[NWS_IP_STRLEN];
-			struct conn_hop *g = &cr->hops[p->v[arp].hop];
-
-			conn_issue(g, "Outbound", "Error", "ArpEntryMissing", "Address", nws_ip_str(&p->f.dst, b));
-			g->dropped++;
-			continue;
-		}
-		struct conn_hop *last = &cr->hops[p->v[p->nv - 1].hop];
-		const struct path_hop *lh = &p->r[0].hops[p->r[0].nhops - 1];
-		char b[16];
-
-		snprintf(b, sizeof(b), "%u", p->f.dport);
-		if (p->r[0].end == PATH_END_VM) {
-			const struct topo_vm *dvm = &t->vms[t->nics[lh->nic].vm];
-			const char *fw_rule;
-
-			vm_warnings(t, last, lh->nic);
-			if (!conn_guest_allows(dvm, AZ_INBOUND, p->f.proto, p->f.dport, &p->f.src, &fw_rule)) {
-				conn_issue(last, "Local", "Error", "GuestFirewall", "RuleName", fw_rule ? fw_rule : "defaultInbound");
-				last->dropped++;
-				continue;
-			}
-			if (p->f.proto == AZ_PROTO_TCP && dvm->nlisten && !sock_has(dvm->listen, dvm->nlisten, AZ_PROTO_TCP, p->f.dport)) {
-				conn_issue(last, "Local", "Error", "NoListenerOnDestination", "Port", b);
-				last->dropped++;
-				continue;
-			}
-		} else if (p->r[0].end == PATH_END_INTERNET || p->r[0].end == PATH_END_ON_PREMISES) {
-			const struct topo_host *hh = p->dest_host >= 0 ? &t->hosts[p->dest_host] : NULL;
-
-			if (!hh || (p->f.proto == AZ_PROTO_TCP && !sock_has(hh->listen, hh->nlisten, AZ_PROTO_TCP, p->f.dport))) {
-				conn_issue(last, "Local", "Error", "NoListenerOnDestination", hh ? "Port" : "Address",
-					   hh ? b : "no externalHosts entry answers at this address");
-				last->no_facts |= !hh;
-				last->dropped++;
-				continue;
-			}
-		} else {
-			continue; /* --at style endings do not occur here */
-		}
 		want[i] = true;
 		p->sent_reply = true;
 	}
@@ -712,6 +914,14 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 			ms += one;
 			cr->hops[v[k].hop].rtt_sum += ms;
 			cr->hops[v[k].hop].rtt_n++;
+			if (v[k].in_link >= 0) {
+				struct conn_link *l = &cr->hops[v[k - 1].hop].links[v[k].in_link];
+
+				l->rtt_min = l->rtt_n && l->rtt_min < one ? l->rtt_min : one;
+				l->rtt_max = l->rtt_n && l->rtt_max > one ? l->rtt_max : one;
+				l->rtt_sum += one;
+				l->rtt_n++;
+			}
 		}
 		ms += proc;
 		cr->proc_ms += proc;
@@ -731,29 +941,51 @@ out:
 	return rc2;
 }
 
+/* The first IP configuration of a VM's first NIC in family fam (0: the primary); -1 none. */
+static int vm_ipcfg(const struct topo *t, int vm, uint8_t fam)
+{
+	const struct topo_nic *nic = &t->nics[t->vms[vm].first_nic];
+
+	for (size_t i = 0; i < nic->nipcfgs; i++)
+		if (!fam || nic->ipcfgs[i].ip.fam == fam)
+			return (int)i;
+	return -1;
+}
+
 int conn_target(const struct topo *t, const char *vm, const char *host, struct conn_query *q, struct nws_err *err)
 {
+	const char *fam_name = q->want_fam == NWS_AF6 ? "IPv6" : "IPv4";
+
 	q->ndst = 0;
+	q->dst_is_vm = vm != NULL;
+	if ((q->src_cfg = vm_ipcfg(t, q->src_vm, q->want_fam)) < 0)
+		return nws_err_set(err, "--preferred-ip-version: the source VM '%s' has no %s address", t->vms[q->src_vm].name, fam_name);
+	uint8_t fam = t->nics[t->vms[q->src_vm].first_nic].ipcfgs[q->src_cfg].ip.fam;
+
 	if (vm) {
-		int d = topo_find_vm(t, vm);
+		int d = topo_find_vm(t, vm), cfg;
 
 		if (d < 0)
 			return nws_err_set(err, "--dest-resource: no virtual machine '%s' in %s", vm, t->file);
-		q->dst[q->ndst++] = t->nics[t->vms[d].first_nic].ipcfgs[0].ip;
+		if ((cfg = vm_ipcfg(t, d, fam)) < 0)
+			return nws_err_set(err, "--dest-resource: '%s' has no %s address", vm, fam == NWS_AF6 ? "IPv6" : "IPv4");
+		q->dst[q->ndst++] = t->nics[t->vms[d].first_nic].ipcfgs[cfg].ip;
 		q->dst_name = vm;
-	} else {
-		q->dst_name = host;
-		if (nws_ip_parse(host, &q->dst[0]) == 0) {
-			q->ndst = 1;
-		} else {
-			for (size_t i = 0; i < t->ndns; i++)
-				if (!strcasecmp(t->dns[i].name, host))
-					for (size_t k = 0; k < t->dns[i].nips && q->ndst < CONN_MAX_DST; k++)
-						q->dst[q->ndst++] = t->dns[i].ips[k];
-		}
+		return 0;
 	}
-	for (unsigned i = 0; i < q->ndst; i++)
-		if (q->dst[i].fam != t->nics[t->vms[q->src_vm].first_nic].ipcfgs[0].ip.fam)
-			return nws_err_set(err, "--dest-address: '%s' is not of the source VM's address family", host);
+	q->dst_name = host;
+	if (nws_ip_parse(host, &q->dst[0]) == 0) {
+		if (q->dst[0].fam != fam)
+			return nws_err_set(err, "--dest-address: '%s' is not of the source's address family (%s; --preferred-ip-version picks the source's address)",
+					   host, fam == NWS_AF6 ? "IPv6" : "IPv4");
+		q->ndst = 1;
+		return 0;
+	}
+	/* A name: its addresses of the source's family (a name with none of them does not resolve). */
+	for (size_t i = 0; i < t->ndns; i++)
+		if (!strcasecmp(t->dns[i].name, host))
+			for (size_t k = 0; k < t->dns[i].nips && q->ndst < CONN_MAX_DST; k++)
+				if (t->dns[i].ips[k].fam == fam)
+					q->dst[q->ndst++] = t->dns[i].ips[k];
 	return 0;
 }

@@ -20,18 +20,23 @@
 static const char usage_text[] =
 	"usage: nwsim test-connectivity -t TOPOLOGY --source-resource VM [--source-port N]\n"
 	"                               (--dest-resource VM | --dest-address IP|FQDN|URI) [--dest-port N]\n"
-	"                               [--protocol Tcp|Icmp] [--probes N] [--seed S] [--workers N]\n"
-	"                               [-o json|table]\n"
+	"                               [--protocol Tcp|Http|Https|Icmp] [--probes N] [--seed S] [--workers N]\n"
+	"                               [--method Get] [--path /P] [--valid-status-codes LIST]\n"
+	"                               [--headers KEY=VALUE]... [--preferred-ip-version IPv4|IPv6] [-o json|table]\n"
 	"\n"
 	"Checks a connection from a VM to a VM, a name in the topology's dns, a URI or an address, as\n"
 	"Network Watcher's connection troubleshoot does. Probe packets (TCP SYN or ICMP echo) go through\n"
 	"the dataplane's workers and, where they reach a host that answers, so do the replies. Prints\n"
 	"connectionStatus, the latencies (when reachable), probesSent, probesFailed and every hop with\n"
 	"its issues; the table adds what to change. --probes 1..100 (default 30); --seed S makes the\n"
-	"latency jitter reproducible (default 1); a URI gives the port when --dest-port does not.\n";
+	"latency jitter reproducible (default 1); a URI gives the port when --dest-port does not.\n"
+	"Http and Https probe over TCP (port 80 or 443 unless given) and ask the path (--path, else the\n"
+	"URI's, else /) of the destination's web server; its answer comes from the topology's\n"
+	"httpResponses, and one outside --valid-status-codes (default 200..299) fails the probe.\n"
+	"--preferred-ip-version picks the source's and the destination's addresses of that family.\n";
 
-/* "https://host:port/path" -> host and port (the scheme's when absent). */
-static int parse_uri(const char *s, char *host, size_t hl, unsigned *port)
+/* "https://host:port/path" -> host, port (the scheme's when absent) and path ("/" when absent). */
+static int parse_uri(const char *s, char *host, size_t hl, unsigned *port, char *path, size_t pl)
 {
 	const char *p = strstr(s, "://");
 
@@ -40,6 +45,8 @@ static int parse_uri(const char *s, char *host, size_t hl, unsigned *port)
 	*port = !strncasecmp(s, "https", 5) ? 443 : !strncasecmp(s, "http", 4) ? 80 : 0;
 	p += 3;
 	size_t n = strcspn(p, "/?#");
+
+	snprintf(path, pl, "%s%s", p[n] == '/' ? "" : "/", p + n);
 	const char *colon = NULL;
 
 	if (*p == '[') { /* [v6]:port */
@@ -70,6 +77,70 @@ static long long ms_int(double ms)
 	return (long long)(ms + 0.5);
 }
 
+/* A resource id as a table shows it: its name, "NIC/configuration" for an IP configuration, "-" none. */
+static const char *res_label(const char *res, char *buf, size_t len)
+{
+	const char *cfg = strstr(res, "/ipConfigurations/"), *nic = strstr(res, "/networkInterfaces/");
+	const char *last = strrchr(res, '/');
+
+	if (cfg && nic && nic < cfg) {
+		nic += strlen("/networkInterfaces/");
+		snprintf(buf, len, "%.*s/%s", (int)(cfg - nic), nic, cfg + strlen("/ipConfigurations/"));
+		return buf;
+	}
+	snprintf(buf, len, "%s", !res[0] ? "-" : last ? last + 1 : res);
+	return buf;
+}
+
+static void link_json(struct jw *w, const struct conn_result *cr, const struct conn_link *l)
+{
+	jw_obj(w);
+	jw_kstr(w, "nextHopId", cr->hops[l->next].id);
+	jw_kstr(w, "linkType", l->type);
+	/* The link model's round trip across it, over the probes that came back (seeded: repeatable). */
+	jw_key(w, "properties");
+	jw_obj(w);
+	if (l->rtt_n) {
+		jw_kint(w, "roundTripTimeMin", ms_int(l->rtt_min));
+		jw_kint(w, "roundTripTimeAvg", ms_int(l->rtt_sum / l->rtt_n));
+		jw_kint(w, "roundTripTimeMax", ms_int(l->rtt_max));
+	}
+	jw_end_obj(w);
+	jw_key(w, "context");
+	jw_obj(w);
+	jw_end_obj(w);
+	jw_key(w, "issues");
+	jw_arr(w);
+	jw_end_arr(w);
+	if (l->resource[0])
+		jw_kstr(w, "resourceId", l->resource);
+	jw_end_obj(w);
+}
+
+static void issue_json(struct jw *w, const struct conn_issue_rec *x)
+{
+	jw_obj(w);
+	jw_kstr(w, "origin", x->origin);
+	jw_kstr(w, "severity", x->severity);
+	jw_kstr(w, "type", x->type);
+	jw_key(w, "context");
+	jw_arr(w);
+	if (x->key[0]) {
+		jw_obj(w);
+		jw_kstr(w, "key", x->key);
+		jw_kstr(w, "value", x->value);
+		jw_end_obj(w);
+	}
+	if (x->key2[0]) {
+		jw_obj(w);
+		jw_kstr(w, "key", x->key2);
+		jw_kstr(w, "value", x->value2);
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	jw_end_obj(w);
+}
+
 static void hop_json(struct jw *w, const struct conn_result *cr, const struct conn_hop *h)
 {
 	char b[NWS_IP_STRLEN];
@@ -78,37 +149,36 @@ static void hop_json(struct jw *w, const struct conn_result *cr, const struct co
 	jw_kstr(w, "type", h->type);
 	jw_kstr(w, "id", h->id);
 	jw_kstr(w, "address", h->has_ip ? nws_ip_str(&h->ip, b) : "");
-	jw_kstr(w, "resourceId", h->resource);
+	if (h->resource[0]) /* an Internet hop has none */
+		jw_kstr(w, "resourceId", h->resource);
 	jw_key(w, "nextHopIds");
 	jw_arr(w);
-	for (int i = 0; i < h->nnext; i++)
-		jw_str(w, cr->hops[h->next[i]].id);
+	for (int i = 0; i < h->nlinks; i++)
+		jw_str(w, cr->hops[h->links[i].next].id);
+	jw_end_arr(w);
+	jw_key(w, "links");
+	jw_arr(w);
+	for (int i = 0; i < h->nlinks; i++)
+		link_json(w, cr, &h->links[i]);
+	jw_end_arr(w);
+	jw_key(w, "previousHopIds");
+	jw_arr(w);
+	for (int i = 0; i < h->nprev; i++)
+		jw_str(w, cr->hops[h->prev[i]].id);
+	jw_end_arr(w);
+	jw_key(w, "previousLinks");
+	jw_arr(w);
+	for (int i = 0; i < h->nprev; i++)
+		link_json(w, cr, &cr->hops[h->prev[i]].links[h->prev_link[i]]);
 	jw_end_arr(w);
 	jw_key(w, "issues");
 	jw_arr(w);
-	for (int i = 0; i < h->nissues; i++) {
-		const struct conn_issue_rec *x = &h->issues[i];
-
-		jw_obj(w);
-		jw_kstr(w, "origin", x->origin);
-		jw_kstr(w, "severity", x->severity);
-		jw_kstr(w, "type", x->type);
-		jw_key(w, "context");
-		jw_arr(w);
-		jw_obj(w);
-		jw_kstr(w, "key", x->key);
-		jw_kstr(w, "value", x->value);
-		jw_end_obj(w);
-		jw_end_arr(w);
-		jw_end_obj(w);
-	}
+	for (int i = 0; i < h->nissues; i++)
+		issue_json(w, &h->issues[i]);
 	jw_end_arr(w);
 	/* nwsim's own per-hop counters (not in Azure's response). */
 	jw_kint(w, "probesReached", h->reached);
 	jw_kint(w, "probesDropped", h->dropped);
-	/* The link model's round trip to this hop, over the probes that came back (seeded: repeatable). */
-	if (h->rtt_n)
-		jw_kint(w, "roundTripTimeInMs", ms_int(h->rtt_sum / h->rtt_n));
 	jw_end_obj(w);
 }
 
@@ -146,17 +216,16 @@ static void print_table(const struct conn_result *cr)
 	printf("%-3s %-22s %-40s %-16s %8s %8s %9s\n", "#", "type", "resource", "address", "reached", "dropped", "rtt ms");
 	for (int i = 0; i < cr->nhops; i++) {
 		const struct conn_hop *h = &cr->hops[i];
-		const char *res = strrchr(h->resource, '/');
-		char rtt[24] = "-";
+		char rtt[24] = "-", res[256];
 
 		if (h->rtt_n)
 			snprintf(rtt, sizeof(rtt), "%.1f", h->rtt_sum / h->rtt_n);
-		printf("%-3d %-22s %-40s %-16s %8u %8u %9s", i, h->type, res ? res + 1 : h->resource,
+		printf("%-3d %-22s %-40s %-16s %8u %8u %9s", i, h->type, res_label(h->resource, res, sizeof(res)),
 		       h->has_ip ? nws_ip_str(&h->ip, b) : "-", h->reached, h->dropped, rtt);
-		if (h->nnext) {
-			printf("  ->");
-			for (int k = 0; k < h->nnext; k++)
-				printf(" %d", h->next[k]);
+		for (int k = 0; k < h->nlinks; k++) {
+			const struct conn_link *l = &h->links[k];
+
+			printf("%s %d (%s)", k ? "," : "  ->", l->next, l->type);
 		}
 		printf("\n");
 		if (h->vm_stopped)
@@ -164,8 +233,12 @@ static void print_table(const struct conn_result *cr)
 		for (int k = 0; k < h->nissues; k++) {
 			const struct conn_issue_rec *x = &h->issues[k];
 
-			printf("      %s %s (%s): %s=%s\n      hint: %s\n", x->severity, x->type, x->origin, x->key, x->value,
-			       conn_hint(x->type));
+			printf("      %s %s (%s)", x->severity, x->type, x->origin);
+			if (x->key[0])
+				printf(": %s=%s", x->key, x->value);
+			if (x->key2[0])
+				printf(", %s=%s", x->key2, x->value2);
+			printf("\n      hint: %s\n", conn_hint(x->type));
 		}
 	}
 }
@@ -303,9 +376,9 @@ static int scan_run(const struct app *app, struct feeder *fd, struct conn_query 
 		if (cli_table(c)) {
 			printf("%-13s %s", r, ans[i].open ? "open" : "blocked  ");
 			if (!ans[i].open) {
-				const char *res = strrchr(ans[i].hop_res, '/');
+				char res[256];
 
-				printf("at %s %s: %s", ans[i].hop_type, res ? res + 1 : ans[i].hop_res, ans[i].type);
+				printf("at %s %s: %s", ans[i].hop_type, res_label(ans[i].hop_res, res, sizeof(res)), ans[i].type);
 				if (ans[i].key[0])
 					printf(" %s=%s", ans[i].key, ans[i].value);
 			}
@@ -336,13 +409,67 @@ static int scan_run(const struct app *app, struct feeder *fd, struct conn_query 
 	return 0;
 }
 
+/*
+ * --method, --valid-status-codes and --headers, which only an Http or Https check takes. Headers
+ * are checked for their form (KEY=VALUE) and sent with nothing in the topology to answer them.
+ */
+static int http_options(struct conn_query *q, const char *method, const char *path, const char *codes,
+			const struct cli_list *headers, struct nws_err *err)
+{
+	if (!q->http.on && (method || path || codes || headers->n))
+		return nws_err_set(err, "--method, --path, --valid-status-codes and --headers need --protocol Http or Https");
+	q->http.method = "Get";
+	if (method && strcasecmp(method, "Get"))
+		return nws_err_set(err, "--method: '%s' is not Get (the only method Azure's check sends)", method);
+	for (int i = 0; i < headers->n; i++) {
+		const char *eq = strchr(headers->v[i], '=');
+
+		if (!eq || eq == headers->v[i])
+			return nws_err_set(err, "--headers: '%s' is not KEY=VALUE", headers->v[i]);
+	}
+	q->http.nvalid = 0;
+	for (const char *c = codes; c && *c;) {
+		size_t len = strcspn(c, ", ");
+		char num[16];
+		double v;
+
+		snprintf(num, sizeof(num), "%.*s", (int)(len < sizeof(num) ? len : sizeof(num) - 1), c);
+		if (len == 0 || len >= sizeof(num) || cli_number(num, 100, 599, true, &v) < 0)
+			return nws_err_set(err, "--valid-status-codes: '%s' is not a list of HTTP status codes 100..599", codes);
+		if (q->http.nvalid == CONN_MAX_CODES)
+			return nws_err_set(err, "--valid-status-codes: at most %d codes", CONN_MAX_CODES);
+		q->http.valid[q->http.nvalid++] = (int)v;
+		c += len;
+		c += strspn(c, ", ");
+	}
+	return 0;
+}
+
+static int ip_version(struct conn_query *q, const char *v, struct nws_err *err)
+{
+	q->want_fam = 0;
+	if (!v)
+		return 0;
+	if (!strcasecmp(v, "IPv4"))
+		q->want_fam = NWS_AF4;
+	else if (!strcasecmp(v, "IPv6"))
+		q->want_fam = NWS_AF6;
+	else
+		return nws_err_set(err, "--preferred-ip-version: '%s' is not IPv4 or IPv6", v);
+	return 0;
+}
+
 /* test-connectivity, or (scan) scan-ports: one probe a port over a list of ports. */
 static int conn_main(int argc, char **argv, bool scan)
 {
 	struct cli_common c = { 0 };
 	const char *src = NULL, *sport = NULL, *dres = NULL, *daddr = NULL, *dport = NULL, *proto = NULL, *probes = NULL,
-		   *seed = NULL, *workers = NULL, *ports = NULL;
+		   *seed = NULL, *workers = NULL, *ports = NULL, *method = NULL, *path = NULL, *codes = NULL, *ipver = NULL;
+	static struct cli_list headers;
 	const struct cli_opt conn_opts[] = {
+		{ "--method", 0, &method, NULL, NULL }, { "--path", 0, &path, NULL, NULL },
+		{ "--valid-status-codes", 0, &codes, NULL, NULL }, { "--headers", 0, NULL, NULL, &headers },
+		{ "--header", 0, NULL, NULL, &headers }, { "--preferred-ip-version", 0, &ipver, NULL, NULL },
 		{ "--source-resource", 0, &src, NULL, NULL }, { "--source-port", 0, &sport, NULL, NULL }, { "--dest-resource", 0, &dres, NULL, NULL },
 		{ "--dest-address", 0, &daddr, NULL, NULL },  { "--dest-port", 0, &dport, NULL, NULL },   { "--protocol", 0, &proto, NULL, NULL },
 		{ "--probes", 0, &probes, NULL, NULL },       { "--seed", 0, &seed, NULL, NULL },         { "--workers", 0, &workers, NULL, NULL },
@@ -365,6 +492,7 @@ static int conn_main(int argc, char **argv, bool scan)
 	unsigned nworkers = cli_ncpus() > 1 ? 1 : 0;
 	unsigned uri_port = 0;
 	char host[256] = "";
+	static char uri_path[1024];
 	int rc;
 
 	if (cli_parse(argc, argv, scan ? scan_opts : conn_opts, &c, NULL, NULL, &err) < 0 || cli_check_output(&c, CLI_FORMATS_REPORT, &err) < 0)
@@ -391,11 +519,15 @@ static int conn_main(int argc, char **argv, bool scan)
 			q.proto = AZ_PROTO_TCP;
 		else if (!strcasecmp(proto, "Icmp"))
 			q.proto = AZ_PROTO_ICMP;
+		else if (!strcasecmp(proto, "Http") || !strcasecmp(proto, "Https"))
+			q.http.on = true;
 		else {
-			nws_err_set(&err, "--protocol: '%s' is not Tcp or Icmp", proto);
+			nws_err_set(&err, "--protocol: '%s' is not Tcp, Http, Https or Icmp", proto);
 			goto usage;
 		}
 	}
+	if (http_options(&q, method, path, codes, &headers, &err) < 0 || ip_version(&q, ipver, &err) < 0)
+		goto usage;
 	double v_sport = 0, v_dport = 0, v_probes = q.probes, v_seed = (double)q.seed, v_workers = nworkers;
 	const struct cli_num nums[] = {
 		{ "--source-port", sport, 1, 65535, true, &v_sport }, { "--dest-port", dport, 1, 65535, true, &v_dport },
@@ -410,7 +542,7 @@ static int conn_main(int argc, char **argv, bool scan)
 	q.seed = (uint64_t)v_seed;
 	nworkers = (unsigned)v_workers;
 	if (daddr) {
-		int u = parse_uri(daddr, host, sizeof(host), &uri_port);
+		int u = parse_uri(daddr, host, sizeof(host), &uri_port, uri_path, sizeof(uri_path));
 
 		if (u < 0) {
 			nws_err_set(&err, "--dest-address: '%s' is not a URI nwsim can read (scheme://host[:port][/path])", daddr);
@@ -423,6 +555,13 @@ static int conn_main(int argc, char **argv, bool scan)
 		q.dst_port = (uint16_t)v_dport;
 	else if (uri_port)
 		q.dst_port = (uint16_t)uri_port;
+	else if (q.http.on)
+		q.dst_port = !strcasecmp(proto, "Https") ? 443 : 80;
+	q.http.path = path ? path : uri_path[0] ? uri_path : "/";
+	if (path && path[0] != '/') {
+		nws_err_set(&err, "--path: '%s' does not begin with /", path);
+		goto usage;
+	}
 	if (scan) {
 		if (!ports) {
 			nws_err_set(&err, "--ports is required (for example 1-1024 or 22,80,443)");

@@ -415,7 +415,8 @@ static void svg_path(FILE *f, const struct topo *t, const struct layout *L, cons
 				   "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">?</text></g>\n",
 				e->type, i + 1, mx, my, mx, my + 4);
 		if (m == MARK_BLOCKED)
-			snprintf(buf, sizeof(buf), "\u2715 hop %d: %s %s=%s", i + 1, e->type, e->key, conn_issue_label(e));
+			snprintf(buf, sizeof(buf), "\u2715 hop %d: %s%s%s%s%s", i + 1, e->type, e->key[0] ? " " : "", e->key,
+				 e->key[0] ? "=" : "", conn_issue_label(e));
 		else
 			snprintf(buf, sizeof(buf), "? hop %d: routed here; no externalHosts entry says how this host answers", i + 1);
 		fprintf(f, "<text class=\"%s\" data-kind=\"note\" x=\"%d\" y=\"%d\">", m == MARK_BLOCKED ? "issue" : "note",
@@ -702,10 +703,13 @@ static void write_html(FILE *f, const struct topo *t, const struct layout *L, co
 		esc(f, res ? res + 1 : h->resource);
 		fprintf(f, "\",\"address\":\"%s\",\"issues\":[", h->has_ip ? nws_ip_str(&h->ip, ip) : "");
 		for (int k = 0; k < h->nissues; k++) {
-			fprintf(f, "%s\"%s %s: ", k ? "," : "", h->issues[k].severity, h->issues[k].type);
-			esc(f, h->issues[k].key);
-			fputs("=", f);
-			esc(f, conn_issue_label(&h->issues[k]));
+			fprintf(f, "%s\"%s %s", k ? "," : "", h->issues[k].severity, h->issues[k].type);
+			if (h->issues[k].key[0]) {
+				fputs(": ", f);
+				esc(f, h->issues[k].key);
+				fputs("=", f);
+				esc(f, conn_issue_label(&h->issues[k]));
+			}
 			fputs("\"", f);
 		}
 		fputs("]}", f);

@@ -137,6 +137,7 @@ struct topo_subnet {
 };
 
 struct topo_ipcfg {
+	const char *name; /* as the file names it; else ipconfig1, ipconfig2, ... by position */
 	struct nws_ip ip;
 	bool dynamic; /* no address given: Azure's allocation gives it (topo_load) */
 	int subnet;
@@ -160,6 +161,18 @@ struct topo_nic {
 struct topo_sock {
 	int proto; /* AZ_PROTO_TCP or AZ_PROTO_UDP */
 	uint16_t port;
+};
+
+/* What a web server answers for a path (connection troubleshoot's Http and Https probes). */
+struct topo_http {
+	const char *path;
+	int status;
+};
+
+/* A host's web server, when the topology says: the paths it answers; any other path gets 404. */
+struct topo_web {
+	struct topo_http *paths;
+	size_t npaths; /* 0: no facts, the TCP connection alone decides */
 };
 
 /* The guest's own firewall: rules in order, first match wins, else the direction's default. */
@@ -188,6 +201,7 @@ struct topo_vm {
 	struct topo_sock *listen, *in_use;
 	size_t nlisten, nin_use;
 	struct topo_guest_fw fw;
+	struct topo_web web;
 };
 
 /* A name the topology's DNS resolves, to its addresses in order. */
@@ -203,6 +217,7 @@ struct topo_host {
 	struct topo_sock *listen;
 	size_t nlisten;
 	double latency_ms; /* < 0: the link model's */
+	struct topo_web web;
 };
 
 /* Connection troubleshoot's link model, per kind of link: a mean and a jitter, in ms. */

@@ -1599,8 +1599,8 @@ static int load_nic(struct ld *ld, const cJSON *obj, int vm, struct topo_nic *ni
 
 			if (want(ld, e, cJSON_IsObject(e), "an IP configuration object") < 0)
 				return -1;
-			if (ipcfg_subnet(ld, e, &c->subnet) < 0 || ipcfg_address(ld, e, c) < 0 ||
-			    asg_list(ld, e, &c->asgs, &c->nasgs) < 0)
+			if (opt_str(ld, e, "name", &c->name) < 0 || ipcfg_subnet(ld, e, &c->subnet) < 0 ||
+			    ipcfg_address(ld, e, c) < 0 || asg_list(ld, e, &c->asgs, &c->nasgs) < 0)
 				return -1;
 			if (it.i > 0 && ld->t->subnets[c->subnet].vnet != ld->t->subnets[nic->ipcfgs[0].subnet].vnet)
 				return fail(ld, "all IP configurations of a network interface must be in one virtual network");
@@ -1615,6 +1615,9 @@ static int load_nic(struct ld *ld, const cJSON *obj, int vm, struct topo_nic *ni
 			return -1;
 		nic->nipcfgs = 1;
 	}
+	for (size_t i = 0; i < nic->nipcfgs; i++)
+		if (!nic->ipcfgs[i].name && !(nic->ipcfgs[i].name = nws_arena_printf(A(ld), "ipconfig%zu", i + 1)))
+			return oom(ld);
 	/* NIC-level ASGs (flattened shape) apply to every IP configuration without its own. */
 	int *asgs = NULL;
 	size_t nasgs = 0;
@@ -1781,6 +1784,45 @@ static int load_socks(struct ld *ld, const cJSON *obj, const char *key, struct t
 	return 0;
 }
 
+/* "httpResponses": [{"path": "/...", "statusCode": N}]: what a web server answers. */
+static int load_web(struct ld *ld, const cJSON *obj, struct topo_web *w)
+{
+	cJSON *arr;
+	size_t m;
+
+	if (opt_array(ld, obj, "httpResponses", &arr, &m) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	if (!(w->paths = items_alloc(ld, arr, sizeof(*w->paths), &w->npaths)))
+		return -1;
+	for (struct item it = { 0 }; next_item(ld, arr, &it);) {
+		const cJSON *e = it.e;
+		struct topo_http *h = &w->paths[it.i];
+		size_t m3;
+		long code = 0;
+
+		if (want(ld, e, cJSON_IsObject(e), "an object with path and statusCode") < 0)
+			return -1;
+		if (req_str(ld, e, "path", &h->path) < 0)
+			return -1;
+		if (h->path[0] != '/') {
+			field(ld, e, "path", &m3);
+			return fail(ld, "'%s' does not begin with /", h->path);
+		}
+		const cJSON *cv = field(ld, e, "statusCode", &m3);
+
+		if (!cv)
+			return missing(ld, "statusCode");
+		if (whole_in(ld, cv, 100, 599, "an HTTP status code", &code) < 0)
+			return -1;
+		h->status = (int)code;
+		pop(ld, m3);
+	}
+	pop(ld, m);
+	return 0;
+}
+
 static int load_fw_rule(struct ld *ld, const cJSON *e, struct topo_fw_rule *r)
 {
 	const char *s = NULL;
@@ -1879,7 +1921,7 @@ static int load_guest_fw(struct ld *ld, const cJSON *obj, struct topo_guest_fw *
 	return 0;
 }
 
-/* cpuPercent, memoryPercent, listeningPorts, portsInUse, guestFirewall. */
+/* cpuPercent, memoryPercent, listeningPorts, portsInUse, httpResponses, guestFirewall. */
 static int load_vm_facts(struct ld *ld, const cJSON *obj, struct topo_vm *vm)
 {
 	vm->cpu_pct = vm->mem_pct = -1;
@@ -1887,7 +1929,7 @@ static int load_vm_facts(struct ld *ld, const cJSON *obj, struct topo_vm *vm)
 	    opt_number(ld, obj, "memoryPercent", 0, 100, &vm->mem_pct) < 0)
 		return -1;
 	if (load_socks(ld, obj, "listeningPorts", &vm->listen, &vm->nlisten) < 0 ||
-	    load_socks(ld, obj, "portsInUse", &vm->in_use, &vm->nin_use) < 0)
+	    load_socks(ld, obj, "portsInUse", &vm->in_use, &vm->nin_use) < 0 || load_web(ld, obj, &vm->web) < 0)
 		return -1;
 	return load_guest_fw(ld, obj, &vm->fw);
 }
@@ -1935,7 +1977,7 @@ static int load_dns(struct ld *ld, const cJSON *root)
 	return 0;
 }
 
-/* "externalHosts": [{"address", "listeningPorts", "latencyMs"}]. */
+/* "externalHosts": [{"address", "listeningPorts", "latencyMs", "httpResponses"}]. */
 static int load_hosts(struct ld *ld, const cJSON *root)
 {
 	struct topo *t = ld->t;
@@ -1965,7 +2007,7 @@ static int load_hosts(struct ld *ld, const cJSON *root)
 		h->latency_ms = -1;
 		if (opt_number(ld, e, "latencyMs", 0, 60000, &h->latency_ms) < 0)
 			return -1;
-		if (load_socks(ld, e, "listeningPorts", &h->listen, &h->nlisten) < 0)
+		if (load_socks(ld, e, "listeningPorts", &h->listen, &h->nlisten) < 0 || load_web(ld, e, &h->web) < 0)
 			return -1;
 	}
 	pop(ld, m);

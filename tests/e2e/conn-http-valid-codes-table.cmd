@@ -1,0 +1,1 @@
+test-connectivity -t {root}/tests/e2e/conn-today.json --source-resource VM1 --dest-address http://10.0.0.5/health --protocol Http --method Get --headers accept=application/json --valid-status-codes 200,503 --probes 5 -o table | sed -E 's/latency min .*/latency #/; s/ +[0-9]+\.[0-9]+$//'
