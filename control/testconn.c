@@ -419,6 +419,8 @@ static int http_options(struct conn_query *q, const char *method, const char *pa
 	if (!q->http.on && (method || path || codes || headers->n))
 		return nws_err_set(err, "--method, --path, --valid-status-codes and --headers need --protocol Http or Https");
 	q->http.method = "Get";
+	if (path && path[0] != '/')
+		return nws_err_set(err, "--path: '%s' does not begin with /", path);
 	if (method && strcasecmp(method, "Get"))
 		return nws_err_set(err, "--method: '%s' is not Get (the only method Azure's check sends)", method);
 	for (int i = 0; i < headers->n; i++) {
@@ -442,6 +444,20 @@ static int http_options(struct conn_query *q, const char *method, const char *pa
 		c += len;
 		c += strspn(c, ", ");
 	}
+	return 0;
+}
+
+static int protocol(struct conn_query *q, const char *proto, struct nws_err *err)
+{
+	q->proto = AZ_PROTO_TCP;
+	if (!proto || !strcasecmp(proto, "Tcp"))
+		return 0;
+	if (!strcasecmp(proto, "Icmp"))
+		q->proto = AZ_PROTO_ICMP;
+	else if (!strcasecmp(proto, "Http") || !strcasecmp(proto, "Https"))
+		q->http.on = true; /* over TCP */
+	else
+		return nws_err_set(err, "--protocol: '%s' is not Tcp, Http, Https or Icmp", proto);
 	return 0;
 }
 
@@ -514,19 +530,8 @@ static int conn_main(int argc, char **argv, bool scan)
 		nws_err_set(&err, "give one of --dest-resource and --dest-address");
 		goto usage;
 	}
-	if (proto) {
-		if (!strcasecmp(proto, "Tcp"))
-			q.proto = AZ_PROTO_TCP;
-		else if (!strcasecmp(proto, "Icmp"))
-			q.proto = AZ_PROTO_ICMP;
-		else if (!strcasecmp(proto, "Http") || !strcasecmp(proto, "Https"))
-			q.http.on = true;
-		else {
-			nws_err_set(&err, "--protocol: '%s' is not Tcp, Http, Https or Icmp", proto);
-			goto usage;
-		}
-	}
-	if (http_options(&q, method, path, codes, &headers, &err) < 0 || ip_version(&q, ipver, &err) < 0)
+	if (protocol(&q, proto, &err) < 0 || http_options(&q, method, path, codes, &headers, &err) < 0 ||
+	    ip_version(&q, ipver, &err) < 0)
 		goto usage;
 	double v_sport = 0, v_dport = 0, v_probes = q.probes, v_seed = (double)q.seed, v_workers = nworkers;
 	const struct cli_num nums[] = {
@@ -558,10 +563,6 @@ static int conn_main(int argc, char **argv, bool scan)
 	else if (q.http.on)
 		q.dst_port = !strcasecmp(proto, "Https") ? 443 : 80;
 	q.http.path = path ? path : uri_path[0] ? uri_path : "/";
-	if (path && path[0] != '/') {
-		nws_err_set(&err, "--path: '%s' does not begin with /", path);
-		goto usage;
-	}
 	if (scan) {
 		if (!ports) {
 			nws_err_set(&err, "--ports is required (for example 1-1024 or 22,80,443)");
