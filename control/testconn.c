@@ -156,15 +156,15 @@ static void hop_json(struct jw *w, const struct conn_result *cr, const struct co
 	for (int i = 0; i < h->nlinks; i++)
 		jw_str(w, cr->hops[h->links[i].next].id);
 	jw_end_arr(w);
-	jw_key(w, "links");
-	jw_arr(w);
-	for (int i = 0; i < h->nlinks; i++)
-		link_json(w, cr, &h->links[i]);
-	jw_end_arr(w);
 	jw_key(w, "previousHopIds");
 	jw_arr(w);
 	for (int i = 0; i < h->nprev; i++)
 		jw_str(w, cr->hops[h->prev[i]].id);
+	jw_end_arr(w);
+	jw_key(w, "links");
+	jw_arr(w);
+	for (int i = 0; i < h->nlinks; i++)
+		link_json(w, cr, &h->links[i]);
 	jw_end_arr(w);
 	jw_key(w, "previousLinks");
 	jw_arr(w);

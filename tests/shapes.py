@@ -9,6 +9,12 @@ recording here holds:
 - the 12 further None routes of that answer's era (azure-semantics.md, "Today's Azure").
 - IP flow verify's ruleId for a user rule: NSG id + /securityRules/NAME (the REST reference's
   VerificationIPFlowResult; a default rule's is "", as the az recording shows).
+- connection troubleshoot: a hop's keys (the REST reference's ConnectivityHop, in its order), a
+  link's (HopLink), and the walkthrough's recorded answer for
+  a VM whose NSG denies 3389 and which does not listen there: on that hop, a NetworkSecurityRule
+  issue (Inbound, RuleName the rule's ARM id) and NoListenerOnDestination (Local, no context).
+  Source: learn.microsoft.com, network-watcher/connection-troubleshoot-cli, as
+  azure-semantics-detail.md section 11 quotes it; tests/e2e/conn-today.json is its network.
     usage: shapes.py NWSIM PROJECT-ROOT"""
 import json
 import os
@@ -51,7 +57,40 @@ def main():
     check("test-ip-flow: access, ruleName, ruleId in that order; a user rule's id is its NSG's id + /securityRules/NAME",
           list(got) == ["access", "ruleName", "ruleId"] and any(got["ruleId"] == i + "/securityRules/AllowHTTPS"
                                                                 for i in nsg_ids), p.stdout + str(nsg_ids))
+    connection(check, run, root)
     checks.finish()
+
+
+HOP_KEYS = ["type", "id", "address", "resourceId", "nextHopIds", "previousHopIds", "links", "previousLinks", "issues"]
+LINK_KEYS = ["nextHopId", "linkType", "properties", "context", "issues", "resourceId"]
+# The recorded answer's issues on the denied VM's hop (the subscription and group are the walkthrough's).
+RECORDED = [{"context": [{"key": "RuleName", "value": "/subscriptions/abcdef01-2345-6789-0abc-def012345678/resourceGroups/"
+                          "myResourceGroup/providers/Microsoft.Network/networkSecurityGroups/VM2-nsg/SecurityRules/Deny3389Inbound"}],
+             "origin": "Inbound", "severity": "Error", "type": "NetworkSecurityRule"},
+            {"context": [], "origin": "Local", "severity": "Error", "type": "NoListenerOnDestination"}]
+
+
+def arm_tail(v):
+    """An ARM id from providers/ on, compared as Azure compares them (case-insensitively)."""
+    return v[v.lower().find("/providers/"):].lower() if "/providers/" in v.lower() else v
+
+
+def connection(check, run, root):
+    topo = os.path.join(root, "tests", "e2e", "conn-today.json")
+    p = run(["test-connectivity", "-t", topo, "--source-resource", "VM1", "--dest-resource", "VM2", "--dest-port", "3389",
+             "--probes", "3"])
+    hops = json.loads(p.stdout)["hops"] if p.returncode == 0 else []
+    check("test-connectivity: every hop has the keys of ConnectivityHop in the REST reference's order (then nwsim's counters)",
+          hops and all([k for k in h if k not in ("probesReached", "probesDropped")] == HOP_KEYS for h in hops), p.stdout[:600])
+    links = [l for h in hops for l in h.get("links", []) + h.get("previousLinks", [])]
+    check("test-connectivity: every link has the keys of HopLink, context an object",
+          links and all(list(l) == LINK_KEYS and l["context"] == {} for l in links), json.dumps(links[:1]))
+    got = [{"context": [{"key": c["key"], "value": arm_tail(c["value"])} for c in i["context"]], "origin": i["origin"],
+            "severity": i["severity"], "type": i["type"]} for i in (hops[-1]["issues"] if hops else [])]
+    want = [{"context": [{"key": c["key"], "value": arm_tail(c["value"])} for c in i["context"]], "origin": i["origin"],
+             "severity": i["severity"], "type": i["type"]} for i in RECORDED]
+    check("test-connectivity: the denied VM's hop carries the recorded answer's two issues, field by field",
+          got == want, json.dumps(got))
 
 
 if __name__ == "__main__":
