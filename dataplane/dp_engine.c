@@ -1,82 +1,9 @@
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
 
 #include "dp_engine.h"
-#include "dp_pathcache.h"
-
-#define HAS(mode, flag) (((mode) & (flag)) != 0)
-
-/*
- * Pairs that hash alike share two slots, the newer pushing the older out: half a slot a flow the
- * table holds keeps that rare while pairs are fewer than flows (64 bytes a slot; 16 MB for the
- * default 512K flows, against the 210 MB of their table).
- */
-static uint32_t pair_slots(uint32_t flow_capacity)
-{
-	uint32_t n = 64;
-
-	while (n < flow_capacity / 2)
-		n <<= 1;
-	return n;
-}
-
-static unsigned conf_mode(const struct dp_engine_conf *c)
-{
-	return (c->pair_cache ? DP_ENGINE_PAIR_CACHE : 0) | (c->refused_cache ? DP_ENGINE_REFUSED_CACHE : 0) |
-	       (c->back_at_admission ? DP_ENGINE_BACK_AT_ADMISSION : 0) | (c->hop_trace ? DP_ENGINE_HOP_TRACE : 0) |
-	       (c->flow_info ? DP_ENGINE_FLOW_INFO : 0);
-}
-
-int dp_engine_init(struct dp_engine *e, const struct dp_path *p, const struct dp_engine_conf *conf, struct nws_err *err)
-{
-	const struct topo *t = p->t;
-
-	memset(e, 0, sizeof(*e));
-	e->path = p;
-	e->mode = conf_mode(conf);
-	/* Per rule, by topo_rule.id, and per NIC (one spare: never a zero-sized allocation). */
-	e->c.rule_hits = calloc(t->nrules + 1, sizeof(uint64_t));
-	e->c.rule_drops = calloc(t->nrules + 1, sizeof(uint64_t));
-	e->c.nic_sent = calloc(t->nnics + 1, sizeof(uint64_t));
-	e->c.nic_received = calloc(t->nnics + 1, sizeof(uint64_t));
-	e->c.nic_dropped = calloc(t->nnics + 1, sizeof(uint64_t));
-	e->back_room = calloc(DP_PATH_BURST, sizeof(*e->back_room));
-	e->walked = calloc(DP_PATH_BURST, sizeof(*e->walked));
-	if (!e->c.rule_hits || !e->c.rule_drops || !e->c.nic_sent || !e->c.nic_received || !e->c.nic_dropped ||
-	    !e->back_room || !e->walked) {
-		dp_engine_free(e);
-		return nws_err_set(err, "out of memory for a worker's tables");
-	}
-	if (dp_flow_init(&e->flows, conf->flow_capacity, (uint64_t)DP_FLOW_IDLE_S * 1000000000ull, err) < 0 ||
-	    dp_frags_init(&e->frags, err) < 0 ||
-	    (conf->pair_cache &&
-	     dp_pairs_init(&e->pairs, conf->pair_slots ? conf->pair_slots : pair_slots(conf->flow_capacity), err) < 0) ||
-	    (conf->refused_cache && dp_refused_init(&e->refused, err) < 0)) {
-		dp_engine_free(e);
-		return -1;
-	}
-	return 0;
-}
-
-void dp_engine_free(struct dp_engine *e)
-{
-	if (!e)
-		return;
-	dp_flow_free(&e->flows);
-	dp_pairs_free(&e->pairs);
-	dp_refused_free(&e->refused);
-	dp_frags_free(&e->frags);
-	free(e->back_room);
-	free(e->walked);
-	free(e->c.rule_hits);
-	free(e->c.rule_drops);
-	free(e->c.nic_sent);
-	free(e->c.nic_received);
-	free(e->c.nic_dropped);
-	memset(e, 0, sizeof(*e));
-}
+#include "dp_engine_count.h"
 
 /*
  * A burst, grouped by flow. Packets of one flow often come back to back (a SYN and its SYN-ACK),
@@ -129,26 +56,6 @@ struct burst {
 };
 
 /*
- * Count one packet's fate: every packet lands in exactly one counter. sent: the NIC that sent it;
- * at: the VM's NIC it reached when delivered to one, or where it was dropped. Both as dp_nic_slot
- * gives them. Inlined: a cached packet's answer is mostly this.
- */
-static inline __attribute__((always_inline)) void count_fate(struct dp_engine *e, struct burst *b, uint32_t len,
-							      bool delivered, int code, int sent, int at)
-{
-	e->c.nic_sent[sent]++;
-	if (delivered) {
-		b->n.delivered[code]++;
-		b->n.delivered_bytes[code] += len;
-		e->c.nic_received[at]++;
-	} else {
-		b->n.dropped[code]++;
-		b->n.dropped_bytes[code] += len;
-		e->c.nic_dropped[at]++;
-	}
-}
-
-/*
  * Where packet i's walk goes: its trace, or the engine's room for the burst's walks. A packet
  * that follows another's walk reads it there.
  */
@@ -161,63 +68,6 @@ static inline __attribute__((always_inline)) struct path_result *walk_room(struc
 static inline __attribute__((always_inline)) uint64_t *walk_tsc(struct burst *b, int i, const unsigned mode)
 {
 	return HAS(mode, DP_ENGINE_HOP_TRACE) ? b->out[i]->trace->tsc : NULL;
-}
-
-/* Count one walked packet: its fate (its verdict v), and the rules that judged it on the way. */
-static void count_walked(struct dp_engine *e, struct burst *b, const struct dp_item *it, const struct dp_verdict *v,
-			 const struct path_result *r)
-{
-	int nnics = e->path->t->nnics;
-
-	count_fate(e, b, it->wire_len, v->delivered, v->code, dp_nic_slot(v->sent, nnics), dp_nic_slot(v->at, nnics));
-	if (v->rule_id)
-		e->c.rule_drops[v->rule_id]++;
-	for (int h = 0; h < r->nhops; h++) {
-		const struct path_hop *hp = &r->hops[h];
-
-		if (hp->has_in && hp->nsg_in.rule)
-			e->c.rule_hits[hp->nsg_in.rule_id]++;
-		if (hp->has_out && hp->nsg_out.rule)
-			e->c.rule_hits[hp->nsg_out.rule_id]++;
-	}
-}
-
-/* The NSGs that let the flow's first packet through, for its flow log tuples. */
-static void remember_nsgs(struct dp_flow_info *fe, const struct path_result *r)
-{
-	fe->nnsg = 0;
-	for (int h = 0; h < r->nhops; h++) {
-		const struct path_hop *hp = &r->hops[h];
-		const struct nsg_verdict *v[2] = { hp->has_out ? &hp->nsg_out : NULL, hp->has_in ? &hp->nsg_in : NULL };
-		const enum az_dir d[2] = { AZ_OUTBOUND, AZ_INBOUND };
-
-		for (int k = 0; k < 2; k++)
-			for (int l = 0; v[k] && l < v[k]->nlevels && fe->nnsg < DP_FLOW_NSG_MAX; l++)
-				fe->nsg[fe->nnsg++] = (struct dp_flow_nsg){
-					.inst = v[k]->level_inst[l], .nic = hp->nic, .dir = (uint8_t)d[k], .rule = v[k]->level_rule[l],
-				};
-	}
-}
-
-/* FIN or RST: the flow log's E state. */
-static inline bool tcp_end(const struct dp_item *it)
-{
-	return it->pkt.flow.proto == AZ_PROTO_TCP && (it->pkt.tcp_flags & (DP_TCP_FIN | DP_TCP_RST));
-}
-
-static inline __attribute__((always_inline)) void flow_touch(const struct dp_engine *e, struct dp_flow_entry *fe,
-							      int dir, const struct dp_item *it, uint64_t clk,
-							      const unsigned mode)
-{
-	if (HAS(mode, DP_ENGINE_FLOW_INFO)) { /* a line of its own: only flow logs count a flow's packets */
-		struct dp_flow_info *fi = dp_flow_info(&e->flows, fe);
-
-		fi->packets[dir]++;
-		fi->bytes[dir] += it->wire_len;
-	}
-	fe->last_ns = clk;
-	if (tcp_end(it))
-		fe->ended = true;
 }
 
 static void flow_gone(struct dp_engine *e, struct dp_flow_entry *fe, uint32_t hash)
@@ -245,7 +95,7 @@ static inline __attribute__((always_inline)) void use_cached(struct dp_engine *e
 	o->flow_dir = dir;
 	b->n.stateful++;
 	/* Never an NSG's drop: no rule was evaluated. */
-	count_fate(e, b, it->wire_len, c->v.delivered, c->v.code, c->sent_slot, c->at_slot);
+	count_fate(e, &b->n, it->wire_len, c->v.delivered, c->v.code, c->sent_slot, c->at_slot);
 }
 
 /* Packet i, walked with NSGs, got through: it starts a flow (when the table has room). */
@@ -405,7 +255,7 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, con
 		o->flow_dir = b->dir[i];
 		b->flow[i]->path[b->dir[i]] = dp_pathcache_put(&e->flows, e->path->t->nnics, r);
 	}
-	count_walked(e, b, b->it[i], &o->v, r);
+	count_walked(e, &b->n, b->it[i], &o->v, r);
 	if (o->stateful)
 		return;
 	if (r->delivered)
@@ -473,7 +323,7 @@ static void resolve_follower(struct dp_engine *e, struct burst *b, int k, const 
 		dp_result_copy(&o->trace->r, r);
 		memcpy(o->trace->tsc, b->out[j]->trace->tsc, (size_t)r->nhops * sizeof(o->trace->tsc[0]));
 	}
-	count_walked(e, b, b->it[k], &o->v, r);
+	count_walked(e, &b->n, b->it[k], &o->v, r);
 	if (o->v.delivered)
 		b->flow[j] = admit(e, b, k, r, mode);
 }
@@ -493,7 +343,7 @@ static bool refused_again(struct dp_engine *e, struct burst *b, int i, const uns
 		for (int h = 0; h < c->nhops; h++)
 			o->trace->tsc[h] = b->tsc;
 	}
-	count_walked(e, b, b->it[i], &o->v, c);
+	count_walked(e, &b->n, b->it[i], &o->v, c);
 	return true;
 }
 
@@ -685,11 +535,4 @@ void dp_engine_burst(struct dp_engine *e, struct dp_item *const *it, struct dp_o
 	default: /* the tests' other combinations: the modes tested as they go */
 		engine_burst(e, it, out, n, e->mode);
 	}
-}
-
-void dp_engine_age_out(struct dp_engine *e, uint64_t now_ns)
-{
-	if (now_ns > e->now_ns)
-		e->now_ns = now_ns;
-	e->c.flows_expired += dp_flow_expire(&e->flows, e->now_ns, e->gone, e->gone_arg);
 }
