@@ -887,7 +887,10 @@ int conn_run(const struct app *app, struct feeder *fd, const struct conn_query *
 			continue;
 		}
 		if (!p->r[1].delivered) {
-			drop_issue(app, reply_hop(cr, p, src_hop), &p->r[1], true);
+			struct conn_hop *at = reply_hop(cr, p, src_hop);
+
+			drop_issue(app, at, &p->r[1], true);
+			at->dropped++;
 			cr->probes_failed++;
 			continue;
 		}
