@@ -23,7 +23,7 @@
 /* An Http or Https check: what is asked, and which answers count as reachable. */
 struct conn_http {
 	bool on;
-	const char *method, *path; /* Get; the path the URI gives, else / */
+	const char *path; /* --path, else the URI's, else / (the method is Get, the only one Azure sends) */
 	int valid[CONN_MAX_CODES]; /* status codes; none given: 200..299 */
 	unsigned nvalid;
 };

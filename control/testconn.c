@@ -418,7 +418,6 @@ static int http_options(struct conn_query *q, const char *method, const char *pa
 {
 	if (!q->http.on && (method || path || codes || headers->n))
 		return nws_err_set(err, "--method, --path, --valid-status-codes and --headers need --protocol Http or Https");
-	q->http.method = "Get";
 	if (path && path[0] != '/')
 		return nws_err_set(err, "--path: '%s' does not begin with /", path);
 	if (method && strcasecmp(method, "Get"))

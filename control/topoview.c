@@ -164,7 +164,7 @@ static void pfx_list(char *out, size_t len, const struct topo_plist *pl)
 
 /*
  * The drawn element a hop of the check's response stands for: its box (with a layout) and its
- * dot node's name. False for hops drawn as links (peerings).
+ * dot node's name. False for a hop with no place in the drawing (a Destination no NIC owns).
  */
 static bool hop_node(const struct layout *L, const struct conn_hop *h, const struct box **b, char *name, size_t len)
 {

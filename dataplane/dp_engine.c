@@ -261,7 +261,7 @@ static void resolve_leader(struct dp_engine *e, struct burst *b, unsigned w, con
 	if (r->delivered)
 		b->flow[i] = admit(e, b, i, r, mode);
 	else if (HAS(mode, DP_ENGINE_REFUSED_CACHE))
-		dp_refused_put(&e->refused, &b->key[i], b->hash[i], b->lo[i], b->it[i]->pkt.flow.has_ports, r);
+		dp_refused_put(&e->refused, &b->key[i], b->hash[i], b->lo[i], b->it[i]->pkt.flow.has_ports, r, &o->v);
 }
 
 /*
@@ -331,13 +331,14 @@ static void resolve_follower(struct dp_engine *e, struct burst *b, int k, const 
 /* A packet outside any flow whose tuple was walked and refused before: the same answer again. */
 static bool refused_again(struct dp_engine *e, struct burst *b, int i, const unsigned mode)
 {
+	const struct dp_verdict *v;
 	const struct path_result *c =
-		dp_refused_find(&e->refused, &b->key[i], b->hash[i], b->lo[i], b->it[i]->pkt.flow.has_ports);
+		dp_refused_find(&e->refused, &b->key[i], b->hash[i], b->lo[i], b->it[i]->pkt.flow.has_ports, &v);
 	struct dp_outcome *o = b->out[i];
 
 	if (!c)
 		return false;
-	dp_verdict_of(&o->v, c);
+	o->v = *v;
 	if (HAS(mode, DP_ENGINE_HOP_TRACE)) {
 		dp_result_copy(&o->trace->r, c);
 		for (int h = 0; h < c->nhops; h++)

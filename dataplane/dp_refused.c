@@ -18,8 +18,9 @@ int dp_refused_init(struct dp_refused *rf, struct nws_err *err)
 {
 	rf->slot = calloc(REFUSED_SLOTS, sizeof(*rf->slot));
 	rf->r = calloc(REFUSED_SLOTS, sizeof(*rf->r));
+	rf->v = calloc(REFUSED_SLOTS, sizeof(*rf->v));
 	rf->hits = 0;
-	if (!rf->slot || !rf->r) {
+	if (!rf->slot || !rf->r || !rf->v) {
 		dp_refused_free(rf);
 		return nws_err_set(err, "out of memory for a worker's refused tuples");
 	}
@@ -32,7 +33,9 @@ void dp_refused_free(struct dp_refused *rf)
 		return;
 	free(rf->slot);
 	free(rf->r);
+	free(rf->v);
 	rf->slot = NULL;
+	rf->v = NULL;
 	rf->r = NULL;
 }
 
@@ -48,7 +51,7 @@ static unsigned slot_of(uint32_t hash, bool lo, bool has_ports)
 }
 
 const struct path_result *dp_refused_find(struct dp_refused *rf, const struct dp_flow_key *k, uint32_t hash, bool lo,
-					  bool has_ports)
+					  bool has_ports, const struct dp_verdict **v)
 {
 	unsigned i = slot_of(hash, lo, has_ports);
 	const struct dp_refused_slot *s = &rf->slot[i];
@@ -56,11 +59,12 @@ const struct path_result *dp_refused_find(struct dp_refused *rf, const struct dp
 	if (!s->used || s->lo != lo || s->has_ports != has_ports || !dp_flow_key_eq(&s->key, k))
 		return NULL;
 	rf->hits++;
+	*v = &rf->v[i];
 	return &rf->r[i];
 }
 
 void dp_refused_put(struct dp_refused *rf, const struct dp_flow_key *k, uint32_t hash, bool lo, bool has_ports,
-		    const struct path_result *r)
+		    const struct path_result *r, const struct dp_verdict *v)
 {
 	unsigned i = slot_of(hash, lo, has_ports);
 	struct dp_refused_slot *s = &rf->slot[i];
@@ -69,5 +73,6 @@ void dp_refused_put(struct dp_refused *rf, const struct dp_flow_key *k, uint32_t
 	s->lo = lo;
 	s->has_ports = has_ports;
 	dp_result_copy(&rf->r[i], r);
+	rf->v[i] = *v;
 	s->used = true;
 }
